@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "People and eligibility"
+
+    def ready(self) -> None:
+        # Permissions exist only after migrate; re-grant them after every migrate so the
+        # officials' group always covers the models of the apps it administers.
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+
+
+def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
+    from accounts.roles import OFFICIAL_APPS, ensure_official_group
+
+    if sender.label in OFFICIAL_APPS:
+        ensure_official_group(using=str(kwargs.get("using", "default")))

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+
+def security_nudges(request: HttpRequest) -> dict[str, bool]:
+    """Tell staff who have not set up two-factor authentication to do so, on every page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {"needs_mfa_setup": False}
+    from allauth.mfa.models import Authenticator
+
+    has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return {"needs_mfa_setup": not has_totp}

@@ -1,0 +1,18 @@
+"""URL configuration. Each app owns its URLs; this module only mounts them."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from elections import views as election_views
+
+admin.site.site_header = "stackvote officials' panel"
+admin.site.site_title = "stackvote admin"
+admin.site.index_title = "Run elections"
+
+urlpatterns = [
+    path("", election_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+]

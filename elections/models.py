@@ -1,0 +1,1 @@
+"""Elections, contests, candidacies, ballots and results."""
