@@ -43,7 +43,8 @@ def load_people() -> list[tuple[str, str]]:
     logins: list[tuple[str, str]] = []
     for person in DEMO_PEOPLE:
         user, created = User.objects.get_or_create(
-            email=person.email, defaults={"full_name": person.full_name, "is_staff": person.official}
+            email=person.email,
+            defaults={"full_name": person.full_name, "is_staff": person.official},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -57,6 +58,8 @@ def load_people() -> list[tuple[str, str]]:
                 defaults={"verified": True, "primary": address == person.email},
             )
         for address in person.unverified_emails:
-            EmailAddress.objects.get_or_create(user=user, email=address, defaults={"verified": False})
+            EmailAddress.objects.get_or_create(
+                user=user, email=address, defaults={"verified": False}
+            )
         logins.append((person.email, "election official" if person.official else "contributor"))
     return logins

@@ -20,9 +20,11 @@ _WITHHELD_CODENAMES: frozenset[str] = frozenset({"delete_user", "add_user"})
 def ensure_official_group(*, using: str = "default") -> Group:
     """Create or refresh the officials' group with the permissions the role needs."""
     group, _ = Group.objects.using(using).get_or_create(name=settings.STACKVOTE_OFFICIALS_GROUP)
-    permissions = Permission.objects.using(using).filter(
-        content_type__app_label__in=OFFICIAL_APPS
-    ).exclude(codename__in=_WITHHELD_CODENAMES)
+    permissions = (
+        Permission.objects.using(using)
+        .filter(content_type__app_label__in=OFFICIAL_APPS)
+        .exclude(codename__in=_WITHHELD_CODENAMES)
+    )
     group.permissions.set(permissions)
     return group
 

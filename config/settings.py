@@ -22,14 +22,24 @@ DEBUG: bool = env.bool("DJANGO_DEBUG", default=True)
 
 if DEBUG:
     # A fixed key is fine for the embedded default: DEBUG mode is never exposed publicly.
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="stackvote-insecure-development-key-" + "x" * 32)
-    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+    SECRET_KEY = env.str(
+        "DJANGO_SECRET_KEY", default="stackvote-insecure-development-key-" + "x" * 32
+    )
+    ALLOWED_HOSTS = env.list(
+        "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )
 else:
     # Production refuses to start on guessable or missing values rather than run exposed.
-    _missing = [name for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS") if not env.str(name, default="")]
+    _missing = [
+        name
+        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
+        if not env.str(name, default="")
+    ]
     if _missing:
         raise ImproperlyConfigured(
-            "Production mode (DJANGO_DEBUG=0) needs " + " and ".join(_missing) + " in the environment."
+            "Production mode (DJANGO_DEBUG=0) needs "
+            + " and ".join(_missing)
+            + " in the environment."
         )
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
@@ -130,7 +140,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task taken by a worker that dies is handed to another worker after this long.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -219,6 +231,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The embedded default serves files straight from static/ (no collectstatic step).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -256,3 +271,20 @@ LOGGING = {
 STACKVOTE_SITE_NAME: str = env.str("STACKVOTE_SITE_NAME", default="stackvote")
 # Name of the group whose members run elections (see accounts/roles.py).
 STACKVOTE_OFFICIALS_GROUP: str = "Election officials"
+
+# --- stackvote: elections (docs/elections.md) -------------------------------------------
+# Shortest nominations and polling phases an election calendar may have, in days.
+STACKVOTE_MIN_PHASE_DAYS: int = env.int("STACKVOTE_MIN_PHASE_DAYS", default=14)
+# Days before polling closes when voters who have not voted get one reminder.
+STACKVOTE_REMINDER_DAYS: int = env.int("STACKVOTE_REMINDER_DAYS", default=3)
+# E-mails sent per task (one SMTP connection per batch) and retries of a failed batch.
+STACKVOTE_MAIL_BATCH_SIZE: int = env.int("STACKVOTE_MAIL_BATCH_SIZE", default=100)
+STACKVOTE_MAIL_MAX_RETRIES: int = env.int("STACKVOTE_MAIL_MAX_RETRIES", default=5)
+# How often the scheduler moves elections whose time has come (Celery beat, seconds).
+STACKVOTE_SCHEDULER_INTERVAL: int = env.int("STACKVOTE_SCHEDULER_INTERVAL", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "elections-advance": {
+        "task": "elections.advance_elections",
+        "schedule": STACKVOTE_SCHEDULER_INTERVAL,
+    },
+}

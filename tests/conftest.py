@@ -58,3 +58,41 @@ def official(make_user: Any) -> User:
     user = make_user("official@example.org", is_staff=True)
     user.groups.add(ensure_official_group())
     return user
+
+
+def _redis_url_for_worker() -> str:
+    from django.conf import settings
+
+    return settings.REDIS_URL or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def celery_worker(transactional_db: Any) -> Iterator[Any]:
+    """A real Celery worker (in a thread) consuming from Redis.
+
+    Tests using it must be marked ``@pytest.mark.worker``. Without a reachable Redis the test
+    is skipped on a developer machine, and fails in CI (``CI`` set), where Redis must run.
+    """
+    import os
+
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    url = _redis_url_for_worker()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis is not reachable at {url}")
+    saved = {
+        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
+    }
+    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    try:
+        with start_worker(
+            celery_app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=20
+        ) as worker:
+            yield worker
+    finally:
+        celery_app.conf.update(saved)
