@@ -1,1 +1,499 @@
-"""Elections, contests, candidacies, ballots and results."""
+"""Elections, their contests, the candidacies and options that stand in them, and the audit log.
+
+An election has one calendar (draft → nominations → campaigning → polling → closed → tallied →
+published) shared by all its contests. A contest is one PTL seat, the TC seats, or a community
+vote on options. Every write goes through ``elections.services``; these classes only describe
+rows and answer questions about a single row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Phase(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    NOMINATIONS = "nominations", "Nominations"
+    CAMPAIGNING = "campaigning", "Campaigning"
+    POLLING = "polling", "Polling"
+    CLOSED = "closed", "Closed"
+    TALLIED = "tallied", "Tallied"
+    PUBLISHED = "published", "Published"
+
+
+class ElectionQuerySet(models.QuerySet["Election"]):
+    def public(self) -> ElectionQuerySet:
+        """Elections anyone may see: everything but drafts."""
+        return self.exclude(phase=Phase.DRAFT)
+
+    def open(self) -> ElectionQuerySet:
+        """Elections in which something is happening now (nominations to polling)."""
+        return self.filter(phase__in=[Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING])
+
+
+class Election(models.Model):
+    """One round of elections sharing a calendar, e.g. "2027.1 PTL and TC elections"."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown; rendered and sanitised.")
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.DRAFT)
+    # The calendar. Campaigning is the gap between the close of nominations and the opening
+    # of the polls; when the two coincide the election has no campaigning phase (OpenStack
+    # holds one for the TC only, so a PTL-only election has none).
+    nominations_opens_at = models.DateTimeField()
+    nominations_closes_at = models.DateTimeField()
+    polling_opens_at = models.DateTimeField()
+    polling_closes_at = models.DateTimeField()
+    # The qualifying window for contributions (configuration.yaml `timeframe`): rolls count
+    # contributions made between these dates, inclusive.
+    window_start = models.DateField()
+    window_end = models.DateField()
+    email_deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Voters must have verified the address they contribute with by then.",
+    )
+    auto_advance = models.BooleanField(
+        default=True,
+        help_text="The scheduler moves this election through its calendar when dates pass.",
+    )
+    officials = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="administered_elections",
+        help_text="Officials who run this election. Empty: every member of the officials' group.",
+    )
+    reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-polling_opens_at", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nominations_closes_at__gt=models.F("nominations_opens_at"))
+                & models.Q(polling_opens_at__gte=models.F("nominations_closes_at"))
+                & models.Q(polling_closes_at__gt=models.F("polling_opens_at")),
+                name="election_calendar_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window_end__gte=models.F("window_start")),
+                name="election_window_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("election_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        """Calendar rules, checked on every save from a form or the admin."""
+        errors = calendar_errors(
+            nominations_opens_at=self.nominations_opens_at,
+            nominations_closes_at=self.nominations_closes_at,
+            polling_opens_at=self.polling_opens_at,
+            polling_closes_at=self.polling_closes_at,
+            window_start=self.window_start,
+            window_end=self.window_end,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_campaigning(self) -> bool:
+        return self.polling_opens_at > self.nominations_closes_at
+
+    def calendar(self) -> list[CalendarPhase]:
+        """The dated phases in order, for the public calendar."""
+        rows = [
+            CalendarPhase(Phase.NOMINATIONS, "Nominations", self.nominations_opens_at,
+                          self.nominations_closes_at),
+        ]
+        if self.has_campaigning:
+            rows.append(CalendarPhase(Phase.CAMPAIGNING, "Campaigning", self.nominations_closes_at,
+                                      self.polling_opens_at))
+        rows.append(CalendarPhase(Phase.POLLING, "Polling", self.polling_opens_at,
+                                  self.polling_closes_at))
+        return rows
+
+    def scheduled_phase(self, now: datetime.datetime) -> str:
+        """The phase the calendar says the election should be in at ``now``."""
+        if now < self.nominations_opens_at:
+            return Phase.DRAFT
+        if now < self.nominations_closes_at:
+            return Phase.NOMINATIONS
+        if now < self.polling_opens_at:
+            return Phase.CAMPAIGNING
+        if now < self.polling_closes_at:
+            return Phase.POLLING
+        return Phase.CLOSED
+
+
+@dataclass(frozen=True)
+class CalendarPhase:
+    phase: str
+    label: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+
+def calendar_errors(
+    *,
+    nominations_opens_at: datetime.datetime | None,
+    nominations_closes_at: datetime.datetime | None,
+    polling_opens_at: datetime.datetime | None,
+    polling_closes_at: datetime.datetime | None,
+    window_start: datetime.date | None = None,
+    window_end: datetime.date | None = None,
+) -> dict[str, list[str]]:
+    """Field → messages for a calendar that breaks the rules (empty when it is fine).
+
+    Nominations and polling each last at least ``STACKVOTE_MIN_PHASE_DAYS`` days (OpenStack
+    holds 14-day nominations and a 21-day poll); campaigning may be empty.
+    """
+    errors: dict[str, list[str]] = {}
+    minimum = datetime.timedelta(days=settings.STACKVOTE_MIN_PHASE_DAYS)
+    stamps = {
+        "nominations_opens_at": nominations_opens_at,
+        "nominations_closes_at": nominations_closes_at,
+        "polling_opens_at": polling_opens_at,
+        "polling_closes_at": polling_closes_at,
+    }
+    for field, value in stamps.items():
+        if value is None:
+            errors.setdefault(field, []).append("This date is required.")
+        elif timezone.is_naive(value):
+            errors.setdefault(field, []).append("Give a timezone-aware date and time.")
+    if errors:
+        return errors
+    assert nominations_opens_at and nominations_closes_at  # noqa: S101 - narrowed above
+    assert polling_opens_at and polling_closes_at  # noqa: S101 - narrowed above
+    if nominations_closes_at - nominations_opens_at < minimum:
+        errors.setdefault("nominations_closes_at", []).append(
+            f"Nominations must stay open at least {minimum.days} days."
+        )
+    if polling_opens_at < nominations_closes_at:
+        errors.setdefault("polling_opens_at", []).append(
+            "Polling cannot open before nominations close."
+        )
+    if polling_closes_at - polling_opens_at < minimum:
+        errors.setdefault("polling_closes_at", []).append(
+            f"Polling must stay open at least {minimum.days} days."
+        )
+    if window_start and window_end and window_end < window_start:
+        errors.setdefault("window_end", []).append(
+            "The qualifying window ends before it starts."
+        )
+    return errors
+
+
+class ContestKind(models.TextChoices):
+    PTL = "ptl", "Project team lead"
+    TC = "tc", "Technical Committee"
+    COMMUNITY = "community", "Community vote"
+
+
+class CountingMethod(models.TextChoices):
+    SCHULZE = "schulze", "Schulze"
+    RANKED_PAIRS = "rankedpairs", "Ranked pairs"
+
+
+class ContestState(models.TextChoices):
+    PENDING = "pending", "Awaiting the close of nominations"
+    POLLING = "polling", "Goes to a poll"
+    ACCLAIMED = "acclaimed", "Elected by acclamation"
+    APPOINTMENT_NEEDED = "appointment_needed", "No candidate: appointment needed"
+    CLOSED = "closed", "Poll closed"
+    TALLIED = "tallied", "Tallied"
+    PUBLISHED = "published", "Result published"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One thing a voter can rank: an approved candidacy or a community option."""
+
+    key: str
+    label: str
+    affiliation: str = ""
+
+
+class Contest(models.Model):
+    """One decision inside an election: a PTL seat, the TC seats, or a community vote."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
+    kind = models.CharField(max_length=20, choices=ContestKind.choices)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    description = models.TextField(blank=True, help_text="Markdown; rendered and sanitised.")
+    seats = models.PositiveSmallIntegerField(default=1)
+    method = models.CharField(
+        max_length=20, choices=CountingMethod.choices, default=CountingMethod.SCHULZE
+    )
+    max_per_affiliation = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="At most this many winners per affiliation; empty: no limit.",
+    )
+    tie_seed = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Public seed for the random draw that breaks ties (OpenStack charter).",
+    )
+    state = models.CharField(
+        max_length=30, choices=ContestState.choices, default=ContestState.PENDING, editable=False
+    )
+    settled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["election", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "slug"], name="contest_slug_per_election"),
+            models.CheckConstraint(condition=models.Q(seats__gte=1), name="contest_has_a_seat"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="ptl") | models.Q(seats=1),
+                name="ptl_contest_has_one_seat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.election.name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "contest_detail",
+            kwargs={"election_slug": self.election.slug, "contest_slug": self.slug},
+        )
+
+    def clean(self) -> None:
+        if self.kind == ContestKind.PTL and self.seats != 1:
+            raise ValidationError({"seats": "A PTL contest has exactly one seat."})
+
+    @property
+    def has_candidates(self) -> bool:
+        """True for PTL and TC contests (people stand); false for community votes (options)."""
+        return self.kind != ContestKind.COMMUNITY
+
+    def ballot_choices(self) -> list[Choice]:
+        """What a voter ranks, in a stable order (by key): approved candidacies or options."""
+        if self.has_candidates:
+            choices = [
+                Choice(
+                    key=candidacy.choice_key,
+                    label=candidacy.candidate.display_name,
+                    affiliation=candidacy.affiliation,
+                )
+                for candidacy in self.candidacies.filter(state=CandidacyState.APPROVED)
+                .select_related("candidate")
+            ]
+        else:
+            choices = [
+                Choice(key=option.choice_key, label=option.name) for option in self.options.all()
+            ]
+        return sorted(choices, key=lambda choice: choice.key)
+
+    def is_polling(self) -> bool:
+        """The election is in its polling phase and this contest goes to a poll."""
+        return self.election.phase == Phase.POLLING and self.state == ContestState.POLLING
+
+    @property
+    def polling_opens_at(self) -> datetime.datetime:
+        return self.election.polling_opens_at
+
+    @property
+    def polling_closes_at(self) -> datetime.datetime:
+        return self.election.polling_closes_at
+
+
+class CandidacyState(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted, awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Candidacy(models.Model):
+    """A person standing in a PTL or TC contest, with their platform."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="candidacies")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="candidacies"
+    )
+    platform = models.TextField(help_text="Markdown.")
+    # Rendered and sanitised once, when the platform is written (elections.markdown).
+    platform_html = models.TextField(editable=False)
+    affiliation = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=20, choices=CandidacyState.choices, default=CandidacyState.SUBMITTED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "candidacies"
+        ordering = ["contest", "submitted_at"]
+        constraints = [
+            # One candidacy per person and contest; withdrawing and standing again reuses it.
+            models.UniqueConstraint(
+                fields=["contest", "candidate"], name="one_candidacy_per_person_and_contest"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="rejected") | ~models.Q(review_reason=""),
+                name="rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate.display_name} for {self.contest.name}"
+
+    @property
+    def choice_key(self) -> str:
+        return f"candidacy-{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (CandidacyState.SUBMITTED, CandidacyState.APPROVED)
+
+    @property
+    def elected_by_acclamation(self) -> bool:
+        return (
+            self.state == CandidacyState.APPROVED
+            and self.contest.state == ContestState.ACCLAIMED
+        )
+
+
+class Option(models.Model):
+    """One answer in a community vote (a release name, a policy choice)."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contest", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="option_name_per_contest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def choice_key(self) -> str:
+        return f"option-{self.pk}"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit entry."""
+
+
+class AuditEntry(models.Model):
+    """One state change: who, when, what, on which object, and why.
+
+    Append-only and hash-chained: ``entry_hash`` is the sha256 of this entry's content and the
+    previous entry's hash, so removing or editing any entry breaks every hash after it
+    (checked by ``selectors.audit_chain_breaks``).
+    """
+
+    created_at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_constraint=False,
+    )
+    # What the actor was called at the time ("system" for the scheduler); hashed, unlike the FK.
+    actor_label = models.CharField(max_length=254, editable=False)
+    action = models.CharField(max_length=100, editable=False)
+    target = models.CharField(max_length=200, editable=False)
+    detail = models.JSONField(default=dict, editable=False)
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["target"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class NotificationKind(models.TextChoices):
+    CANDIDACY_APPROVED = "candidacy_approved", "Candidacy approved"
+    CANDIDACY_REJECTED = "candidacy_rejected", "Candidacy rejected"
+    POLLING_OPEN = "polling_open", "Polling is open"
+    POLLING_REMINDER = "polling_reminder", "Reminder: polling closes soon"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """One e-mail to one person. Rows make sending idempotent and failures visible."""
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="notifications")
+    candidacy = models.ForeignKey(
+        Candidacy, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    state = models.CharField(
+        max_length=20, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Each electorate mail goes once per person and contest, however often the
+            # scheduler runs; review decisions may be sent again after a new decision.
+            models.UniqueConstraint(
+                fields=["kind", "contest", "recipient"],
+                condition=models.Q(kind__in=["polling_open", "polling_reminder"]),
+                name="one_electorate_mail_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.state})"
