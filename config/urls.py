@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from config.health import health
 from elections import views as election_views
 
 admin.site.site_header = "stackvote officials' panel"
@@ -13,6 +14,7 @@ admin.site.index_title = "Run elections"
 urlpatterns = [
     path("", election_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
 ]

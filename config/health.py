@@ -1,0 +1,56 @@
+"""Health endpoint for load balancers and monitoring: database, Redis and a Celery worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+WORKER_PING_TIMEOUT = 1.0
+
+
+def _database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means "down"; say which
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _redis() -> str:
+    if not settings.REDIS_URL:
+        return "not configured (tasks run in-process)"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.exceptions.RedisError as error:
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _worker() -> str:
+    if not settings.REDIS_URL:
+        return "in-process"
+    from config.celery import app
+
+    try:
+        replies = app.control.ping(timeout=WORKER_PING_TIMEOUT)
+    except Exception as error:  # noqa: BLE001 - broker down shows up here too
+        return f"error: {type(error).__name__}"
+    return f"ok ({len(replies)} answering)" if replies else "error: no worker answered"
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """200 when every part answers, 503 otherwise; the body says which part failed."""
+    checks = {"database": _database(), "redis": _redis(), "worker": _worker()}
+    healthy = not any(value.startswith("error") for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )

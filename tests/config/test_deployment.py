@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_carry_a_content_security_policy_without_unsafe_inline(client: Client) -> None:
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@override_settings(REDIS_URL="")
+def test_health_reports_every_part_in_the_embedded_default(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert response.json()["worker"] == "in-process"
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+def test_health_fails_loudly_when_redis_is_unreachable(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "failing"
+    assert body["redis"].startswith("error")
+    assert body["database"] == "ok"
+
+
+@pytest.mark.worker
+def test_health_sees_a_live_worker(celery_worker: object, settings: object) -> None:
+    from tests.conftest import _redis_url_for_worker
+
+    with override_settings(REDIS_URL=_redis_url_for_worker()):
+        response = Client().get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["worker"].startswith("ok")
