@@ -1,0 +1,1 @@
+"""Results: the tally of each contest, its publication, the published files and feeds."""
