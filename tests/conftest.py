@@ -7,6 +7,7 @@ queues; tests marked ``worker`` get a real Celery worker consuming from Redis in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,3 +97,68 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
             yield worker
     finally:
         celery_app.conf.update(saved)
+
+
+# --- Browser tests -------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, shared by the browser tests of a run."""
+    import os
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    # The live server runs in a thread while Playwright's event loop runs in this one.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab. CSP is bypassed only so the tests can inject axe-core."""
+    context = chromium.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def axe() -> Any:
+    """Run axe-core on a page; return the serious and critical findings (empty means pass)."""
+
+    def run(tab: Any) -> list[dict[str, Any]]:
+        tab.add_script_tag(path=str(AXE_SCRIPT))
+        violations = tab.evaluate("async () => (await axe.run(document)).violations")
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]],
+            }
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return run
+
+
+def browser_sign_in(tab: Any, base_url: str, email: str, password: str) -> None:
+    """Sign in through the real form, as a person would."""
+    tab.goto(f"{base_url}/accounts/login/")
+    tab.get_by_label("Email").fill(email)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Sign In").click()
+    tab.wait_for_load_state()
