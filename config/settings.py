@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "elections",
+    "elections.voting",
     "elections.results",
 ]
 
