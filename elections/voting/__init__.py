@@ -1,0 +1,1 @@
+"""Voting in the browser: secret, receipted, changeable ranked ballots (docs/voting.md)."""
