@@ -234,12 +234,41 @@ class Contest(models.Model):
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
     kind = models.CharField(max_length=20, choices=ContestKind.choices)
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contests",
+        help_text=(
+            "PTL contests: the team whose lead is elected. Community votes: the team whose "
+            "contributors vote (empty: every contributor). Empty for the TC."
+        ),
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100)
     description = models.TextField(blank=True, help_text="Markdown; rendered and sanitised.")
     seats = models.PositiveSmallIntegerField(default=1)
     method = models.CharField(
         max_length=20, choices=CountingMethod.choices, default=CountingMethod.SCHULZE
+    )
+    # The electorate: frozen when nominations close (services.contest_settle). Until then
+    # candidacy rights are checked against ``nomination_roll``, frozen when nominations open.
+    roll = models.ForeignKey(
+        "accounts.Roll",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    nomination_roll = models.ForeignKey(
+        "accounts.Roll",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     max_per_affiliation = models.PositiveSmallIntegerField(
         null=True,
@@ -265,6 +294,14 @@ class Contest(models.Model):
                 condition=~models.Q(kind="ptl") | models.Q(seats=1),
                 name="ptl_contest_has_one_seat",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="ptl") | models.Q(team__isnull=False),
+                name="ptl_contest_has_team",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="tc") | models.Q(team__isnull=True),
+                name="tc_contest_has_no_team",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,8 +314,13 @@ class Contest(models.Model):
         )
 
     def clean(self) -> None:
-        if self.kind == ContestKind.PTL and self.seats != 1:
-            raise ValidationError({"seats": "A PTL contest has exactly one seat."})
+        if self.kind == ContestKind.PTL:
+            if self.team_id is None:
+                raise ValidationError({"team": "A PTL contest elects the lead of one team."})
+            if self.seats != 1:
+                raise ValidationError({"seats": "A PTL contest has exactly one seat."})
+        elif self.kind == ContestKind.TC and self.team_id is not None:
+            raise ValidationError({"team": "The TC is elected by every contributor, not a team."})
 
     @property
     def has_candidates(self) -> bool:
