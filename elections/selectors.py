@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
 from elections.audit import GENESIS_HASH, entry_digest
-from elections.models import AuditEntry, Contest
+from elections.models import (
+    AuditEntry,
+    Candidacy,
+    CandidacyState,
+    Contest,
+    ContestKind,
+    Election,
+    Notification,
+    NotificationState,
+    Phase,
+)
+
+# --- Electorates -----------------------------------------------------------------------------
 
 
 def user_is_elector(user: Any, contest: Contest) -> bool:
@@ -13,12 +33,174 @@ def user_is_elector(user: Any, contest: Contest) -> bool:
     contest's frozen roll. False for anonymous users and before the roll is frozen."""
     if not getattr(user, "is_authenticated", False):
         return False
-    roll_id = getattr(contest, "roll_id", None)
-    if roll_id is None:
+    if contest.roll_id is None:
         return False
     from accounts.selectors import user_on_roll
 
     return user_on_roll(user, contest.roll)
+
+
+def roll_size(roll: Any) -> int:
+    """Number of voters on a frozen roll."""
+    return int(roll.size)
+
+
+def roll_electors(roll: Any) -> QuerySet[Any]:
+    """Accounts that may vote on ``roll``: those with a verified address on it.
+
+    The same rule as ``accounts.selectors.user_on_roll`` (only verified addresses count),
+    turned round to list everyone at once for the electorate's e-mails.
+    """
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import RollAddress
+
+    addresses = RollAddress.objects.filter(roll=roll).values("email")
+    owners = (
+        EmailAddress.objects.annotate(address=Lower("email"))
+        .filter(verified=True, address__in=addresses)
+        .values("user_id")
+    )
+    return get_user_model().objects.filter(pk__in=owners, is_active=True).order_by("pk")
+
+
+def voted_user_ids(contest: Contest) -> set[int]:
+    """Ids of the people recorded as having voted in ``contest`` (never which ballot)."""
+    if not apps.is_installed("elections.voting"):
+        return set()
+    return set(contest.voter_records.values_list("user_id", flat=True))
+
+
+def reminder_recipients(contest: Contest) -> list[Any]:
+    """Electors of ``contest`` who have not voted yet."""
+    if contest.roll_id is None:
+        return []
+    voted = voted_user_ids(contest)
+    return [user for user in roll_electors(contest.roll) if user.pk not in voted]
+
+
+def nomination_roll_of(contest: Contest) -> Any:
+    """The roll candidacy rights are checked against: the electorate once frozen, before that
+    the roll frozen when nominations opened."""
+    return contest.roll if contest.roll_id else contest.nomination_roll
+
+
+def standing_refusal(user: Any, contest: Contest) -> str:
+    """Why ``user`` may not stand in ``contest`` now, or "" when they may."""
+    from accounts.selectors import user_on_roll
+
+    from elections.permissions import can_administer
+
+    election = contest.election
+    if not getattr(user, "is_authenticated", False):
+        return "Sign in to stand as a candidate."
+    if contest.kind == ContestKind.COMMUNITY:
+        return "A community vote has options, not candidates."
+    if election.phase != Phase.NOMINATIONS:
+        return f"Nominations are not open: {election.name} is in {election.get_phase_display()}."
+    if can_administer(user, election):
+        return "Election officials cannot stand in an election they administer."
+    roll = nomination_roll_of(contest)
+    if roll is None:
+        return "The roll for this contest is not ready yet; try again shortly."
+    if not user_on_roll(user, roll):
+        scope = f"the {contest.team.name} team" if contest.team_id else "any official project"
+        window = f"{election.window_start:%Y-%m-%d} to {election.window_end:%Y-%m-%d}"
+        return (
+            "You are not on the roll for this contest: none of your verified e-mail addresses "
+            f"contributed to {scope} between {window}. Candidates must be eligible voters "
+            "(OpenStack charter). Add and verify the address you commit with, or see why on "
+            "your eligibility page."
+        )
+    return ""
+
+
+# --- Public pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElectionListing:
+    upcoming: list[Election]
+    open: list[Election]
+    past: list[Election]
+
+
+def election_listing(*, now: datetime.datetime | None = None) -> ElectionListing:
+    """Elections split into upcoming (scheduled drafts), open and past, for the list page."""
+    now = now or timezone.now()
+    elections = list(
+        Election.objects.filter(
+            Q(phase=Phase.DRAFT, auto_advance=True, nominations_closes_at__gt=now)
+            | ~Q(phase=Phase.DRAFT)
+        ).annotate(contest_count=Count("contests"))
+    )
+    upcoming = sorted(
+        (e for e in elections if e.phase == Phase.DRAFT), key=lambda e: e.nominations_opens_at
+    )
+    active = (Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING)
+    open_ = sorted((e for e in elections if e.phase in active), key=lambda e: e.polling_closes_at)
+    past = sorted(
+        (e for e in elections if e.phase not in (Phase.DRAFT, *active)),
+        key=lambda e: e.polling_closes_at,
+        reverse=True,
+    )
+    return ElectionListing(upcoming=upcoming, open=open_, past=past)
+
+
+def open_elections() -> QuerySet[Election]:
+    return Election.objects.open().order_by("polling_closes_at")
+
+
+def public_candidacies() -> QuerySet[Candidacy]:
+    """Candidacies shown publicly: approved, and submitted ones awaiting review."""
+    return (
+        Candidacy.objects.filter(state__in=[CandidacyState.APPROVED, CandidacyState.SUBMITTED])
+        .select_related("candidate")
+        .order_by("state", "pk")
+    )
+
+
+def election_contests(election: Election) -> list[Contest]:
+    """The contests of an election with their public candidacies, options and rolls."""
+    return list(
+        election.contests.select_related("team", "roll")
+        .prefetch_related(
+            Prefetch("candidacies", queryset=public_candidacies(), to_attr="public_candidacies"),
+            "options",
+        )
+        .order_by("kind", "name")
+    )
+
+
+def election_for_public(*, slug: str, user: Any) -> Election | None:
+    """The election at ``slug`` if the viewer may see it (drafts: officials only)."""
+    from accounts.roles import is_official
+
+    election = Election.objects.filter(slug=slug).first()
+    if election is None:
+        return None
+    if election.phase == Phase.DRAFT and not is_official(user):
+        scheduled = election.auto_advance and election.nominations_closes_at > timezone.now()
+        return election if scheduled else None
+    return election
+
+
+def user_candidacies(user: Any) -> QuerySet[Candidacy]:
+    return (
+        Candidacy.objects.filter(candidate=user)
+        .select_related("contest__election", "reviewed_by")
+        .order_by("-submitted_at")
+    )
+
+
+def failed_notification_count(election: Election | None = None) -> int:
+    failed = Notification.objects.filter(state=NotificationState.FAILED)
+    if election is not None:
+        failed = failed.filter(contest__election=election)
+    return failed.count()
+
+
+# --- Audit log ----------------------------------------------------------------------------
 
 
 def audit_chain_breaks() -> list[int]:

@@ -1,0 +1,473 @@
+"""The officials' panel for elections.
+
+Only officials (accounts.roles) see or touch anything here: every model admin below answers
+"no" to everyone else, so Django turns each page and action into a 403. Every change goes
+through ``elections.services`` so that it is checked and written to the audit log: phase moves
+(with a reason) on their own page, candidacy review by bulk actions (rejection asks for a
+reason on an intermediate page), contests and options through their services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from elections import selectors, services
+from elections.forms import PhaseMoveForm, RejectionForm
+from elections.models import (
+    AuditEntry,
+    Candidacy,
+    Contest,
+    Election,
+    Notification,
+    NotificationState,
+    Option,
+    Phase,
+)
+from elections.permissions import can_administer, can_use_officials_panel
+
+
+class OfficialsOnly(admin.ModelAdmin):
+    """Nothing here for anyone but officials (403 on every page and action otherwise)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_use_officials_panel(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return can_use_officials_panel(request.user) and super().has_add_permission(
+            request, *args
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_use_officials_panel(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _report(request: HttpRequest, error: Exception) -> None:
+    messages.error(request, str(error))
+
+
+# --- Elections ------------------------------------------------------------------------------
+
+
+class ContestInline(admin.TabularInline):
+    model = Contest
+    fields = ("name", "kind", "team", "seats", "state", "electorate")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_use_officials_panel(request.user)
+
+    @admin.display(description="Electorate")
+    def electorate(self, contest: Contest) -> str:
+        if contest.roll_id is None:
+            return "not frozen"
+        return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
+
+
+_ELECTION_INPUT_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "nominations_opens_at",
+    "nominations_closes_at",
+    "polling_opens_at",
+    "polling_closes_at",
+    "window_start",
+    "window_end",
+    "email_deadline",
+    "auto_advance",
+)
+
+
+@admin.register(Election)
+class ElectionAdmin(OfficialsOnly):
+    list_display = (
+        "name",
+        "phase",
+        "nominations_opens_at",
+        "polling_opens_at",
+        "polling_closes_at",
+        "auto_advance",
+        "failed_mail",
+    )
+    list_filter = ("phase", "auto_advance")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("officials",)
+    inlines = (ContestInline,)
+    readonly_fields = ("phase_controls",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "description", "phase_controls")}),
+        (
+            "Calendar (UTC)",
+            {
+                "fields": (
+                    "nominations_opens_at",
+                    "nominations_closes_at",
+                    "polling_opens_at",
+                    "polling_closes_at",
+                    "auto_advance",
+                ),
+                "description": "Campaigning runs from the close of nominations to the opening "
+                "of the polls; make them equal for no campaigning.",
+            },
+        ),
+        ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
+        ("Officials", {"fields": ("officials",)}),
+    )
+
+    @admin.display(description="Failed e-mails")
+    def failed_mail(self, election: Election) -> str:
+        count = selectors.failed_notification_count(election)
+        return f"⚠ {count}" if count else "0"
+
+    @admin.display(description="Phase")
+    def phase_controls(self, election: Election) -> str:
+        if election.pk is None:
+            return "Draft (new elections start as drafts)."
+        url = reverse("admin:elections_election_phase", args=[election.pk])
+        return format_html(
+            '{} · <a href="{}">Move phase by hand…</a>', election.get_phase_display(), url
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/phase/",
+                self.admin_site.admin_view(self.phase_move_view),
+                name="elections_election_phase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def phase_move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        election = get_object_or_404(Election, pk=object_id)
+        if not (self.has_change_permission(request, election)
+                and can_administer(request.user, election)):
+            raise PermissionDenied
+        form = PhaseMoveForm(request.POST or None, election=election)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.election_phase_move(
+                    election=election,
+                    to_phase=form.cleaned_data["to_phase"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.ElectionError as error:
+                form.add_error(None, str(error))
+            else:
+                label = Phase(form.cleaned_data["to_phase"]).label
+                self.message_user(request, f"{election.name} moved to {label}.")
+                return HttpResponseRedirect(
+                    reverse("admin:elections_election_change", args=[election.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Move {election.name} to another phase",
+            "election": election,
+            "form": form,
+        }
+        return TemplateResponse(request, "elections/admin/phase_move.html", context)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.phase not in (Phase.DRAFT, Phase.NOMINATIONS,
+                                                 Phase.CAMPAIGNING, Phase.POLLING):
+            for name in form.base_fields:
+                if name not in ("name", "description", "officials"):
+                    form.base_fields[name].disabled = True
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in _ELECTION_INPUT_FIELDS
+                  if name in form.cleaned_data}
+        if change:
+            if not can_administer(request.user, obj):
+                raise PermissionDenied
+            saved = services.election_update(election=obj, actor=request.user, **fields)
+        else:
+            saved = services.election_create(actor=request.user, **fields)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        before = set(form.instance.officials.values_list("email", flat=True))
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.officials.values_list("email", flat=True))
+        if before != after:
+            services.audit_record(
+                actor=request.user,
+                action="election.officials",
+                target=f"election:{form.instance.pk}",
+                detail={"from": sorted(before), "to": sorted(after)},
+            )
+
+
+# --- Contests and options ----------------------------------------------------------------------
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    fields = ("name", "description")
+    extra = 1
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_use_officials_panel(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            can_use_officials_panel(request.user)
+            and obj is not None
+            and obj.kind == "community"
+            and obj.election.phase in (Phase.DRAFT, Phase.NOMINATIONS)
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+_CONTEST_CREATE_FIELDS = (
+    "election",
+    "kind",
+    "name",
+    "slug",
+    "team",
+    "seats",
+    "method",
+    "max_per_affiliation",
+    "tie_seed",
+    "description",
+)
+
+
+@admin.register(Contest)
+class ContestAdmin(OfficialsOnly):
+    list_display = ("name", "election", "kind", "seats", "state", "electorate_size")
+    list_filter = ("election", "kind", "state")
+    search_fields = ("name", "slug", "team__name")
+    inlines = (OptionInline,)
+    readonly_fields = ("state", "electorate")
+    fields = (*_CONTEST_CREATE_FIELDS, "state", "electorate")
+
+    @admin.display(description="Voters")
+    def electorate_size(self, contest: Contest) -> str:
+        return str(contest.roll.size) if contest.roll_id else "–"
+
+    @admin.display(description="Electorate")
+    def electorate(self, contest: Contest) -> str:
+        if contest.roll_id is None:
+            return "Frozen when nominations close."
+        return f"{contest.roll.size} voters, fingerprint {contest.roll.fingerprint}"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contest]:
+        return super().get_queryset(request).select_related("election", "roll", "team")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("state", "electorate")
+        return ("election", "kind", "slug", "team", "state", "electorate")
+
+    def save_model(self, request: HttpRequest, obj: Contest, form: Any, change: bool) -> None:
+        election = obj.election
+        if not can_administer(request.user, election):
+            raise PermissionDenied
+        if change:
+            editable = {name: form.cleaned_data[name] for name in form.changed_data
+                        if name in ("name", "description", "seats", "method",
+                                    "max_per_affiliation", "tie_seed")}
+            saved = services.contest_update(contest=obj, actor=request.user, **editable)
+        else:
+            values = {name: form.cleaned_data.get(name) for name in _CONTEST_CREATE_FIELDS}
+            values["max_per_affiliation"] = values["max_per_affiliation"] or None
+            values["tie_seed"] = values["tie_seed"] or ""
+            values["description"] = values["description"] or ""
+            saved = services.contest_create(actor=request.user, **values)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Option:
+            return super().save_formset(request, form, formset, change)
+        for option_form in formset.forms:
+            if option_form.instance.pk is None and option_form.has_changed():
+                services.option_create(
+                    contest=form.instance,
+                    actor=request.user,
+                    name=option_form.cleaned_data["name"],
+                    description=option_form.cleaned_data.get("description", ""),
+                )
+        return None
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
+                        form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ElectionError as error:
+            _report(request, error)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# --- Candidacies -----------------------------------------------------------------------------
+
+
+@admin.register(Candidacy)
+class CandidacyAdmin(OfficialsOnly):
+    list_display = ("candidate", "contest", "election", "affiliation", "state", "submitted_at",
+                    "reviewed_by")
+    list_filter = ("state", "contest__election", "contest__kind")
+    search_fields = ("candidate__email", "candidate__full_name", "contest__name")
+    list_select_related = ("candidate", "contest__election", "reviewed_by")
+    actions = ("approve_selected", "reject_selected")
+    fields = ("contest", "candidate", "affiliation", "state", "platform_rendered",
+              "reviewed_by", "reviewed_at", "review_reason", "submitted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Read-only here: the review is done with the actions, which go through a service.
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user)
+
+    @admin.display(description="Election", ordering="contest__election__name")
+    def election(self, candidacy: Candidacy) -> str:
+        return candidacy.contest.election.name
+
+    @admin.display(description="Platform")
+    def platform_rendered(self, candidacy: Candidacy) -> str:
+        return mark_safe(candidacy.platform_html)  # noqa: S308 - sanitised by nh3 when written
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[Candidacy], *, approve: bool,
+                reason: str) -> None:
+        done = 0
+        for candidacy in queryset.select_related("contest__election", "candidate"):
+            try:
+                services.candidacy_review(
+                    candidacy=candidacy, reviewer=request.user, approve=approve, reason=reason
+                )
+            except services.ElectionError as error:
+                messages.error(request, f"{candidacy}: {error}")
+            else:
+                done += 1
+        if done:
+            verb = "approved" if approve else "rejected"
+            self.message_user(request, f"{done} candidac{'y' if done == 1 else 'ies'} {verb}.")
+
+    @admin.action(description="Approve selected candidacies", permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Candidacy]) -> None:
+        self._review(request, queryset, approve=True, reason="")
+
+    @admin.action(description="Reject selected candidacies (asks for a reason)",
+                  permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Candidacy]
+                        ) -> HttpResponse | None:
+        form = RejectionForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._review(request, queryset, approve=False, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Reject candidacies",
+            "candidacies": queryset.select_related("candidate", "contest"),
+            "form": form,
+            "action": "reject_selected",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "elections/admin/reject_candidacies.html", context)
+
+
+# --- Audit log and notifications ---------------------------------------------------------------
+
+
+class ReadOnly(OfficialsOnly):
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnly):
+    list_display = ("created_at", "actor_label", "action", "target", "detail", "entry_hash")
+    list_filter = ("action",)
+    search_fields = ("target", "actor_label", "action")
+    readonly_fields = ("created_at", "actor_label", "action", "target", "detail",
+                       "previous_hash", "entry_hash")
+    fields = readonly_fields
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if self.has_view_permission(request):
+            broken = selectors.audit_chain_breaks()
+            if broken:
+                messages.error(request, f"The audit chain is broken at entries {broken[:20]}.")
+            else:
+                messages.info(request, "The audit chain is intact.")
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly):
+    list_display = ("created_at", "kind", "recipient", "contest", "state", "attempts",
+                    "last_error", "sent_at")
+    list_filter = ("state", "kind", "contest__election")
+    search_fields = ("recipient__email",)
+    list_select_related = ("recipient", "contest")
+    actions = ("retry_selected",)
+    readonly_fields = ("kind", "recipient", "contest", "candidacy", "state", "attempts",
+                       "last_error", "created_at", "sent_at")
+    fields = readonly_fields
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if self.has_view_permission(request):
+            failed = selectors.failed_notification_count()
+            if failed:
+                messages.warning(
+                    request, f"{failed} e-mail{'s' if failed != 1 else ''} could not be sent; "
+                    "see the last error, fix the mail settings and retry them."
+                )
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Send the selected failed e-mails again", permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        ids = list(queryset.filter(state=NotificationState.FAILED).values_list("pk", flat=True))
+        count = services.notifications_retry(notification_ids=ids, actor=request.user)
+        self.message_user(request, f"{count} e-mail{'s' if count != 1 else ''} queued again.")
+

@@ -1,0 +1,80 @@
+"""Forms: validate what a person typed, then a view or admin hands it to one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from elections.models import Candidacy, Election, Phase
+from elections.services import legal_moves
+
+PLATFORM_HELP = (
+    "Markdown: headings, lists, links, emphasis, code and tables. HTML is shown as text, "
+    "not as markup."
+)
+
+
+class CandidacyForm(forms.Form):
+    platform = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16}),
+        max_length=20_000,
+        help_text=PLATFORM_HELP,
+    )
+    affiliation = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Your employer or sponsoring organisation, shown next to your name.",
+    )
+
+    @classmethod
+    def for_candidacy(cls, candidacy: Candidacy, **kwargs: Any) -> CandidacyForm:
+        return cls(
+            initial={"platform": candidacy.platform, "affiliation": candidacy.affiliation},
+            **kwargs,
+        )
+
+    def clean_platform(self) -> str:
+        platform = self.cleaned_data["platform"]
+        if not platform.strip():
+            raise forms.ValidationError("Write a platform: voters read it to decide.")
+        return platform
+
+
+class PhaseMoveForm(forms.Form):
+    """An official moves an election's phase by hand; the reason goes to the audit log."""
+
+    to_phase = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Recorded in the audit log with your name.",
+    )
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_phase"].choices = [
+            (phase, Phase(phase).label) for phase in legal_moves(election)
+        ]
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason
+
+
+class RejectionForm(forms.Form):
+    """The reason a batch of candidacies is rejected; each candidate receives it."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Sent to each candidate and recorded in the audit log.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("A rejection needs a reason.")
+        return reason

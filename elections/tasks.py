@@ -1,0 +1,38 @@
+"""Celery tasks of the elections app: thin, idempotent, each calls one service.
+
+``elections.advance_elections`` is the scheduler. Celery beat runs it every
+``STACKVOTE_SCHEDULER_INTERVAL`` seconds from the ``CELERY_BEAT_SCHEDULE`` entry in
+config/settings.py, which django_celery_beat's DatabaseScheduler copies into its periodic
+task table when beat starts (officials can see and pause it in the admin).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from elections import services
+
+
+@shared_task(name="elections.advance_elections", ignore_result=True)
+def advance_elections() -> list[tuple[str, str, str]]:
+    """Move elections whose time has come; safe to run twice (moves re-check under a lock)."""
+    return services.elections_advance()
+
+
+@shared_task(
+    name="elections.send_notifications",
+    bind=True,
+    ignore_result=True,
+    # Each attempt records its error on the notification; sent ones are skipped on a rerun.
+    acks_late=True,
+)
+def send_notifications(self, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Send one batch; retry the failures with backoff, then mark them failed for officials."""
+    failed = services.notifications_send(notification_ids=notification_ids)
+    if not failed:
+        return
+    if self.request.retries < settings.STACKVOTE_MAIL_MAX_RETRIES:
+        countdown = 0 if self.request.is_eager else 60 * 2**self.request.retries
+        raise self.retry(args=[failed], countdown=countdown)
+    services.notifications_give_up(notification_ids=failed)

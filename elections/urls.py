@@ -1,0 +1,25 @@
+"""Public election pages and the candidate's pages. ``home`` is mounted by config/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from elections import views
+
+urlpatterns = [
+    path("elections/", views.election_list, name="election_list"),
+    path("elections/<slug:slug>/", views.election_detail, name="election_detail"),
+    path(
+        "elections/<slug:election_slug>/<slug:contest_slug>/",
+        views.contest_detail,
+        name="contest_detail",
+    ),
+    path(
+        "elections/<slug:election_slug>/<slug:contest_slug>/stand/",
+        views.candidacy_submit,
+        name="candidacy_submit",
+    ),
+    path("candidacies/", views.my_candidacies, name="my_candidacies"),
+    path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),
+    path("candidacies/<int:pk>/withdraw/", views.candidacy_withdraw, name="candidacy_withdraw"),
+]
