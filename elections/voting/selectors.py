@@ -1,0 +1,155 @@
+"""Reads of the voting app: where a person may vote, turnout, receipts, ballots for the tally.
+
+Nothing here returns who cast which ballot: the schema cannot say it (docs/secrecy.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from elections.models import Contest, ContestState, Phase
+from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
+from elections.voting.receipts import canonical_receipt, receipt_hash
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """How many have voted in a contest, out of how many may (None before the roll is frozen)."""
+
+    contest: Contest
+    voted: int
+    electorate: int | None
+
+    @property
+    def percent(self) -> float | None:
+        if not self.electorate:
+            return None
+        return round(100 * self.voted / self.electorate, 1)
+
+
+@dataclass(frozen=True)
+class ContestForVoter:
+    """One contest open for voting now, seen by one signed-in person."""
+
+    contest: Contest
+    is_elector: bool
+    has_voted: bool
+
+
+def polling_contests() -> list[Contest]:
+    """Contests taking ballots now, in the order of their elections' calendars."""
+    return list(
+        Contest.objects.filter(election__phase=Phase.POLLING, state=ContestState.POLLING)
+        .exclude(ballot_box_seal__isnull=False)
+        .select_related("election")
+        .order_by("election__polling_closes_at", "election__name", "name")
+    )
+
+
+def contests_for_voter(user: Any) -> list[ContestForVoter]:
+    """Every contest polling now, with whether ``user`` may vote in it and has voted."""
+    from elections.selectors import user_is_elector
+
+    contests = polling_contests()
+    voted = set(
+        VoterRecord.objects.filter(user=user, contest__in=contests).values_list(
+            "contest_id", flat=True
+        )
+    )
+    return [
+        ContestForVoter(
+            contest=contest,
+            is_elector=user_is_elector(user, contest),
+            has_voted=contest.pk in voted,
+        )
+        for contest in contests
+    ]
+
+
+def user_has_voted(user: Any, contest: Contest) -> bool:
+    return VoterRecord.objects.filter(contest=contest, user=user).exists()
+
+
+def electorate_size(contest: Contest) -> int | None:
+    """How many people are on the contest's frozen roll; None while it has none."""
+    roll = getattr(contest, "roll", None)
+    if roll is None:
+        return None
+    return int(roll.size)
+
+
+def turnout(contest: Contest) -> Turnout:
+    return Turnout(
+        contest=contest,
+        voted=VoterRecord.objects.filter(contest=contest).count(),
+        electorate=electorate_size(contest),
+    )
+
+
+def turnouts(contests: Iterable[Contest]) -> list[Turnout]:
+    """Turnout of several contests with one count query."""
+    contests = list(contests)
+    counts: dict[int, int] = {}
+    for contest_id in VoterRecord.objects.filter(contest__in=contests).values_list(
+        "contest_id", flat=True
+    ):
+        counts[contest_id] = counts.get(contest_id, 0) + 1
+    return [
+        Turnout(
+            contest=contest, voted=counts.get(contest.pk, 0), electorate=electorate_size(contest)
+        )
+        for contest in contests
+    ]
+
+
+def ballot_box_seal(contest: Contest) -> BallotBoxSeal | None:
+    return BallotBoxSeal.objects.filter(contest=contest).first()
+
+
+def receipts_are_public(contest: Contest) -> bool:
+    """After the close: polling has stopped and the ballots were rewritten and sealed."""
+    return not contest.is_polling() and BallotBoxSeal.objects.filter(contest=contest).exists()
+
+
+def counted_receipt_hashes(contest: Contest) -> list[str]:
+    """The receipt hashes of the contest's counted ballots, sorted (the order says nothing).
+
+    Empty until the ballot box is sealed at the close: before that the set is still changing
+    and publishing it would only help someone watch who votes when.
+    """
+    if not receipts_are_public(contest):
+        return []
+    return sorted(Ballot.objects.filter(contest=contest).values_list("receipt_hash", flat=True))
+
+
+def receipt_is_counted(contest: Contest, receipt: str) -> bool:
+    """True when ``receipt`` (as typed) belongs to a counted ballot of the sealed contest."""
+    canonical = canonical_receipt(receipt)
+    if canonical is None or not receipts_are_public(contest):
+        return False
+    return Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical)).exists()
+
+
+def ballot_exists_for_receipt(contest: Contest, receipt: str) -> bool:
+    """While polling: does ``receipt`` name a ballot of ``contest``? (For changing a vote.)"""
+    canonical = canonical_receipt(receipt)
+    if canonical is None:
+        return False
+    return Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical)).exists()
+
+
+def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
+    """Every ballot of the contest as ``{choice key: rank}`` (ranked choices only; 1 is best).
+
+    For the tally, after ``services.ballots_shuffle_rewrite``. A choice missing from a ballot
+    is unranked: below every ranked choice, level with the other unranked ones. Ordered by the
+    random ballot id, so the order carries nothing either.
+    """
+    return [
+        dict(ranks)
+        for ranks in Ballot.objects.filter(contest=contest).order_by("id").values_list(
+            "ranks", flat=True
+        )
+    ]

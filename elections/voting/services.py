@@ -1,0 +1,246 @@
+"""Every write of the voting app: casting, changing and, at the close, rewriting the ballots.
+
+Each function is keyword-only and atomic. The secrecy rules they keep are in docs/secrecy.md;
+the two that shape this module:
+
+- The ballot and the voter's "has voted" record are written in one transaction, so there is
+  never a ballot without a record or a record without a ballot, but nothing in either row
+  points at the other.
+- Casting and changing a ballot write no audit entry. The audit log is append-only and
+  hash-chained, so whatever it records can never be removed: an entry per vote would be a
+  permanent "who voted when" list (or, without the name, a timestamped entry written in the
+  same transaction as the ballot, which PostgreSQL marks with the same transaction id). The
+  voter record is the only trace that a person voted, and the close records the counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from elections.models import Contest
+from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
+from elections.voting.ranking import Ranking
+from elections.voting.receipts import canonical_receipt, new_receipt_code, receipt_hash
+
+logger = logging.getLogger(__name__)
+
+
+class VotingError(Exception):
+    """A refused request; ``str(error)`` is a message for the voter, ``status`` its HTTP code."""
+
+    status = 400
+
+
+class NotPolling(VotingError):
+    status = 409
+
+
+class NotAnElector(VotingError):
+    status = 403
+
+
+class AlreadyVoted(VotingError):
+    status = 409
+
+
+class NotYetVoted(VotingError):
+    status = 409
+
+
+class ReceiptNotFound(VotingError):
+    status = 400
+
+
+class BallotRefused(VotingError):
+    status = 400
+
+
+RECEIPT_NOT_FOUND_MESSAGE = (
+    "No ballot in this contest has that receipt. Ballots carry no name, so the receipt of "
+    "your current ballot is the only way to find it: without it your vote cannot be changed."
+)
+
+
+def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
+    """Store ``voter``'s first ballot in ``contest`` and return its receipt code.
+
+    The code is returned to be shown once and is stored nowhere: only its hash is kept with
+    the ballot. Raises ``NotPolling``, ``NotAnElector``, ``BallotRefused`` or ``AlreadyVoted``
+    (also when another request of the same voter won a race: the unique constraint on the
+    voter record refuses the second insert and rolls back its ballot too).
+    """
+    try:
+        with transaction.atomic():
+            locked = _lock_open_contest(contest)
+            _check_elector(locked, voter)
+            _check_ranking(locked, ranking)
+            if VoterRecord.objects.filter(contest=locked, user=voter).exists():
+                raise AlreadyVoted(_already_voted_message())
+            VoterRecord.objects.create(contest=locked, user=voter)
+            code = new_receipt_code()
+            Ballot.objects.create(
+                contest=locked, ranks=ranking.as_dict(), receipt_hash=receipt_hash(code)
+            )
+    except IntegrityError as error:
+        raise AlreadyVoted(_already_voted_message()) from error
+    return code
+
+
+def ballot_change(*, contest: Contest, voter: Any, receipt: str, ranking: Ranking) -> str:
+    """Replace the ballot whose receipt the voter presents; return the new receipt code.
+
+    Only while polling, and only for an elector who has voted. The old ballot is found by the
+    hash of its receipt (nothing else links it to anyone), deleted, and a new ballot with a new
+    receipt is written, in one transaction. The voter record is left as it is.
+    """
+    canonical = canonical_receipt(receipt)
+    if canonical is None:
+        raise ReceiptNotFound(
+            "That is not a receipt code: a receipt is 20 letters and digits in four groups "
+            "of five, as shown when you voted."
+        )
+    with transaction.atomic():
+        locked = _lock_open_contest(contest)
+        _check_elector(locked, voter)
+        _check_ranking(locked, ranking)
+        if not VoterRecord.objects.filter(contest=locked, user=voter).exists():
+            raise NotYetVoted("You have not voted in this contest yet: cast a ballot instead.")
+        old = Ballot.objects.filter(contest=locked, receipt_hash=receipt_hash(canonical))
+        if not old.exists():
+            raise ReceiptNotFound(RECEIPT_NOT_FOUND_MESSAGE)
+        old.delete()
+        code = new_receipt_code()
+        Ballot.objects.create(
+            contest=locked, ranks=ranking.as_dict(), receipt_hash=receipt_hash(code)
+        )
+    return code
+
+
+def ballots_shuffle_rewrite(*, contest: Contest) -> BallotBoxSeal:
+    """At the close: rewrite every ballot of ``contest`` as a fresh row, in a random order.
+
+    Rows written together share a PostgreSQL transaction id (``xmin``) and sit next to each
+    other on disk, so until now a ballot could be matched to the voter record written with it.
+    Fresh rows with new random ids, inserted together in a shuffled order, carry none of that;
+    the old row versions are then vacuumed away (after commit, on PostgreSQL). The contest's
+    ballot box is sealed: no more casting or changing, and its receipts can be checked.
+
+    Call it once polling has stopped for the contest (the election's close). Running it again
+    reshuffles again, which is harmless. The ballots' contents are unchanged.
+    """
+    from elections.services import audit_record
+
+    with transaction.atomic():
+        locked = Contest.objects.select_for_update(no_key=True).select_related("election").get(
+            pk=contest.pk
+        )
+        if locked.is_polling():
+            raise NotPolling(
+                "Polling is still open in this contest; the ballots are rewritten at the close."
+            )
+        contents = list(
+            Ballot.objects.filter(contest=locked).values_list("ranks", "receipt_hash")
+        )
+        secrets.SystemRandom().shuffle(contents)
+        Ballot.objects.filter(contest=locked).delete()
+        Ballot.objects.bulk_create(
+            [
+                Ballot(id=uuid.uuid4(), contest=locked, ranks=ranks, receipt_hash=hashed)
+                for ranks, hashed in contents
+            ],
+            batch_size=1000,
+        )
+        voters = VoterRecord.objects.filter(contest=locked).count()
+        seal, _ = BallotBoxSeal.objects.update_or_create(
+            contest=locked,
+            defaults={"ballots": len(contents), "voters": voters, "sealed_at": timezone.now()},
+        )
+        if voters != len(contents):
+            logger.error(
+                "Contest %s sealed with %s ballots for %s voter records.",
+                locked.pk,
+                len(contents),
+                voters,
+            )
+        audit_record(
+            actor=None,
+            action="ballots.shuffle_rewrite",
+            target=f"contest:{locked.pk}",
+            detail={"ballots": len(contents), "voters": voters},
+        )
+        transaction.on_commit(_vacuum_ballots)
+    return seal
+
+
+def _vacuum_ballots() -> None:
+    """Remove the old ballot row versions from the table files (PostgreSQL only).
+
+    VACUUM FULL writes the table anew with only the live rows, so the deleted versions, which
+    still carried the transaction ids of the casts, are gone from the heap. It cannot run
+    inside a transaction, hence after commit; a failure (e.g. not the table's owner) is logged
+    and left to the operator (docs/secrecy.md, "Operating the database").
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM FULL {Ballot._meta.db_table}")  # noqa: S608 - fixed name
+    except DatabaseError:
+        logger.exception("VACUUM FULL of the ballot table failed; run it by hand.")
+
+
+def _lock_open_contest(contest: Contest) -> Contest:
+    """Lock the contest and its election rows and check that the contest takes ballots now.
+
+    The lock orders every cast and change against the close: a phase move or the rewrite at
+    the close waits for casts in flight, and a cast that waited then sees the closed contest.
+    """
+    locked = (
+        Contest.objects.select_for_update(no_key=True, of=("self", "election"))
+        .select_related("election")
+        .get(pk=contest.pk)
+    )
+    now = timezone.now()
+    if BallotBoxSeal.objects.filter(contest=locked).exists() or not locked.is_polling():
+        raise NotPolling(f"{locked.name} is not open for voting.")
+    if now >= locked.polling_closes_at:
+        raise NotPolling(f"Polling in {locked.name} closed at {_when(locked.polling_closes_at)}.")
+    if now < locked.polling_opens_at:
+        raise NotPolling(f"Polling in {locked.name} opens at {_when(locked.polling_opens_at)}.")
+    return locked
+
+
+def _check_elector(contest: Contest, voter: Any) -> None:
+    from elections.selectors import user_is_elector
+
+    if not user_is_elector(voter, contest):
+        raise NotAnElector(
+            f"You are not on the electorate of {contest.name}, so you cannot vote in it."
+        )
+
+
+def _check_ranking(contest: Contest, ranking: Ranking) -> None:
+    keys = {choice.key for choice in contest.ballot_choices()}
+    named = {key for key, _ in ranking.ranks} | set(ranking.unranked)
+    if named != keys:
+        raise BallotRefused(
+            "The candidates on this ballot are not those of the contest; reload the ballot "
+            "and rank again."
+        )
+
+
+def _already_voted_message() -> str:
+    return (
+        "You have already voted in this contest. To change your vote, use the receipt you "
+        "were given when you voted."
+    )
+
+
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")

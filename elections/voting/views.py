@@ -1,0 +1,229 @@
+"""Voting pages: where to vote, the ballot (rank, review, cast or change), receipts, turnout.
+
+The ballot is a three-step form without any server-side state between the steps: the rank
+form posts to the review, the review posts the same values to the cast (or back to editing).
+Nothing about the ballot is kept in the session, and the receipt appears only in the response
+to the cast, which is marked uncacheable.
+
+Any refusal is a page with a message and a 4xx status; a database failure while casting is a
+503 saying the ballot was not recorded (docs/operations.md). None of these is logged with the
+voter, the ranks or the receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from elections.models import Contest
+from elections.selectors import user_is_elector
+from elections.voting import selectors
+from elections.voting.forms import BallotForm
+from elections.voting.ranking import FIELD_PREFIX
+from elections.voting.receipts import receipt_hash
+from elections.voting.services import (
+    RECEIPT_NOT_FOUND_MESSAGE,
+    AlreadyVoted,
+    BallotRefused,
+    NotAnElector,
+    NotPolling,
+    ReceiptNotFound,
+    VotingError,
+    ballot_cast,
+    ballot_change,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def vote_index(request: HttpRequest) -> HttpResponse:
+    """The contests polling now: may I vote, have I voted, when does it close, turnout."""
+    rows = selectors.contests_for_voter(request.user)
+    turnout = {t.contest.pk: t for t in selectors.turnouts(row.contest for row in rows)}
+    return render(
+        request,
+        "voting/index.html",
+        {"rows": [(row, turnout[row.contest.pk]) for row in rows]},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """Rank (GET, or POST step=edit), review (POST), then cast or change (POST step=confirm)."""
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    if not user_is_elector(request.user, contest):
+        return _refused(request, contest, NotAnElector(
+            f"You are not on the electorate of {contest.name}, so there is no ballot for you."
+        ))
+    if not contest.is_polling() or selectors.ballot_box_seal(contest) is not None:
+        return _refused(request, contest, NotPolling(f"{contest.name} is not open for voting."))
+    changing = selectors.user_has_voted(request.user, contest)
+    choices = contest.ballot_choices()
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+
+    if step == "edit":
+        values = {
+            name: request.POST.get(name, "")
+            for name in request.POST
+            if name.startswith(FIELD_PREFIX) or name == "receipt"
+        }
+        form = BallotForm(
+            initial=values, choices=choices, changing=changing, order=request.POST.get("order", "")
+        )
+        return _ballot_page(request, contest, form)
+    if request.method == "GET":
+        return _ballot_page(request, contest, BallotForm(choices=choices, changing=changing))
+
+    form = BallotForm(request.POST, choices=choices, changing=changing)
+    if not form.is_valid():
+        return _ballot_page(request, contest, form, status=400)
+    if changing and not selectors.ballot_exists_for_receipt(contest, form.cleaned_data["receipt"]):
+        # Say it at the review already, not only once the voter confirms.
+        form.add_error("receipt", RECEIPT_NOT_FOUND_MESSAGE)
+        return _ballot_page(request, contest, form, status=400)
+    if step != "confirm":
+        return render(
+            request,
+            "voting/review.html",
+            {
+                "contest": contest,
+                "form": form,
+                "changing": changing,
+                "tiers": _labelled_tiers(form),
+                "unranked": [form.labels()[key] for key in form.ranking.unranked],
+                "summary": form.ranking.describe(form.labels()),
+            },
+        )
+
+    try:
+        if changing:
+            code = ballot_change(
+                contest=contest,
+                voter=request.user,
+                receipt=form.cleaned_data["receipt"],
+                ranking=form.ranking,
+            )
+        else:
+            code = ballot_cast(contest=contest, voter=request.user, ranking=form.ranking)
+    except AlreadyVoted as error:
+        return _refused(request, contest, error, offer_change=True)
+    except (ReceiptNotFound, BallotRefused) as error:
+        form.add_error("receipt" if isinstance(error, ReceiptNotFound) else None, str(error))
+        return _ballot_page(request, contest, form, status=error.status)
+    except VotingError as error:
+        return _refused(request, contest, error)
+    except DatabaseError:
+        # No detail of the request: it would be the voter, and perhaps their ranks.
+        logger.warning("A ballot could not be recorded: database error.")
+        return render(request, "voting/not_recorded.html", {"contest": contest}, status=503)
+    return render(
+        request,
+        "voting/receipt.html",
+        {
+            "contest": contest,
+            "code": code,
+            "hash": receipt_hash(code),
+            "changed": changing,
+            "summary": form.ranking.describe(form.labels()),
+        },
+    )
+
+
+def _ballot_page(
+    request: HttpRequest, contest: Contest, form: BallotForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "voting/ballot.html",
+        {
+            "contest": contest,
+            "form": form,
+            "changing": form.changing,
+            "size": len(form.choices),
+            "turnout": selectors.turnout(contest),
+        },
+        status=status,
+    )
+
+
+def _refused(
+    request: HttpRequest, contest: Contest, error: VotingError, offer_change: bool = False
+) -> HttpResponse:
+    return render(
+        request,
+        "voting/refused.html",
+        {
+            "contest": contest,
+            "message": str(error),
+            "not_elector": isinstance(error, NotAnElector),
+            "offer_change": offer_change,
+            "receipts_public": selectors.receipts_are_public(contest),
+        },
+        status=error.status,
+    )
+
+
+def _labelled_tiers(form: BallotForm) -> list[list[str]]:
+    labels = form.labels()
+    return [[labels[key] for key in tier] for tier in form.ranking.tiers]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt_check(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """After the close anyone may paste a receipt and learn whether it was counted.
+
+    The receipt travels in a POST body, never in the URL, so it stays out of access logs,
+    browser history and Referer headers.
+    """
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    public = selectors.receipts_are_public(contest)
+    context: dict[str, Any] = {
+        "contest": contest,
+        "public": public,
+        "seal": selectors.ballot_box_seal(contest) if public else None,
+        "result": None,
+    }
+    status = 200
+    if request.method == "POST" and public:
+        entered = request.POST.get("receipt", "")[:200]
+        context["result"] = (
+            "counted" if selectors.receipt_is_counted(contest, entered) else "not found"
+        )
+    elif request.method == "POST":
+        status = 409
+    return render(request, "voting/receipt_check.html", context, status=status)
+
+
+def receipt_hashes(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """The published list of counted receipt hashes, one per line (after the close)."""
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    if not selectors.receipts_are_public(contest):
+        return HttpResponse(
+            "Receipts are published once polling has closed and the ballots are sealed.\n",
+            content_type="text/plain; charset=utf-8",
+            status=404,
+        )
+    hashes = selectors.counted_receipt_hashes(contest)
+    return HttpResponse(
+        "".join(f"{value}\n" for value in hashes), content_type="text/plain; charset=utf-8"
+    )
+
+
+def turnout(request: HttpRequest) -> HttpResponse:
+    """Public turnout while polling: ballots cast and electorate size per contest, counts only."""
+    return render(
+        request,
+        "voting/turnout.html",
+        {"turnouts": selectors.turnouts(selectors.polling_contests())},
+    )
