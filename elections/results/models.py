@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import models
 from django.urls import reverse
 
-from elections.models import Contest
+from elections.models import Contest, CountingMethod
 
 
 class ResultState(models.TextChoices):
@@ -46,6 +46,10 @@ class Result(models.Model):
     smith_set = models.JSONField(default=list)
     tie_seed = models.CharField(max_length=200, blank=True)
     tie_breaks = models.JSONField(default=list)
+    # Ties that decide a seat when no seed was published: nothing is guessed, the seats at
+    # stake stay open until the officials publish a seed and tally again.
+    unresolved_ties = models.JSONField(default=list)
+    locked_pairs = models.JSONField(default=list, help_text="Ranked Pairs: majorities locked.")
     affiliation_adjustments = models.JSONField(default=list)
     ballot_count = models.PositiveIntegerField()
     electorate_size = models.PositiveIntegerField(null=True, blank=True)
@@ -94,6 +98,9 @@ class Result(models.Model):
                 "contest_slug": self.contest.slug,
             },
         )
+
+    def get_method_display_name(self) -> str:
+        return dict(CountingMethod.choices).get(self.method, self.method)
 
     @property
     def is_published(self) -> bool:
@@ -162,6 +169,8 @@ class TallyRun(models.Model):
     """One attempt to tally a contest, so officials can follow its progress and errors."""
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="tally_runs")
+    # The Celery task id: a redelivered task updates its own row instead of adding one.
+    task_id = models.CharField(max_length=255, unique=True)
     state = models.CharField(
         max_length=20, choices=TallyRunState.choices, default=TallyRunState.QUEUED
     )

@@ -1,0 +1,194 @@
+"""A read-only JSON API for dashboards: elections, contests, candidates, results, turnout.
+
+Plain Django views returning JSON (no framework needed for a handful of GET endpoints), with a
+hand-written OpenAPI 3 description at ``/api/openapi.json`` (``openapi.py``). Only what the
+public pages show: public elections, approved candidacies, published results, counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from elections.models import CandidacyState, Contest, Election
+from elections.results import exports, selectors
+from elections.results.models import Result, ResultFileKind
+from elections.results.openapi import openapi_document
+
+API_VERSION = "1"
+
+
+def _json(request: HttpRequest, payload: Any, *, status: int = 200) -> JsonResponse:
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # read-only public data, no credentials
+    return response
+
+
+def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    return request.build_absolute_uri(reverse(name, kwargs=kwargs))
+
+
+def _election_summary(request: HttpRequest, election: Election) -> dict[str, Any]:
+    return {
+        "slug": election.slug,
+        "name": election.name,
+        "phase": election.phase,
+        "nominations_opens_at": election.nominations_opens_at.isoformat(),
+        "nominations_closes_at": election.nominations_closes_at.isoformat(),
+        "polling_opens_at": election.polling_opens_at.isoformat(),
+        "polling_closes_at": election.polling_closes_at.isoformat(),
+        "url": _url(request, "api_election", slug=election.slug),
+        "html_url": _url(request, "election_detail", slug=election.slug),
+        "results_url": _url(request, "results_election", slug=election.slug),
+    }
+
+
+def _contest_summary(request: HttpRequest, contest: Contest) -> dict[str, Any]:
+    return {
+        "slug": contest.slug,
+        "name": contest.name,
+        "kind": contest.kind,
+        "seats": contest.seats,
+        "method": contest.method,
+        "state": contest.state,
+        "max_per_affiliation": contest.max_per_affiliation,
+        "url": _url(
+            request, "api_contest", election_slug=contest.election.slug, contest_slug=contest.slug
+        ),
+    }
+
+
+def _candidates(contest: Contest) -> list[dict[str, Any]]:
+    if contest.has_candidates:
+        return [
+            {
+                "key": candidacy.choice_key,
+                "name": candidacy.candidate.display_name,
+                "affiliation": candidacy.affiliation,
+            }
+            for candidacy in contest.candidacies.filter(state=CandidacyState.APPROVED)
+            .select_related("candidate")
+            .order_by("pk")
+        ]
+    return [
+        {"key": option.choice_key, "name": option.name, "affiliation": ""}
+        for option in contest.options.order_by("pk")
+    ]
+
+
+def _result_payload(request: HttpRequest, result: Result) -> dict[str, Any]:
+    contest = result.contest
+    document = exports.result_document(result)
+    document["published_at"] = result.published_at.isoformat() if result.published_at else None
+    document["html_url"] = request.build_absolute_uri(result.get_absolute_url())
+    document["files"] = {
+        kind: _url(
+            request,
+            "results_file",
+            election_slug=contest.election.slug,
+            contest_slug=contest.slug,
+            kind=kind,
+        )
+        for kind in ResultFileKind.values
+    }
+    return document
+
+
+def _turnout(contest: Contest) -> dict[str, Any]:
+    from elections.voting.selectors import turnout
+
+    counts = turnout(contest)
+    return {
+        "contest": contest.slug,
+        "ballots": counts.voted,
+        "electorate": counts.electorate,
+        "percent": counts.percent,
+    }
+
+
+@require_GET
+def api_index(request: HttpRequest) -> JsonResponse:
+    return _json(
+        request,
+        {
+            "version": API_VERSION,
+            "elections": _url(request, "api_elections"),
+            "results": _url(request, "api_results"),
+            "openapi": _url(request, "api_openapi"),
+        },
+    )
+
+
+@require_GET
+def api_elections(request: HttpRequest) -> JsonResponse:
+    elections = Election.objects.public().order_by("-polling_opens_at", "name")
+    return _json(
+        request, {"elections": [_election_summary(request, election) for election in elections]}
+    )
+
+
+@require_GET
+def api_election(request: HttpRequest, slug: str) -> JsonResponse:
+    election = get_object_or_404(Election.objects.public(), slug=slug)
+    payload = _election_summary(request, election)
+    payload["contests"] = [
+        _contest_summary(request, contest)
+        for contest in election.contests.select_related("election").order_by("kind", "name")
+    ]
+    payload["turnout_url"] = _url(request, "api_election_turnout", slug=election.slug)
+    return _json(request, payload)
+
+
+@require_GET
+def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> JsonResponse:
+    election = get_object_or_404(Election.objects.public(), slug=election_slug)
+    contest = get_object_or_404(
+        Contest.objects.select_related("election"), election=election, slug=contest_slug
+    )
+    payload = _contest_summary(request, contest)
+    payload["election"] = election.slug
+    payload["candidates"] = _candidates(contest)
+    payload["turnout"] = _turnout(contest)
+    result = selectors.published_result(contest)
+    payload["result"] = _result_payload(request, result) if result is not None else None
+    return _json(request, payload)
+
+
+@require_GET
+def api_election_turnout(request: HttpRequest, slug: str) -> JsonResponse:
+    election = get_object_or_404(Election.objects.public(), slug=slug)
+    contests = list(election.contests.select_related("election").order_by("kind", "name"))
+    rows = [_turnout(contest) for contest in contests]
+    ballots = sum(row["ballots"] for row in rows)
+    electorates = [row["electorate"] for row in rows]
+    electorate = sum(electorates) if electorates and None not in electorates else None
+    percent = selectors.turnout_percent(ballots, electorate)
+    return _json(
+        request,
+        {
+            "election": election.slug,
+            "contests": rows,
+            "ballots": ballots,
+            "electorate": electorate,
+            "percent": float(percent) if percent is not None else None,
+        },
+    )
+
+
+@require_GET
+def api_results(request: HttpRequest) -> JsonResponse:
+    results = selectors.published_results()
+    election_slug = request.GET.get("election")
+    if election_slug:
+        election = get_object_or_404(Election.objects.public(), slug=election_slug)
+        results = selectors.published_results(election=election)
+    return _json(request, {"results": [_result_payload(request, result) for result in results]})
+
+
+@require_GET
+def api_openapi(request: HttpRequest) -> JsonResponse:
+    return _json(request, openapi_document(server_url=request.build_absolute_uri("/api")))

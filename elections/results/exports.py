@@ -1,0 +1,87 @@
+"""The files published with a result, so that anyone can check the count.
+
+- the anonymised ballots, in a fresh random order, as CSV and as PrefLib (written by the
+  engine's own format writers, which its CLI reads back);
+- the result as JSON, with the same keys as ``python -m elections.condorcet tally --json``;
+- the sorted list of counted receipt hashes, one per line.
+
+Each file is made once, when the result is stored, and kept byte for byte: its sha256 is part
+of the result (``ballot_file_sha256`` is the ``input_sha256`` the CLI prints for the CSV).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from elections.results.models import Result
+
+
+def _shuffled(ranks: np.ndarray) -> np.ndarray:
+    """The ballots in a fresh random order from the operating system's random source, so the
+    file's order says nothing about the order in which ballots were cast or stored."""
+    order = list(range(ranks.shape[0]))
+    secrets.SystemRandom().shuffle(order)
+    return ranks[order] if order else ranks
+
+
+def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
+    """Header of candidate names, one ballot per row, empty cell = unranked."""
+    from elections.condorcet import formats
+
+    return formats.write_csv(list(names), _shuffled(ranks))
+
+
+def ballots_preflib(names: Sequence[str], ranks: np.ndarray, *, title: str) -> str:
+    """The same ballots in PrefLib's ordinal format (``.toc``: ties and truncation)."""
+    from elections.condorcet import formats
+
+    return formats.write_preflib(list(names), _shuffled(ranks), title=title)
+
+
+def receipts_text(receipt_hashes: Sequence[str]) -> str:
+    """One counted receipt hash per line, sorted; a voter finds theirs with sha256sum."""
+    return "".join(f"{receipt}\n" for receipt in sorted(receipt_hashes))
+
+
+def result_document(result: Result) -> dict[str, Any]:
+    """The result as plain data: the CLI's JSON keys plus what only the site knows."""
+    contest = result.contest
+    return {
+        "election": contest.election.slug,
+        "contest": contest.slug,
+        "contest_name": contest.name,
+        "candidates": result.names,
+        "choices": result.candidates,
+        "method": result.method,
+        "seats": result.seats,
+        "ranking": result.ranking,
+        "winners": result.winners,
+        "pairwise": result.pairwise,
+        "strongest_paths": result.strongest_paths,
+        "condorcet_winner": result.condorcet_winner or None,
+        "smith_set": result.smith_set,
+        "tie_seed": result.tie_seed,
+        "tie_breaks": result.tie_breaks,
+        "unresolved_ties": result.unresolved_ties,
+        "unresolved_tie": bool(result.unresolved_ties),
+        "locked_pairs": result.locked_pairs,
+        "affiliation_adjustments": result.affiliation_adjustments,
+        "ballot_count": result.ballot_count,
+        "electorate_size": result.electorate_size,
+        "turnout_percent": (
+            str(result.turnout_percent) if result.turnout_percent is not None else None
+        ),
+        "input_sha256": result.ballot_file_sha256,
+        "ballot_set_sha256": result.ballot_set_sha256,
+        "engine_version": result.engine_version,
+    }
+
+
+def result_json(result: Result) -> str:
+    return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"

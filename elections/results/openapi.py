@@ -1,0 +1,243 @@
+"""The OpenAPI 3.1 description of the read-only JSON API (``api.py``), written by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STRING = {"type": "string"}
+_INTEGER = {"type": "integer"}
+_NULLABLE_INTEGER = {"type": ["integer", "null"]}
+_DATETIME = {"type": "string", "format": "date-time"}
+_URL = {"type": "string", "format": "uri"}
+_NAMES = {"type": "array", "items": _STRING}
+_MATRIX = {"type": "array", "items": {"type": "array", "items": _INTEGER}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _get(summary: str, schema: dict[str, Any], *, parameters: list[str] = ()) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [_ref_parameter(name) for name in parameters],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": schema}},
+                },
+                "404": {"description": "No such public election, contest or result."},
+            },
+        }
+    }
+
+
+def _ref_parameter(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "ElectionSummary": {
+        "type": "object",
+        "required": ["slug", "name", "phase", "url"],
+        "properties": {
+            "slug": _STRING,
+            "name": _STRING,
+            "phase": {
+                "type": "string",
+                "enum": [
+                    "nominations", "campaigning", "polling", "closed", "tallied", "published",
+                ],
+            },
+            "nominations_opens_at": _DATETIME,
+            "nominations_closes_at": _DATETIME,
+            "polling_opens_at": _DATETIME,
+            "polling_closes_at": _DATETIME,
+            "url": _URL,
+            "html_url": _URL,
+            "results_url": _URL,
+        },
+    },
+    "ContestSummary": {
+        "type": "object",
+        "required": ["slug", "name", "kind", "seats", "method", "state", "url"],
+        "properties": {
+            "slug": _STRING,
+            "name": _STRING,
+            "kind": {"type": "string", "enum": ["ptl", "tc", "community"]},
+            "seats": _INTEGER,
+            "method": {"type": "string", "enum": ["schulze", "rankedpairs"]},
+            "state": {
+                "type": "string",
+                "description": "pending, polling, acclaimed, appointment_needed, closed, "
+                "tallied or published.",
+            },
+            "max_per_affiliation": _NULLABLE_INTEGER,
+            "url": _URL,
+        },
+    },
+    "Candidate": {
+        "type": "object",
+        "required": ["key", "name"],
+        "properties": {
+            "key": {"type": "string", "description": "candidacy-N or option-N"},
+            "name": _STRING,
+            "affiliation": _STRING,
+        },
+    },
+    "Turnout": {
+        "type": "object",
+        "description": "Counts only: how many have voted out of how many may.",
+        "required": ["contest", "ballots"],
+        "properties": {
+            "contest": _STRING,
+            "ballots": _INTEGER,
+            "electorate": _NULLABLE_INTEGER,
+            "percent": {"type": ["number", "null"]},
+        },
+    },
+    "Result": {
+        "type": "object",
+        "description": "A published result. The keys shared with `python -m elections."
+        "condorcet tally --json` have the same meaning; input_sha256 is the sha256 of the "
+        "published ballot CSV.",
+        "required": ["election", "contest", "candidates", "ranking", "winners", "pairwise",
+                     "ballot_count", "input_sha256"],
+        "properties": {
+            "election": _STRING,
+            "contest": _STRING,
+            "contest_name": _STRING,
+            "candidates": _NAMES,
+            "choices": {"type": "array", "items": _ref("Candidate")},
+            "method": _STRING,
+            "seats": _INTEGER,
+            "ranking": {"type": "array", "items": _NAMES, "description": "Tied groups, best "
+                        "first."},
+            "winners": _NAMES,
+            "pairwise": {**_MATRIX, "description": "pairwise[i][j]: ballots preferring "
+                         "candidates[i] to candidates[j]."},
+            "strongest_paths": _MATRIX,
+            "condorcet_winner": {"type": ["string", "null"]},
+            "smith_set": _NAMES,
+            "tie_seed": _STRING,
+            "tie_breaks": {"type": "array", "items": {}},
+            "affiliation_adjustments": {"type": "array", "items": {}},
+            "ballot_count": _INTEGER,
+            "electorate_size": _NULLABLE_INTEGER,
+            "turnout_percent": {"type": ["string", "null"], "description": "Decimal, 2 places."},
+            "input_sha256": _STRING,
+            "ballot_set_sha256": _STRING,
+            "engine_version": _STRING,
+            "published_at": _DATETIME,
+            "html_url": _URL,
+            "files": {
+                "type": "object",
+                "properties": {
+                    "ballots_csv": _URL,
+                    "ballots_preflib": _URL,
+                    "result_json": _URL,
+                    "receipts": _URL,
+                },
+            },
+        },
+    },
+}
+
+SCHEMAS["Election"] = {
+    "allOf": [
+        _ref("ElectionSummary"),
+        {
+            "type": "object",
+            "properties": {
+                "contests": {"type": "array", "items": _ref("ContestSummary")},
+                "turnout_url": _URL,
+            },
+        },
+    ]
+}
+SCHEMAS["Contest"] = {
+    "allOf": [
+        _ref("ContestSummary"),
+        {
+            "type": "object",
+            "properties": {
+                "election": _STRING,
+                "candidates": {"type": "array", "items": _ref("Candidate")},
+                "turnout": _ref("Turnout"),
+                "result": {"oneOf": [_ref("Result"), {"type": "null"}]},
+            },
+        },
+    ]
+}
+
+PARAMETERS: dict[str, Any] = {
+    "election_slug": {
+        "name": "election_slug", "in": "path", "required": True, "schema": _STRING,
+    },
+    "contest_slug": {
+        "name": "contest_slug", "in": "path", "required": True, "schema": _STRING,
+    },
+    "election_filter": {
+        "name": "election", "in": "query", "required": False, "schema": _STRING,
+        "description": "Only the results of this election (its slug).",
+    },
+}
+
+
+def openapi_document(*, server_url: str) -> dict[str, Any]:
+    """The whole description; ``server_url`` is the absolute URL of ``/api``."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "stackvote results API",
+            "version": "1",
+            "description": "Read-only: public elections, their contests and candidates, "
+            "turnout (counts only) and published results. Unpublished results never appear.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/": _get("Links to the collections", {"type": "object"}),
+            "/elections/": _get(
+                "Public elections",
+                {
+                    "type": "object",
+                    "properties": {
+                        "elections": {"type": "array", "items": _ref("ElectionSummary")}
+                    },
+                },
+            ),
+            "/elections/{election_slug}/": _get(
+                "One election with its contests", _ref("Election"), parameters=["election_slug"]
+            ),
+            "/elections/{election_slug}/turnout/": _get(
+                "Turnout of each contest and of the election",
+                {
+                    "type": "object",
+                    "properties": {
+                        "election": _STRING,
+                        "contests": {"type": "array", "items": _ref("Turnout")},
+                        "ballots": _INTEGER,
+                        "electorate": _NULLABLE_INTEGER,
+                        "percent": {"type": ["number", "null"]},
+                    },
+                },
+                parameters=["election_slug"],
+            ),
+            "/elections/{election_slug}/{contest_slug}/": _get(
+                "One contest: candidates, turnout and its published result (or null)",
+                _ref("Contest"),
+                parameters=["election_slug", "contest_slug"],
+            ),
+            "/results/": _get(
+                "Published results, most recent first",
+                {
+                    "type": "object",
+                    "properties": {"results": {"type": "array", "items": _ref("Result")}},
+                },
+                parameters=["election_filter"],
+            ),
+            "/openapi.json": _get("This description", {"type": "object"}),
+        },
+        "components": {"schemas": SCHEMAS, "parameters": PARAMETERS},
+    }

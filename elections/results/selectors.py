@@ -1,0 +1,303 @@
+"""Reads of the results app: ballots as rank matrices, published results, turnout.
+
+Ballots are read here, on top of the voting app's Ballot model, only to count them: the rank
+matrix has one row per ballot and one column per choice in ``Contest.ballot_choices()`` order,
+1 = most preferred, equal numbers = tie, 0 = unranked (the engine's convention).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Prefetch, QuerySet
+
+from elections.models import Choice, Contest, ContestState, Election, Phase
+from elections.results.models import Result, ResultFile, ResultState, TallyRun
+
+
+@dataclass(frozen=True)
+class BallotMatrix:
+    """A contest's ballots as the engine counts them."""
+
+    choices: tuple[Choice, ...]
+    names: tuple[str, ...]
+    ranks: np.ndarray
+
+    @property
+    def ballot_count(self) -> int:
+        return int(self.ranks.shape[0])
+
+
+def candidate_names(choices: Sequence[Choice]) -> list[str]:
+    """The names the engine and the published files use: each choice's label, made unique.
+
+    Two choices with the same label (two people called "Alex Smith") are told apart by their
+    key, so the header of the ballot file never repeats a name.
+    """
+    seen: dict[str, int] = {}
+    for choice in choices:
+        seen[choice.label] = seen.get(choice.label, 0) + 1
+    return [
+        choice.label
+        if seen[choice.label] == 1 and choice.label
+        else f"{choice.label} ({choice.key})"
+        for choice in choices
+    ]
+
+
+def _ballot_queryset(contest: Contest) -> QuerySet[Any]:
+    from elections.voting.models import Ballot
+
+    # The same order as ``elections.voting.selectors.ballot_rankings``: by the random ballot
+    # id, which says nothing about who voted when and keeps chunks from overlapping.
+    return Ballot.objects.filter(contest=contest).order_by("id")
+
+
+def _rank_matrix(
+    rankings: Iterable[dict[str, int]], column: dict[str, int]
+) -> np.ndarray:
+    rows: list[list[int]] = []
+    for ranks in rankings:
+        row = [0] * len(column)
+        for key, rank in ranks.items():
+            # A choice that is no longer on the ballot (withdrawn after polling) is not counted.
+            if key in column and int(rank) > 0:
+                row[column[key]] = int(rank)
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(column))
+
+
+def ballot_box_sealed(contest: Contest) -> bool:
+    """True once the voting app rewrote the contest's ballots at the close (they are final)."""
+    from elections.voting.selectors import ballot_box_seal
+
+    return ballot_box_seal(contest) is not None
+
+
+def contest_ballot_count(contest: Contest) -> int:
+    return _ballot_queryset(contest).count()
+
+
+def contest_ballot_matrix(contest: Contest) -> BallotMatrix:
+    """All the contest's ballots (``elections.voting.selectors.ballot_rankings``) as a V×C
+    rank matrix, columns in ``Contest.ballot_choices()`` order."""
+    from elections.voting.selectors import ballot_rankings
+
+    choices = tuple(contest.ballot_choices())
+    column = {choice.key: index for index, choice in enumerate(choices)}
+    return BallotMatrix(
+        choices=choices,
+        names=tuple(candidate_names(choices)),
+        ranks=_rank_matrix(ballot_rankings(contest), column),
+    )
+
+
+def contest_ballot_chunk(contest: Contest, *, offset: int, limit: int) -> np.ndarray:
+    """Ballots ``offset:offset+limit`` of the contest (in ballot-id order) as a rank matrix.
+
+    The voting app's selector returns every ballot; a chunk of a fanned-out tally reads only
+    its own slice, on top of the voting app's Ballot model.
+    """
+    choices = contest.ballot_choices()
+    column = {choice.key: index for index, choice in enumerate(choices)}
+    rankings = _ballot_queryset(contest).values_list("ranks", flat=True)[offset : offset + limit]
+    return _rank_matrix(rankings.iterator(chunk_size=5000), column)
+
+
+# Ballot multisets are summarised by adding the sha256 of every ballot modulo 2**256: the sum
+# does not depend on order, and the sums of disjoint chunks add up to the sum of the whole.
+_MULTISET_MODULUS = 1 << 256
+
+
+def ballot_multiset_sum(ranks: np.ndarray) -> int:
+    """Order-independent, additive digest of a multiset of ballots.
+
+    A chunked tally compares the sum over its chunks with the sum over all ballots: equal sums
+    mean the chunks covered exactly the contest's ballots, each once (ballots rewritten between
+    two chunks would otherwise be counted twice or missed without anyone noticing).
+    """
+    if ranks.shape[0] == 0:
+        return 0
+    rows, counts = np.unique(np.ascontiguousarray(ranks, dtype="<i8"), axis=0, return_counts=True)
+    total = 0
+    for row, count in zip(rows, counts, strict=True):
+        total += int(count) * int.from_bytes(hashlib.sha256(row.tobytes()).digest(), "big")
+    return total % _MULTISET_MODULUS
+
+
+def add_multiset_sums(sums: Sequence[int]) -> int:
+    return sum(sums) % _MULTISET_MODULUS
+
+
+def ballot_set_sha256(
+    names: Sequence[str], ranks: np.ndarray, *, multiset: int | None = None
+) -> str:
+    """sha256 identifying a contest's ballot set, whatever order the ballots are stored in.
+
+    The same ballots give the same digest however they are stored or shuffled, which is what
+    makes a tally idempotent: one Result per contest and ballot set.
+    """
+    digest = hashlib.sha256()
+    digest.update(json.dumps(list(names), ensure_ascii=False).encode("utf-8"))
+    if multiset is None:
+        multiset = ballot_multiset_sum(ranks)
+    digest.update(f"|{ranks.shape[0]}|{multiset:064x}".encode("ascii"))
+    return digest.hexdigest()
+
+
+def counted_receipt_hashes(contest: Contest) -> list[str]:
+    """The receipt hashes of the counted ballots, sorted (the voting app's selector)."""
+    from elections.voting.selectors import counted_receipt_hashes as voting_receipts
+
+    return sorted(voting_receipts(contest))
+
+
+def electorate_size(contest: Contest) -> int | None:
+    """Size of the contest's frozen roll, or None while it has none."""
+    from elections.voting.selectors import electorate_size as voting_electorate_size
+
+    return voting_electorate_size(contest)
+
+
+def turnout_percent(ballot_count: int, electorate: int | None) -> Decimal | None:
+    if not electorate:
+        return None
+    percent = Decimal(ballot_count * 100) / Decimal(electorate)
+    return percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def result_for_ballot_set(contest: Contest, ballot_set_sha256: str) -> Result | None:
+    return Result.objects.filter(contest=contest, ballot_set_sha256=ballot_set_sha256).first()
+
+
+def published_result(contest: Contest) -> Result | None:
+    """The public result of a contest, if one is published."""
+    return (
+        Result.objects.published()
+        .filter(contest=contest)
+        .select_related("contest__election")
+        .first()
+    )
+
+
+def published_results(*, election: Election | None = None) -> QuerySet[Result]:
+    """Published results, most recently published first (feeds, API, pages)."""
+    results = Result.objects.published().select_related("contest__election")
+    if election is not None:
+        results = results.filter(contest__election=election)
+    return results.order_by("-published_at", "-pk")
+
+
+def result_files(result: Result) -> QuerySet[ResultFile]:
+    return result.files.all().defer("content")
+
+
+def result_file(result: Result, kind: str) -> ResultFile | None:
+    return result.files.filter(kind=kind).first()
+
+
+def latest_result(contest: Contest) -> Result | None:
+    """The newest result of a contest, draft or published (officials)."""
+    return Result.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
+
+
+def tally_runs(contest: Contest) -> QuerySet[TallyRun]:
+    return TallyRun.objects.filter(contest=contest).order_by("-created_at")
+
+
+# Contests that never go to a poll, shown with the results of those that did.
+SETTLED_WITHOUT_POLL = (ContestState.ACCLAIMED, ContestState.APPOINTMENT_NEEDED)
+
+
+@dataclass(frozen=True)
+class ContestOutcome:
+    """One contest on a results page: its published result, or how it was settled."""
+
+    contest: Contest
+    result: Result | None
+    acclaimed: tuple[str, ...]
+
+    @property
+    def settled_without_poll(self) -> bool:
+        return self.contest.state in SETTLED_WITHOUT_POLL
+
+
+@dataclass(frozen=True)
+class ElectionTurnout:
+    electorate: int | None
+    ballots: int
+    percent: Decimal | None
+
+
+def elections_with_results() -> QuerySet[Election]:
+    """Elections with at least one published result or a contest settled without a poll,
+    past the close of nominations."""
+    return (
+        Election.objects.public()
+        .exclude(phase__in=[Phase.NOMINATIONS])
+        .filter(
+            contests__results__state=ResultState.PUBLISHED,
+        )
+        .distinct()
+        .order_by("-polling_closes_at", "name")
+    )
+
+
+def election_outcomes(election: Election) -> list[ContestOutcome]:
+    """Every contest of an election with its published result (or its acclamation)."""
+    from elections.models import CandidacyState
+
+    contests = (
+        election.contests.all()
+        .prefetch_related(
+            Prefetch(
+                "results",
+                queryset=Result.objects.published(),
+                to_attr="published_results",
+            ),
+        )
+        .order_by("kind", "name")
+    )
+    outcomes: list[ContestOutcome] = []
+    for contest in contests:
+        acclaimed: tuple[str, ...] = ()
+        if contest.state == ContestState.ACCLAIMED:
+            acclaimed = tuple(
+                candidacy.candidate.display_name
+                for candidacy in contest.candidacies.filter(
+                    state=CandidacyState.APPROVED
+                ).select_related("candidate")
+            )
+        published = contest.published_results[0] if contest.published_results else None
+        outcomes.append(ContestOutcome(contest=contest, result=published, acclaimed=acclaimed))
+    return outcomes
+
+
+def election_turnout(outcomes: Sequence[ContestOutcome]) -> ElectionTurnout:
+    """Turnout over the polled contests with a published result.
+
+    Electorates of different contests overlap (one person votes for their PTL and the TC), so
+    the election's figure adds ballots and electorates of its contests: the share of ballots
+    cast out of ballots that could have been cast.
+    """
+    ballots = 0
+    electorate = 0
+    electorate_known = True
+    for outcome in outcomes:
+        if outcome.result is None:
+            continue
+        ballots += outcome.result.ballot_count
+        if outcome.result.electorate_size is None:
+            electorate_known = False
+        else:
+            electorate += outcome.result.electorate_size
+    size = electorate if electorate_known and electorate else None
+    return ElectionTurnout(
+        electorate=size, ballots=ballots, percent=turnout_percent(ballots, size)
+    )

@@ -1,0 +1,307 @@
+"""Every state change of the results app: tally, publish, unpublish; tally progress.
+
+Each is keyword-only, runs in ``transaction.atomic`` and writes itself to the audit log with
+``elections.services.audit_record``. Tasks, admin actions and commands call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from elections.models import Contest, ContestState
+from elections.results import conf, counting, exports, selectors
+from elections.results.models import (
+    Result,
+    ResultFile,
+    ResultFileKind,
+    ResultState,
+    TallyRun,
+    TallyRunState,
+)
+from elections.services import audit_record
+
+
+class ResultError(Exception):
+    """A refused request; ``str(error)`` is a message for the person who made it."""
+
+
+class BallotsChanged(ResultError):
+    """The ballots differ from those a chunked tally started with; the tally starts again."""
+
+
+# A contest is tallied once its poll is over; re-tallying a tallied or published contest is
+# allowed (it finds the stored result when the ballots are the same).
+TALLY_STATES = (ContestState.CLOSED, ContestState.TALLIED, ContestState.PUBLISHED)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def count_rules(contest: Contest, choices: Any) -> counting.CountRules:
+    return counting.CountRules(
+        seats=contest.seats,
+        method=contest.method,
+        tie_seed=contest.tie_seed,
+        affiliations=tuple(choice.affiliation for choice in choices),
+        max_per_affiliation=contest.max_per_affiliation,
+    )
+
+
+def check_tallyable(contest: Contest) -> None:
+    """Raise ResultError unless the contest's poll is closed and its ballot box sealed."""
+    if contest.state not in TALLY_STATES:
+        raise ResultError(
+            f"{contest.name} cannot be tallied while it is "
+            f"{contest.get_state_display().lower()}: its poll must be closed first."
+        )
+    if not selectors.ballot_box_sealed(contest):
+        raise ResultError(
+            f"The ballot box of {contest.name} is not sealed yet: the ballots are rewritten "
+            "in random order at the close before they are counted."
+        )
+
+
+@transaction.atomic
+def result_tally(
+    *,
+    contest: Contest,
+    actor: Any = None,
+    pairwise: counting.PartialCount | None = None,
+    expected_ballot_set_sha256: str | None = None,
+) -> Result:
+    """Count the contest's ballots and store the Result with its published files.
+
+    Idempotent: when a Result for these exact ballots exists it is returned unchanged. The
+    contest row is locked (``SELECT ... FOR UPDATE``) so two workers never store a tally of one
+    contest at the same time. ``pairwise`` is the summed matrix of a chunked tally;
+    ``expected_ballot_set_sha256`` the digest of the ballots that tally started with.
+    """
+    contest = (
+        Contest.objects.select_for_update(of=("self",))
+        .select_related("election")
+        .get(pk=contest.pk)
+    )
+    check_tallyable(contest)
+    matrix = selectors.contest_ballot_matrix(contest)
+    multiset = selectors.ballot_multiset_sum(matrix.ranks)
+    digest = selectors.ballot_set_sha256(matrix.names, matrix.ranks, multiset=multiset)
+    if expected_ballot_set_sha256 is not None and digest != expected_ballot_set_sha256:
+        raise BallotsChanged(
+            f"The ballots of {contest.name} changed while they were being counted."
+        )
+    existing = selectors.result_for_ballot_set(contest, digest)
+    if existing is not None:
+        return existing
+
+    rules = count_rules(contest, matrix.choices)
+    if pairwise is None:
+        count = counting.count_ballots(matrix.names, matrix.ranks, rules)
+    else:
+        if pairwise.ballot_count != matrix.ballot_count or pairwise.multiset != multiset:
+            raise BallotsChanged(
+                f"The chunks of the count of {contest.name} did not cover its ballots exactly "
+                "once (they were rewritten during the count)."
+            )
+        count = counting.count_from_pairwise(matrix.names, pairwise, rules)
+    electorate = selectors.electorate_size(contest)
+    ballots_csv = exports.ballots_csv(matrix.names, matrix.ranks)
+    ballots_preflib = exports.ballots_preflib(matrix.names, matrix.ranks, title=str(contest))
+    receipts = exports.receipts_text(selectors.counted_receipt_hashes(contest))
+    result = Result(
+        contest=contest,
+        ballot_set_sha256=digest,
+        method=contest.method,
+        seats=contest.seats,
+        candidates=[
+            {"key": choice.key, "name": name, "affiliation": choice.affiliation}
+            for choice, name in zip(matrix.choices, matrix.names, strict=True)
+        ],
+        ranking=count.ranking,
+        winners=count.winners,
+        pairwise=count.pairwise,
+        strongest_paths=count.strongest_paths,
+        condorcet_winner=count.condorcet_winner,
+        smith_set=count.smith_set,
+        tie_seed=contest.tie_seed,
+        tie_breaks=count.tie_breaks,
+        unresolved_ties=count.unresolved_ties,
+        locked_pairs=count.locked_pairs,
+        affiliation_adjustments=count.affiliation_adjustments,
+        ballot_count=count.ballot_count,
+        electorate_size=electorate,
+        turnout_percent=selectors.turnout_percent(count.ballot_count, electorate),
+        ballot_file_sha256=_sha256(ballots_csv),
+        engine_version=count.engine_version,
+    )
+    try:
+        with transaction.atomic():
+            result.save(force_insert=True)
+    except IntegrityError:
+        # Another process stored the same tally between our check and our insert.
+        return Result.objects.get(contest=contest, ballot_set_sha256=digest)
+    files = {
+        ResultFileKind.BALLOTS_CSV: ballots_csv,
+        ResultFileKind.BALLOTS_PREFLIB: ballots_preflib,
+        ResultFileKind.RECEIPTS: receipts,
+        ResultFileKind.RESULT_JSON: exports.result_json(result),
+    }
+    ResultFile.objects.bulk_create(
+        ResultFile(result=result, kind=kind, content=content, sha256=_sha256(content))
+        for kind, content in files.items()
+    )
+    if contest.state == ContestState.CLOSED:
+        # The contest's state follows its result (elections.models.ContestState).
+        contest.state = ContestState.TALLIED
+        contest.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="result.tally",
+        target=f"result:{result.pk}",
+        detail={
+            "contest": contest.pk,
+            "ballot_set_sha256": digest,
+            "ballot_file_sha256": result.ballot_file_sha256,
+            "ballot_count": result.ballot_count,
+            "winners": result.winners,
+            "engine_version": result.engine_version,
+            "chunked": pairwise is not None,
+        },
+    )
+    if conf.results_auto_publish():
+        result_publish(result=result, actor=None)
+    return result
+
+
+@transaction.atomic
+def result_publish(*, result: Result, actor: Any) -> Result:
+    """Make a draft result public; a result published earlier for the contest is withdrawn."""
+    result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
+    if result.state == ResultState.PUBLISHED:
+        raise ResultError("This result is already published.")
+    now = timezone.now()
+    for earlier in Result.objects.select_for_update().filter(
+        contest=result.contest, state=ResultState.PUBLISHED
+    ):
+        _unpublish(earlier, actor=actor, reason=f"Superseded by result {result.pk}.", now=now)
+    result.state = ResultState.PUBLISHED
+    result.published_at = now
+    result.save(update_fields=["state", "published_at"])
+    contest = result.contest
+    if contest.state != ContestState.PUBLISHED:
+        contest.state = ContestState.PUBLISHED
+        contest.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="result.publish",
+        target=f"result:{result.pk}",
+        detail={"contest": contest.pk, "winners": result.winners},
+    )
+    return result
+
+
+def _unpublish(result: Result, *, actor: Any, reason: str, now: Any) -> None:
+    result.state = ResultState.DRAFT
+    result.unpublished_at = now
+    result.unpublish_reason = reason
+    result.save(update_fields=["state", "unpublished_at", "unpublish_reason"])
+    audit_record(
+        actor=actor,
+        action="result.unpublish",
+        target=f"result:{result.pk}",
+        detail={"contest": result.contest_id, "reason": reason},
+    )
+
+
+@transaction.atomic
+def result_unpublish(*, result: Result, actor: Any, reason: str) -> Result:
+    """Take a published result down again; the reason is recorded and shown to officials."""
+    reason = reason.strip()
+    if not reason:
+        raise ResultError("Give a reason for taking the result down.")
+    result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
+    if result.state != ResultState.PUBLISHED:
+        raise ResultError("This result is not published.")
+    _unpublish(result, actor=actor, reason=reason, now=timezone.now())
+    contest = result.contest
+    if contest.state == ContestState.PUBLISHED:
+        contest.state = ContestState.TALLIED
+        contest.save(update_fields=["state"])
+    return result
+
+
+@transaction.atomic
+def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
+    """Queue ``results.tally_contest`` for the contest once the current transaction commits.
+
+    The run is recorded at once (state "queued") so officials see it in the panel.
+    """
+    from elections.results.tasks import tally_contest
+
+    check_tallyable(contest)
+    task_id = str(uuid.uuid4())
+    run = tally_run_queue(contest=contest, task_id=task_id)
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    transaction.on_commit(
+        lambda: tally_contest.apply_async((contest.pk, actor_id), task_id=task_id)
+    )
+    audit_record(
+        actor=actor,
+        action="result.tally_queued",
+        target=f"contest:{contest.pk}",
+        detail={"task_id": task_id},
+    )
+    return run
+
+
+# --- Tally progress, for the officials' panel ------------------------------------------------
+
+
+@transaction.atomic
+def tally_run_start(*, contest: Contest, task_id: str, ballot_count: int) -> TallyRun:
+    """Record that a worker started counting (again, after a redelivery: same row)."""
+    run, _ = TallyRun.objects.update_or_create(
+        task_id=task_id,
+        defaults={
+            "contest": contest,
+            "state": TallyRunState.RUNNING,
+            "ballot_count": ballot_count,
+            "error": "",
+        },
+    )
+    return run
+
+
+@transaction.atomic
+def tally_run_queue(*, contest: Contest, task_id: str) -> TallyRun:
+    run, _ = TallyRun.objects.get_or_create(
+        task_id=task_id, defaults={"contest": contest, "state": TallyRunState.QUEUED}
+    )
+    return run
+
+
+@transaction.atomic
+def tally_run_fan_out(*, run: TallyRun, chunks: int) -> None:
+    TallyRun.objects.filter(pk=run.pk).update(chunks_total=chunks, chunks_done=0)
+
+
+def tally_run_chunk_done(*, run_id: int) -> None:
+    TallyRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+
+
+@transaction.atomic
+def tally_run_finish(*, run_id: int, result: Result) -> None:
+    TallyRun.objects.filter(pk=run_id).update(
+        state=TallyRunState.SUCCEEDED, result=result, error=""
+    )
+
+
+@transaction.atomic
+def tally_run_fail(*, run_id: int, error: str) -> None:
+    TallyRun.objects.filter(pk=run_id).update(state=TallyRunState.FAILED, error=error[:2000])

@@ -1,0 +1,152 @@
+"""Celery tasks that tally contests. Thin: each takes ids and calls the services.
+
+``results.tally_contest`` counts a contest in one process, or, above
+``STACKVOTE_TALLY_CHUNK_SIZE`` ballots, fans out a chord of ``results.pairwise_chunk`` tasks
+(one partial pairwise matrix per chunk of ballots, on any number of workers) whose sum
+``results.tally_finish`` ranks. The pairwise matrix is a sum over ballots, so both ways give
+the same result.
+
+Safe to run twice: one Result per contest and ballot set (a unique constraint), a lock in the
+cache so two workers never count one contest at once, and the contest row locked while the
+result is stored. Late acknowledgement: a worker that dies mid-count leaves its message to be
+delivered again, and the count simply starts over.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import chord, shared_task
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError
+
+from accounts.models import User
+from elections.models import Contest
+from elections.results import conf, counting, selectors, services
+
+logger = logging.getLogger(__name__)
+
+# Failures worth another try later: the database or the broker went away for a moment.
+TRANSIENT_ERRORS = (DatabaseError, InterfaceError, ConnectionError, TimeoutError)
+RETRY_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    # With the prefork pool a killed child process also sends its task back to the queue.
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+# How long to wait before asking again when another worker holds a contest's lock.
+LOCK_BUSY_COUNTDOWN = 10
+
+
+def tally_lock_key(contest_id: int) -> str:
+    return f"results:tally-lock:{contest_id}"
+
+
+def _release_lock(contest_id: int, token: str) -> None:
+    if cache.get(tally_lock_key(contest_id)) == token:
+        cache.delete(tally_lock_key(contest_id))
+
+
+def _actor(actor_id: int | None) -> User | None:
+    if actor_id is None:
+        return None
+    return User.objects.filter(pk=actor_id).first()
+
+
+@shared_task(name="results.tally_contest", bind=True, **RETRY_OPTIONS)
+def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> int | None:
+    """Tally one contest; returns the Result id (None when a chord finishes the work)."""
+    token = str(self.request.id)
+    key = tally_lock_key(contest_id)
+    # The lock holds the id of the task that took it, so a redelivery of that same task
+    # (its worker died) carries on instead of waiting for its own lock to expire.
+    if not cache.add(key, token, timeout=conf.tally_lock_seconds()) and cache.get(key) != token:
+        raise self.retry(countdown=LOCK_BUSY_COUNTDOWN, max_retries=None)
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    ballot_count = selectors.contest_ballot_count(contest)
+    run = services.tally_run_start(contest=contest, task_id=token, ballot_count=ballot_count)
+    try:
+        chunk_size = conf.tally_chunk_size()
+        if ballot_count <= chunk_size:
+            result = services.result_tally(contest=contest, actor=_actor(actor_id))
+            services.tally_run_finish(run_id=run.pk, result=result)
+            _release_lock(contest_id, token)
+            return result.pk
+        services.check_tallyable(contest)
+        matrix = selectors.contest_ballot_matrix(contest)
+        digest = selectors.ballot_set_sha256(matrix.names, matrix.ranks)
+        existing = selectors.result_for_ballot_set(contest, digest)
+        if existing is not None:
+            services.tally_run_finish(run_id=run.pk, result=existing)
+            _release_lock(contest_id, token)
+            return existing.pk
+        offsets = range(0, ballot_count, chunk_size)
+        services.tally_run_fan_out(run=run, chunks=len(offsets))
+        header = [
+            pairwise_chunk.s(contest_id, offset, chunk_size, run.pk) for offset in offsets
+        ]
+        chord(header)(tally_finish.s(contest_id, digest, run.pk, actor_id, token))
+        return None
+    except services.ResultError as error:
+        # Nothing to retry: the contest is not ready. Officials see why in the panel.
+        services.tally_run_fail(run_id=run.pk, error=str(error))
+        _release_lock(contest_id, token)
+        logger.warning("Tally of contest %s refused: %s", contest_id, error)
+        return None
+    except Exception as error:
+        services.tally_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="results.pairwise_chunk", **RETRY_OPTIONS)
+def pairwise_chunk(contest_id: int, offset: int, limit: int, run_id: int) -> dict[str, Any]:
+    """The pairwise matrix of ballots ``offset:offset+limit`` of a contest, with the number
+    and the multiset digest of the ballots it counted (JSON only)."""
+    contest = Contest.objects.get(pk=contest_id)
+    ranks = selectors.contest_ballot_chunk(contest, offset=offset, limit=limit)
+    partial = counting.PartialCount(
+        pairwise=counting.pairwise_matrix(ranks),
+        ballot_count=int(ranks.shape[0]),
+        multiset=selectors.ballot_multiset_sum(ranks),
+    )
+    services.tally_run_chunk_done(run_id=run_id)
+    return partial.as_json()
+
+
+@shared_task(name="results.tally_finish", bind=True, **RETRY_OPTIONS)
+def tally_finish(
+    self: Any,
+    partials: list[dict[str, Any]],
+    contest_id: int,
+    ballot_set_sha256: str,
+    run_id: int,
+    actor_id: int | None,
+    token: str,
+) -> int | None:
+    """Add the chunks' matrices, rank, and store the Result."""
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    size = len(contest.ballot_choices())
+    try:
+        result = services.result_tally(
+            contest=contest,
+            actor=_actor(actor_id),
+            pairwise=counting.add_partials(partials, size),
+            expected_ballot_set_sha256=ballot_set_sha256,
+        )
+    except services.BallotsChanged as error:
+        services.tally_run_fail(run_id=run_id, error=str(error))
+        _release_lock(contest_id, token)
+        tally_contest.delay(contest_id, actor_id)
+        return None
+    except services.ResultError as error:
+        services.tally_run_fail(run_id=run_id, error=str(error))
+        _release_lock(contest_id, token)
+        return None
+    services.tally_run_finish(run_id=run_id, result=result)
+    _release_lock(contest_id, token)
+    return result.pk

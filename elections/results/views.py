@@ -1,0 +1,89 @@
+"""Public results pages and the published files."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from elections.models import Contest, Election
+from elections.results import permissions, presentation, selectors
+from elections.results.models import Result, ResultFileKind
+
+
+def results_index(request: HttpRequest) -> HttpResponse:
+    """Every election with published results, newest first."""
+    return render(
+        request,
+        "results/index.html",
+        {
+            "elections": selectors.elections_with_results(),
+            "latest": selectors.published_results()[:10],
+        },
+    )
+
+
+def _public_election(slug: str) -> Election:
+    return get_object_or_404(Election.objects.public(), slug=slug)
+
+
+def election_results(request: HttpRequest, slug: str) -> HttpResponse:
+    """All contests of one election: winners, acclamations, turnout."""
+    election = _public_election(slug)
+    outcomes = selectors.election_outcomes(election)
+    return render(
+        request,
+        "results/election.html",
+        {
+            "election": election,
+            "outcomes": outcomes,
+            "turnout": selectors.election_turnout(outcomes),
+        },
+    )
+
+
+def _contest_and_result(
+    request: HttpRequest, election_slug: str, contest_slug: str
+) -> tuple[Contest, Result]:
+    """The contest's published result; officials who may act on it also see the draft."""
+    election = _public_election(election_slug)
+    contest = get_object_or_404(Contest.objects.select_related("election"), election=election,
+                                slug=contest_slug)
+    result = selectors.published_result(contest)
+    if result is None and permissions.can_act_on_results(request.user, contest):
+        result = selectors.latest_result(contest)
+    if result is None:
+        raise Http404("No published result for this contest.")
+    return contest, result
+
+
+def contest_result(request: HttpRequest, election_slug: str, contest_slug: str) -> HttpResponse:
+    """One contest's result: winners, full ranking, pairwise table, files to re-count."""
+    contest, result = _contest_and_result(request, election_slug, contest_slug)
+    return render(
+        request,
+        "results/contest.html",
+        {
+            "election": contest.election,
+            "contest": contest,
+            "result": result,
+            "ranking_rows": presentation.ranking_rows(result),
+            "pairwise_rows": presentation.pairwise_rows(result),
+            "files": selectors.result_files(result),
+        },
+    )
+
+
+def result_file(
+    request: HttpRequest, election_slug: str, contest_slug: str, kind: str
+) -> HttpResponse:
+    """A published file, byte for byte as it was hashed."""
+    if kind not in ResultFileKind.values:
+        raise Http404("No such file.")
+    contest, result = _contest_and_result(request, election_slug, contest_slug)
+    stored = selectors.result_file(result, kind)
+    if stored is None:
+        raise Http404("No such file.")
+    response = HttpResponse(stored.content.encode("utf-8"), content_type=stored.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+    response["X-Content-SHA256"] = stored.sha256
+    return response
