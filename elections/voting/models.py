@@ -68,6 +68,15 @@ class VoterRecord(models.Model):
         return f"{self.user} has voted in {self.contest}"
 
 
+class TurnoutRecord(VoterRecord):
+    """Voter records as the officials' panel shows them: turnout counts per contest only."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "turnout"
+        verbose_name_plural = "turnout"
+
+
 class BallotBoxSeal(models.Model):
     """The contest's ballots were rewritten at the close and are final.
 

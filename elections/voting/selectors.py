@@ -74,10 +74,11 @@ def user_has_voted(user: Any, contest: Contest) -> bool:
 
 def electorate_size(contest: Contest) -> int | None:
     """How many people are on the contest's frozen roll; None while it has none."""
-    roll = getattr(contest, "roll", None)
-    if roll is None:
+    from elections.selectors import roll_size
+
+    if contest.roll_id is None:
         return None
-    return int(roll.size)
+    return roll_size(contest.roll)
 
 
 def turnout(contest: Contest) -> Turnout:
