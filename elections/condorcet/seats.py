@@ -86,7 +86,12 @@ def allocate_seats(
             )
         )
 
-    for place, group in enumerate(ranking, start=1):
+    # Places count candidates, as in "1, 2, 2, 4": a group's place is one more than the
+    # number of candidates ranked above it.
+    ranked_above = 0
+    for group in ranking:
+        place = ranked_above + 1
+        ranked_above += len(group)
         if remaining == 0:
             break
         eligible: list[str] = []

@@ -1,0 +1,7 @@
+"""Entry point for ``python -m elections.condorcet``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

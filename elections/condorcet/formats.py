@@ -1,0 +1,515 @@
+"""Reading and writing published ballots: CSV, PrefLib (.soc/.soi/.toc/.toi), Debian sheets.
+
+Every reader checks the whole input before returning anything and raises
+``BallotFormatError`` (a ``ValueError``) naming the line and the problem, so a bad file
+never yields a partial tally. Every writer's output reads back to the same ballots (PrefLib
+keeps only the order of ranks, so ranks come back as 1, 2, 3, ... without gaps).
+
+CSV
+    First row: candidate names. Then one ballot per row, one cell per candidate: a whole
+    number ≥ 1 is a rank, an empty cell is unranked. Blank lines are skipped.
+
+PrefLib (https://preflib.org/format, the 2022 format)
+    ``# ALTERNATIVE NAME i: name`` header lines, then ``count: order`` lines where the order
+    lists alternative numbers best first and ``{a,b}`` groups equal ones. Alternatives not
+    listed are unranked. ``.soc`` must be strict and complete, ``.soi`` strict, ``.toc``
+    complete; ``.toi`` allows both ties and omissions.
+
+Debian tally sheet (as published at https://www.debian.org/vote/)
+    ``Option N--->: Name`` header lines name the options in order; then one
+    ``V: <marks> <hash or voter>`` line per ballot, one mark per option: a digit 1-9 is the
+    rank, ``-`` is unranked. Other lines (titles, decoration) are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "FORMATS",
+    "PREFLIB_DATA_TYPES",
+    "BallotFile",
+    "BallotFormatError",
+    "dense_ranks",
+    "format_ballots",
+    "guess_format",
+    "parse_ballots",
+    "preflib_data_type",
+    "read_ballot_file",
+    "read_csv",
+    "read_debian",
+    "read_preflib",
+    "write_csv",
+    "write_debian",
+    "write_preflib",
+]
+
+FORMATS = ("csv", "preflib", "debian")
+PREFLIB_DATA_TYPES = ("soc", "soi", "toc", "toi")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".soc": "preflib",
+    ".soi": "preflib",
+    ".toc": "preflib",
+    ".toi": "preflib",
+    ".txt": "debian",
+    ".tally": "debian",
+}
+
+
+class BallotFormatError(ValueError):
+    """A ballot file that cannot be read; ``line`` is 1-based (None for the whole file)."""
+
+    def __init__(self, problem: str, *, line: int | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        super().__init__(problem if line is None else f"line {line}: {problem}")
+
+
+@dataclass(frozen=True)
+class BallotFile:
+    """Candidates and ballots read from (or to be written to) a file.
+
+    ``ballots`` is V×C int64 (0 = unranked); ``weights`` says how many voters cast each row
+    (always 1 for CSV and Debian sheets, the PrefLib count otherwise).
+    """
+
+    candidates: list[str]
+    ballots: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def ballot_count(self) -> int:
+        return int(self.weights.sum())
+
+    def expanded(self) -> np.ndarray:
+        """One row per voter."""
+        return np.repeat(self.ballots, self.weights, axis=0)
+
+
+def dense_ranks(ballots: np.ndarray) -> np.ndarray:
+    """Rewrite each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
+    result = np.zeros_like(ballots, dtype=np.int64)
+    for row_number, row in enumerate(ballots):
+        levels = sorted({int(rank) for rank in row if rank})
+        position = {rank: index for index, rank in enumerate(levels, start=1)}
+        result[row_number] = [position.get(int(rank), 0) for rank in row]
+    return result
+
+
+def _ballot_file(candidates: list[str], rows: list[list[int]], counts: list[int]) -> BallotFile:
+    ballots = np.array(rows, dtype=np.int64).reshape(len(rows), len(candidates))
+    return BallotFile(candidates, ballots, np.array(counts, dtype=np.int64))
+
+
+def _check_names(names: list[str], line: int | None) -> None:
+    seen: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise BallotFormatError(f"candidate {position} has an empty name", line=line)
+        if name in seen:
+            raise BallotFormatError(f"candidate {name!r} is named twice", line=line)
+        seen.add(name)
+
+
+def _check_writable_names(names: list[str]) -> None:
+    # Readers strip names and read one per line, so only such names can round-trip.
+    for name in names:
+        if not name or name != name.strip() or "\n" in name or "\r" in name:
+            raise BallotFormatError(
+                f"candidate name {name!r} cannot be written: names must be non-empty, on one "
+                "line, without surrounding spaces"
+            )
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> BallotFile:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    candidates: list[str] | None = None
+    rows: list[list[int]] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record:
+                continue
+            if candidates is None:
+                candidates = [cell.strip() for cell in record]
+                _check_names(candidates, line)
+                continue
+            if len(record) != len(candidates):
+                raise BallotFormatError(
+                    f"ballot has {len(record)} cells but the header names "
+                    f"{len(candidates)} candidates",
+                    line=line,
+                )
+            ranks = []
+            for name, cell in zip(candidates, record, strict=True):
+                value = cell.strip()
+                if not value:
+                    ranks.append(0)
+                elif not value.isascii() or not value.isdigit():
+                    raise BallotFormatError(
+                        f"rank {value!r} for {name!r} is not a whole number", line=line
+                    )
+                elif int(value) == 0:
+                    raise BallotFormatError(
+                        f"rank 0 for {name!r}: ranks start at 1 (leave the cell empty for "
+                        "unranked)",
+                        line=line,
+                    )
+                else:
+                    ranks.append(int(value))
+            rows.append(ranks)
+    except csv.Error as exc:
+        raise BallotFormatError(f"not valid CSV ({exc})", line=reader.line_num) from exc
+    if candidates is None:
+        raise BallotFormatError("the file is empty: expected a header row of candidate names")
+    return _ballot_file(candidates, rows, [1] * len(rows))
+
+
+def write_csv(ballot_file: BallotFile) -> str:
+    _check_writable_names(ballot_file.candidates)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ballot_file.candidates)
+    for row in ballot_file.expanded():
+        # csv writes a lone empty cell as "" so the row is not mistaken for a blank line.
+        writer.writerow([str(int(rank)) if rank else "" for rank in row])
+    return buffer.getvalue()
+
+
+# -- PrefLib -------------------------------------------------------------------------------
+
+_PREFLIB_META = re.compile(r"^#\s*([A-Z][A-Z ]*?)\s*(\d+)?\s*:\s?(.*)$")
+_PREFLIB_ORDER = re.compile(r"^\s*(\d+)\s*:(.*)$")
+
+
+def _parse_order(text: str, size: int, line: int) -> list[list[int]]:
+    """``1,{2,4},3`` → [[1], [2, 4], [3]]: groups of alternative numbers, best first."""
+    body = text.strip()
+    if not body:
+        return []
+    parts: list[str] = []
+    current: list[str] = []
+    in_group = False
+    for character in body:
+        if character == "{":
+            if in_group:
+                raise BallotFormatError("tie groups cannot be nested", line=line)
+            in_group = True
+        elif character == "}":
+            if not in_group:
+                raise BallotFormatError("'}' without a matching '{'", line=line)
+            in_group = False
+        if character == "," and not in_group:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(character)
+    if in_group:
+        raise BallotFormatError("a '{' tie group is not closed", line=line)
+    parts.append("".join(current).strip())
+    groups: list[list[int]] = []
+    for part in parts:
+        if not part:
+            raise BallotFormatError("empty place in the order (two commas in a row?)", line=line)
+        if part.startswith("{"):
+            if not part.endswith("}"):
+                raise BallotFormatError(f"unexpected text after a tie group: {part!r}", line=line)
+            items = [item.strip() for item in part[1:-1].split(",")]
+        else:
+            items = [part]
+        group = []
+        for item in items:
+            if not item.isascii() or not item.isdigit():
+                raise BallotFormatError(f"{item!r} is not an alternative number", line=line)
+            number = int(item)
+            if not 1 <= number <= size:
+                raise BallotFormatError(
+                    f"alternative {number} does not exist (there are {size})", line=line
+                )
+            group.append(number)
+        groups.append(group)
+    return groups
+
+
+def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
+    """Read a PrefLib file; ``data_type`` (e.g. from the file extension) applies when the
+    file has no ``# DATA TYPE`` line."""
+    names: dict[int, str] = {}
+    declared: dict[str, tuple[str, int]] = {}
+    orders: list[tuple[int, int, str]] = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            meta = _PREFLIB_META.match(stripped)
+            if meta is None:
+                continue
+            key, number, value = meta.group(1), meta.group(2), meta.group(3).strip()
+            if key == "ALTERNATIVE NAME" and number is not None:
+                if int(number) in names:
+                    raise BallotFormatError(f"alternative {number} is named twice", line=line)
+                names[int(number)] = value
+            elif number is None:
+                declared[key] = (value, line)
+            continue
+        order = _PREFLIB_ORDER.match(stripped)
+        if order is None:
+            raise BallotFormatError(
+                "expected 'count: order' (e.g. '3: 1,{2,4},3') or a '#' header line", line=line
+            )
+        orders.append((line, int(order.group(1)), order.group(2)))
+    size = len(names)
+    if "NUMBER ALTERNATIVES" in declared:
+        value, line = declared["NUMBER ALTERNATIVES"]
+        if not value.isdigit() or int(value) != size:
+            raise BallotFormatError(
+                f"NUMBER ALTERNATIVES says {value} but {size} alternatives are named", line=line
+            )
+    if size == 0:
+        raise BallotFormatError("no '# ALTERNATIVE NAME 1: ...' header lines")
+    missing = [number for number in range(1, size + 1) if number not in names]
+    if missing:
+        raise BallotFormatError(
+            f"alternatives must be named 1 to {size}; alternative {missing[0]} has no "
+            "ALTERNATIVE NAME line"
+        )
+    candidates = [names[number].strip() for number in range(1, size + 1)]
+    _check_names(candidates, None)
+    kind = data_type
+    if "DATA TYPE" in declared:
+        kind = declared["DATA TYPE"][0].lower()
+        if kind not in PREFLIB_DATA_TYPES:
+            raise BallotFormatError(
+                f"DATA TYPE {kind!r} is not a ranking type (soc, soi, toc, toi)",
+                line=declared["DATA TYPE"][1],
+            )
+    strict = kind in ("soc", "soi")
+    complete = kind in ("soc", "toc")
+    rows: list[list[int]] = []
+    counts: list[int] = []
+    for line, count, order_text in orders:
+        if count < 1:
+            raise BallotFormatError("the count before ':' must be at least 1", line=line)
+        groups = _parse_order(order_text, size, line)
+        ranks = [0] * size
+        for rank, group in enumerate(groups, start=1):
+            if strict and len(group) > 1:
+                raise BallotFormatError(f"ties are not allowed in a .{kind} file", line=line)
+            for number in group:
+                if ranks[number - 1]:
+                    raise BallotFormatError(
+                        f"alternative {number} appears twice in the order", line=line
+                    )
+                ranks[number - 1] = rank
+        if complete and not all(ranks):
+            raise BallotFormatError(
+                f"a .{kind} order must rank every alternative; {ranks.index(0) + 1} is missing",
+                line=line,
+            )
+        rows.append(ranks)
+        counts.append(count)
+    for key, total in (("NUMBER VOTERS", sum(counts)), ("NUMBER UNIQUE ORDERS", len(rows))):
+        if key in declared:
+            value, line = declared[key]
+            if not value.isdigit() or int(value) != total:
+                raise BallotFormatError(f"{key} says {value} but the file has {total}", line=line)
+    return _ballot_file(candidates, rows, counts)
+
+
+def preflib_data_type(ballot_file: BallotFile) -> str:
+    """The strictest PrefLib type that holds these ballots (soc, soi, toc or toi)."""
+    ballots = dense_ranks(ballot_file.ballots)
+    complete = bool((ballots > 0).all())
+    strict = all(
+        len(ranked) == len(set(ranked)) for ranked in ([r for r in row if r] for row in ballots)
+    )
+    return ("s" if strict else "t") + "o" + ("c" if complete else "i")
+
+
+def write_preflib(ballot_file: BallotFile, *, data_type: str | None = None) -> str:
+    """PrefLib text; identical ballots share one ``count: order`` line."""
+    _check_writable_names(ballot_file.candidates)
+    fitting = preflib_data_type(ballot_file)
+    kind = data_type or fitting
+    if kind not in PREFLIB_DATA_TYPES:
+        raise BallotFormatError(f"unknown PrefLib data type {kind!r}")
+    if (kind[0] == "s" and fitting[0] == "t") or (kind[2] == "c" and fitting[2] == "i"):
+        raise BallotFormatError(
+            f"these ballots need a .{fitting} file (or .toi); they do not fit .{kind}"
+        )
+    totals: Counter[tuple[int, ...]] = Counter()
+    for row, weight in zip(dense_ranks(ballot_file.ballots), ballot_file.weights, strict=True):
+        if weight:
+            totals[tuple(int(rank) for rank in row)] += int(weight)
+    lines = [
+        f"# DATA TYPE: {kind}",
+        "# MODIFICATION TYPE: original",
+        f"# NUMBER ALTERNATIVES: {len(ballot_file.candidates)}",
+        f"# NUMBER VOTERS: {sum(totals.values())}",
+        f"# NUMBER UNIQUE ORDERS: {len(totals)}",
+    ]
+    lines += [
+        f"# ALTERNATIVE NAME {number}: {name}"
+        for number, name in enumerate(ballot_file.candidates, start=1)
+    ]
+    for ranks, count in sorted(totals.items(), key=lambda item: (-item[1], item[0])):
+        groups = []
+        for level in range(1, max(ranks, default=0) + 1):
+            members = [str(index + 1) for index, rank in enumerate(ranks) if rank == level]
+            groups.append(members[0] if len(members) == 1 else "{" + ",".join(members) + "}")
+        lines.append(f"{count}: {','.join(groups)}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+# -- Debian tally sheets ----------------------------------------------------------------
+
+_DEBIAN_OPTION = re.compile(r"Option\s+(\d+)\s*-*>\s*:\s*(.*?)\s*$")
+_DEBIAN_VOTE = re.compile(r"^V:\s+(\S+)(?:\s.*)?$")
+
+
+def read_debian(text: str) -> BallotFile:
+    options: list[str] = []
+    rows: list[list[int]] = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if raw.startswith("V:"):
+            vote = _DEBIAN_VOTE.match(raw.rstrip())
+            if vote is None:
+                raise BallotFormatError("ballot line has no marks after 'V:'", line=line)
+            if not options:
+                raise BallotFormatError(
+                    "ballot line before any 'Option N--->: name' header line", line=line
+                )
+            marks = vote.group(1)
+            if len(marks) != len(options):
+                raise BallotFormatError(
+                    f"vote {marks!r} has {len(marks)} marks but the sheet lists "
+                    f"{len(options)} options",
+                    line=line,
+                )
+            ranks = []
+            for position, mark in enumerate(marks, start=1):
+                if mark == "-":
+                    ranks.append(0)
+                elif mark in "123456789":
+                    ranks.append(int(mark))
+                else:
+                    raise BallotFormatError(
+                        f"vote {marks!r} has {mark!r} for option {position}; expected a "
+                        "digit 1-9 or '-'",
+                        line=line,
+                    )
+            rows.append(ranks)
+            continue
+        option = _DEBIAN_OPTION.search(raw)
+        if option is None:
+            continue
+        if rows:
+            raise BallotFormatError("'Option' header line after the ballots", line=line)
+        number = int(option.group(1))
+        if number != len(options) + 1:
+            raise BallotFormatError(
+                f"Option {number} where Option {len(options) + 1} was expected; options "
+                "must be numbered 1, 2, 3, ... in order",
+                line=line,
+            )
+        options.append(option.group(2))
+        _check_names(options, line)
+    if not options:
+        raise BallotFormatError("no 'Option N--->: name' header lines found")
+    return _ballot_file(options, rows, [1] * len(rows))
+
+
+def write_debian(ballot_file: BallotFile) -> str:
+    _check_writable_names(ballot_file.candidates)
+    size = len(ballot_file.candidates)
+    lines = [
+        "                     Tally Sheet for the votes cast.",
+        "",
+        "   The format is:",
+        '       "V: vote"',
+        "   The vote has one mark per option, in the order listed below: a digit",
+        "   is the rank given to that option, '-' leaves it unranked.",
+        " -=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-",
+        "",
+    ]
+    # Debian's layout: each option hangs off a slash above its column of marks.
+    for number, name in enumerate(ballot_file.candidates, start=1):
+        lead = "   " + "|" * (number - 2) + "/" if number > 1 else "   "
+        arrow = "-" * (size - number + 3) + ">"
+        lines.append(f"{lead}  Option {number}{arrow}: {name}")
+    lines.append("   " + "|" * (size - 1) + "/")
+    for row in ballot_file.expanded():
+        marks = []
+        for rank in row:
+            if rank > 9:
+                raise BallotFormatError(
+                    f"rank {int(rank)} cannot be written: Debian tally sheets hold ranks 1-9"
+                )
+            marks.append(str(int(rank)) if rank else "-")
+        lines.append("V: " + "".join(marks))
+    return "\n".join(lines) + "\n"
+
+
+# -- Files ----------------------------------------------------------------------------
+
+
+def guess_format(path: str | Path) -> str:
+    """The format a file name suggests: .csv, PrefLib extensions, .txt/.tally for Debian."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise BallotFormatError(
+            f"cannot tell the format of {str(path)!r} from its extension; choose one of "
+            f"{', '.join(FORMATS)}"
+        )
+    return _EXTENSIONS[suffix]
+
+
+def parse_ballots(text: str, format: str, *, data_type: str | None = None) -> BallotFile:
+    """Read ``text`` in ``format`` (one of ``FORMATS``)."""
+    if format == "csv":
+        return read_csv(text)
+    if format == "preflib":
+        return read_preflib(text, data_type=data_type)
+    if format == "debian":
+        return read_debian(text)
+    raise BallotFormatError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def format_ballots(ballot_file: BallotFile, format: str, *, data_type: str | None = None) -> str:
+    """Write ``ballot_file`` in ``format`` (one of ``FORMATS``)."""
+    if format == "csv":
+        return write_csv(ballot_file)
+    if format == "preflib":
+        return write_preflib(ballot_file, data_type=data_type)
+    if format == "debian":
+        return write_debian(ballot_file)
+    raise BallotFormatError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def decode_ballot_bytes(content: bytes) -> str:
+    """UTF-8 text of a ballot file (a leading byte-order mark is dropped)."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise BallotFormatError(f"the file is not valid UTF-8 ({exc.reason})", line=line) from exc
+
+
+def read_ballot_file(path: str | Path, format: str | None = None) -> BallotFile:
+    """Read a ballot file, guessing the format from the extension when not given."""
+    chosen = format or guess_format(path)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    data_type = suffix if suffix in PREFLIB_DATA_TYPES else None
+    return parse_ballots(decode_ballot_bytes(Path(path).read_bytes()), chosen, data_type=data_type)
