@@ -43,7 +43,9 @@ def test_cast_stores_one_anonymous_ballot_and_one_voter_record(poll: Contest, el
     code = ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1, B=2, C=2))
     ballot = Ballot.objects.get(contest=poll)
     keys = option_keys(poll)
-    assert ballot.ranks == {keys["Ada Lovelace"]: 1, keys["Brian Kernighan"]: 2, keys["Carol Shaw"]: 2}
+    assert ballot.ranks == {
+        keys["Ada Lovelace"]: 1, keys["Brian Kernighan"]: 2, keys["Carol Shaw"]: 2
+    }
     assert ballot.receipt_hash == receipt_hash(code)
     assert VoterRecord.objects.filter(contest=poll, user=elector).count() == 1
     assert selectors.turnout(poll).voted == 1
