@@ -1,0 +1,121 @@
+"""Fixtures for the elections tests: a calendar, a team with contributors, elections built
+through the real services."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from elections import services
+from elections.models import Contest, ContestKind, Election
+
+# Inside every test election's qualifying window.
+CONTRIBUTED_AT = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+WINDOW = (datetime.date(2025, 9, 12), datetime.date(2026, 8, 19))
+
+
+def calendar_from(opens: datetime.datetime, *, campaigning_days: int = 7) -> dict[str, Any]:
+    """A legal calendar: 14 days of nominations, optional campaigning, 21 days of polling."""
+    closes = opens + datetime.timedelta(days=14)
+    polling = closes + datetime.timedelta(days=campaigning_days)
+    return {
+        "nominations_opens_at": opens,
+        "nominations_closes_at": closes,
+        "polling_opens_at": polling,
+        "polling_closes_at": polling + datetime.timedelta(days=21),
+        "window_start": WINDOW[0],
+        "window_end": WINDOW[1],
+    }
+
+
+@pytest.fixture
+def make_team(db: Any) -> Callable[..., Any]:
+    """A governance team owning one repository."""
+    from accounts.models import Repository, Team, TeamKind, TeamRepository
+
+    def make(name: str = "Nova", slug: str = "nova") -> Any:
+        team = Team.objects.create(name=name, slug=slug, kind=TeamKind.OFFICIAL,
+                                   leadership_type="ptl")
+        repository = Repository.objects.create(name=f"openstack/{slug}")
+        TeamRepository.objects.create(
+            team=team, repository=repository, deliverable=slug, source=TeamKind.OFFICIAL
+        )
+        return team
+
+    return make
+
+
+@pytest.fixture
+def contribute(db: Any) -> Callable[..., None]:
+    """Record one merged change by ``email`` to each of the team's repositories."""
+    from accounts.models import Contribution, ContributionKind
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(team: Any, email: str, when: datetime.datetime = CONTRIBUTED_AT) -> None:
+        for repository in team.repositories.all():
+            Contribution.objects.create(
+                repository=repository,
+                kind=ContributionKind.COMMIT,
+                source="git",
+                ref=f"{next(counter):040x}",
+                email=email.lower(),
+                name=email.split("@", 1)[0],
+                date=when,
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_election(db: Any, official: Any) -> Callable[..., Election]:
+    def make(
+        *,
+        opens: datetime.datetime | None = None,
+        slug: str = "2027-1",
+        campaigning_days: int = 7,
+        **overrides: Any,
+    ) -> Election:
+        fields = calendar_from(
+            opens or timezone.now() + datetime.timedelta(days=1),
+            campaigning_days=campaigning_days,
+        )
+        fields.update(overrides)
+        return services.election_create(
+            actor=official, name=f"Election {slug}", slug=slug, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_contest(official: Any) -> Callable[..., Contest]:
+    def make(election: Election, *, kind: str = ContestKind.PTL, team: Any = None,
+             seats: int = 1, slug: str = "", **extra: Any) -> Contest:
+        name = f"{team.name} PTL" if team is not None else "Technical Committee"
+        return services.contest_create(
+            election=election,
+            actor=official,
+            kind=kind,
+            name=extra.pop("name", name),
+            slug=slug or (team.slug if team is not None else "tc"),
+            team=team,
+            seats=seats,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def open_nominations(official: Any) -> Callable[[Election], Election]:
+    def move(election: Election) -> Election:
+        return services.election_phase_move(
+            election=election, to_phase="nominations", actor=official, reason="test: open"
+        )
+
+    return move

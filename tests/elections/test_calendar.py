@@ -1,0 +1,203 @@
+"""Calendar rules, the OpenStack configuration import and the audit log of every change."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from elections import services
+from elections.models import AppendOnlyError, AuditEntry, ContestKind, Election, Phase
+from elections.openstack import ConfigurationError, parse_configuration
+from elections.selectors import audit_chain_breaks
+from tests.elections.conftest import calendar_from
+
+pytestmark = pytest.mark.django_db
+
+# The repository's unchanged copy of openstack/election configuration.yaml.
+CONFIGURATION = Path(__file__).resolve().parents[2] / "data/openstack/configuration.yaml"
+OPENS = datetime.datetime(2030, 1, 6, 0, 0, tzinfo=datetime.UTC)
+
+
+def _create(official: Any, **overrides: Any) -> Election:
+    fields = calendar_from(OPENS)
+    fields.update(overrides)
+    return services.election_create(actor=official, name="E", slug="e", **fields)
+
+
+def test_a_calendar_with_fourteen_day_phases_is_accepted(official: Any) -> None:
+    election = _create(official)
+    assert election.phase == Phase.DRAFT
+    assert election.has_campaigning
+
+
+def test_nominations_shorter_than_the_minimum_are_refused(official: Any) -> None:
+    with pytest.raises(services.ElectionError, match="Nominations must stay open at least 14"):
+        _create(official, nominations_closes_at=OPENS + datetime.timedelta(days=13, hours=23))
+
+
+def test_polling_shorter_than_the_minimum_is_refused(official: Any) -> None:
+    fields = calendar_from(OPENS)
+    with pytest.raises(services.ElectionError, match="Polling must stay open at least 14"):
+        _create(official, polling_closes_at=fields["polling_opens_at"] + datetime.timedelta(10))
+
+
+def test_the_minimum_is_a_setting(official: Any, settings: Any) -> None:
+    settings.STACKVOTE_MIN_PHASE_DAYS = 7
+    election = _create(official, nominations_closes_at=OPENS + datetime.timedelta(days=7))
+    assert election.nominations_closes_at - election.nominations_opens_at == datetime.timedelta(7)
+
+
+def test_polling_cannot_open_before_nominations_close(official: Any) -> None:
+    fields = calendar_from(OPENS)
+    with pytest.raises(services.ElectionError, match="Polling cannot open before nominations"):
+        _create(official, polling_opens_at=fields["nominations_closes_at"] - datetime.timedelta(1),
+                polling_closes_at=fields["polling_closes_at"])
+
+
+def test_naive_dates_are_refused(official: Any) -> None:
+    with pytest.raises(services.ElectionError, match="timezone-aware"):
+        _create(official, nominations_opens_at=datetime.datetime(2030, 1, 6))  # noqa: DTZ001
+
+
+def test_campaigning_is_optional(official: Any) -> None:
+    election = _create(official, **calendar_from(OPENS, campaigning_days=0))
+    assert not election.has_campaigning
+    assert [row.phase for row in election.calendar()] == ["nominations", "polling"]
+
+
+def test_real_openstack_configuration_maps_onto_one_calendar() -> None:
+    calendar = parse_configuration(CONFIGURATION.read_text())
+    utc = datetime.UTC
+    assert calendar.election_type == "combined" and calendar.tc_seats == 4
+    assert calendar.nominations_opens_at == datetime.datetime(2026, 8, 5, 23, 45, tzinfo=utc)
+    assert calendar.nominations_closes_at == datetime.datetime(2026, 8, 19, 23, 45, tzinfo=utc)
+    # TC Campaigning is the gap between the two.
+    assert calendar.polling_opens_at == datetime.datetime(2026, 8, 26, 23, 45, tzinfo=utc)
+    assert calendar.polling_closes_at == datetime.datetime(2026, 9, 16, 23, 45, tzinfo=utc)
+    assert (calendar.window_start, calendar.window_end) == (
+        datetime.date(2025, 9, 12), datetime.date(2026, 8, 19)
+    )
+
+
+def test_configuration_whose_ptl_and_tc_calendars_differ_is_refused() -> None:
+    text = CONFIGURATION.read_text().replace(
+        "  - name: PTL Nominations\n    start: 2026-08-05T23:45",
+        "  - name: PTL Nominations\n    start: 2026-08-04T23:45",
+    )
+    with pytest.raises(ConfigurationError, match="different dates"):
+        parse_configuration(text)
+
+
+def test_import_command_creates_the_election_tc_and_ptl_contests(make_team: Any) -> None:
+    make_team("Nova", "nova")
+    make_team("Swift", "swift")
+    call_command("import_election", str(CONFIGURATION))
+    election = Election.objects.get(slug="2027-1-combined")
+    assert election.name == "2027.1 PTL and TC elections"
+    assert election.phase == Phase.DRAFT
+    assert election.nominations_closes_at - election.nominations_opens_at == datetime.timedelta(14)
+    assert election.polling_closes_at - election.polling_opens_at == datetime.timedelta(21)
+    kinds = sorted((c.kind, c.slug, c.seats) for c in election.contests.all())
+    assert kinds == [(ContestKind.PTL, "nova", 1), (ContestKind.PTL, "swift", 1),
+                     (ContestKind.TC, "tc", 4)]
+    assert AuditEntry.objects.filter(action="election.create").count() == 1
+
+
+def test_import_command_reports_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "configuration.yaml"
+    bad.write_text("release: x\ntimeline: []\n")
+    with pytest.raises(CommandError, match="timeframe"):
+        call_command("import_election", str(bad))
+
+
+# --- Phase moves by hand ------------------------------------------------------------------------
+
+
+def test_illegal_moves_are_refused_with_a_message(official: Any, make_election: Any,
+                                                   make_contest: Any) -> None:
+    election = make_election()
+    make_contest(election, kind=ContestKind.TC, seats=3)
+    with pytest.raises(services.IllegalPhaseMove, match="cannot move from Draft to Polling"):
+        services.election_phase_move(election=election, to_phase=Phase.POLLING, actor=official,
+                                     reason="skip ahead")
+    election.refresh_from_db()
+    assert election.phase == Phase.DRAFT
+
+
+def test_a_move_by_hand_needs_a_reason(official: Any, make_election: Any,
+                                       make_contest: Any) -> None:
+    election = make_election()
+    make_contest(election, kind=ContestKind.TC, seats=3)
+    with pytest.raises(services.IllegalPhaseMove, match="reason"):
+        services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS,
+                                     actor=official, reason="  ")
+
+
+def test_an_election_without_contests_cannot_open(official: Any, make_election: Any) -> None:
+    with pytest.raises(services.IllegalPhaseMove, match="no contest"):
+        services.election_phase_move(election=make_election(), to_phase=Phase.NOMINATIONS,
+                                     actor=official, reason="go")
+
+
+def test_an_official_not_named_for_the_election_cannot_move_it(
+    official: Any, make_user: Any, make_election: Any, make_contest: Any
+) -> None:
+    from accounts.roles import ensure_official_group
+
+    other = make_user("other-official@example.org", is_staff=True)
+    other.groups.add(ensure_official_group())
+    election = make_election()
+    election.officials.add(official)
+    make_contest(election, kind=ContestKind.TC, seats=3)
+    with pytest.raises(services.IllegalPhaseMove, match="Only the officials"):
+        services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=other,
+                                     reason="go")
+
+
+def test_every_move_is_in_the_audit_log(official: Any, make_election: Any,
+                                        make_contest: Any) -> None:
+    election = make_election()
+    make_contest(election, kind=ContestKind.TC, seats=3)
+    services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=official,
+                                 reason="announced on the mailing list")
+    entry = AuditEntry.objects.filter(action="election.phase_move").get()
+    assert entry.actor == official and entry.actor_label == official.email
+    assert entry.target == f"election:{election.pk}"
+    assert entry.detail["from"] == "draft" and entry.detail["to"] == "nominations"
+    assert entry.detail["reason"] == "announced on the mailing list"
+    assert entry.created_at is not None
+    assert audit_chain_breaks() == []
+
+
+# --- Audit log ---------------------------------------------------------------------------------
+
+
+def test_audit_entries_are_append_only(official: Any) -> None:
+    entry = services.audit_record(actor=official, action="test", target="x:1", detail={"a": 1})
+    entry.action = "changed"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+
+
+def test_audit_chain_detects_a_changed_or_removed_entry(official: Any) -> None:
+    entries = [
+        services.audit_record(actor=official, action="test", target=f"x:{n}", detail={"n": n})
+        for n in range(4)
+    ]
+    assert entries[1].previous_hash == entries[0].entry_hash
+    assert audit_chain_breaks() == []
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET target = %s WHERE id = %s",  # noqa: S608
+                       ["x:99", entries[1].pk])
+    assert audit_chain_breaks() == [entries[1].pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entries[1].pk])  # noqa: S608
+    assert entries[2].pk in audit_chain_breaks()
