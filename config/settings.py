@@ -316,3 +316,7 @@ CELERY_BEAT_SCHEDULE = {
 STACKVOTE_TALLY_CHUNK_SIZE: int = env.int("STACKVOTE_TALLY_CHUNK_SIZE", default=50_000)
 # Publish results as soon as they are tallied instead of waiting for an official.
 STACKVOTE_RESULTS_AUTO_PUBLISH: bool = env.bool("STACKVOTE_RESULTS_AUTO_PUBLISH", default=False)
+CELERY_BEAT_SCHEDULE["results-tally-closed-contests"] = {
+    "task": "results.tally_closed_contests",
+    "schedule": STACKVOTE_SCHEDULER_INTERVAL,
+}

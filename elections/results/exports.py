@@ -30,18 +30,26 @@ def _shuffled(ranks: np.ndarray) -> np.ndarray:
     return ranks[order] if order else ranks
 
 
+def _ballot_file(names: Sequence[str], ranks: np.ndarray) -> Any:
+    from elections.condorcet.formats import BallotFile
+
+    shuffled = _shuffled(ranks)
+    return BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64))
+
+
 def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
     """Header of candidate names, one ballot per row, empty cell = unranked."""
-    from elections.condorcet import formats
+    from elections.condorcet.formats import write_csv
 
-    return formats.write_csv(list(names), _shuffled(ranks))
+    return write_csv(_ballot_file(names, ranks))
 
 
-def ballots_preflib(names: Sequence[str], ranks: np.ndarray, *, title: str) -> str:
-    """The same ballots in PrefLib's ordinal format (``.toc``: ties and truncation)."""
-    from elections.condorcet import formats
+def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
+    """The same ballots in PrefLib's ``.toi`` format (ties and unranked candidates allowed);
+    identical ballots share one ``count: order`` line."""
+    from elections.condorcet.formats import write_preflib
 
-    return formats.write_preflib(list(names), _shuffled(ranks), title=title)
+    return write_preflib(_ballot_file(names, ranks), data_type="toi")
 
 
 def receipts_text(receipt_hashes: Sequence[str]) -> str:

@@ -125,7 +125,7 @@ class ResultFileKind(models.TextChoices):
 # File name suffix and media type of each kind.
 RESULT_FILE_FORMATS: dict[str, tuple[str, str]] = {
     ResultFileKind.BALLOTS_CSV: ("ballots.csv", "text/csv; charset=utf-8"),
-    ResultFileKind.BALLOTS_PREFLIB: ("ballots.toc", "text/plain; charset=utf-8"),
+    ResultFileKind.BALLOTS_PREFLIB: ("ballots.toi", "text/plain; charset=utf-8"),
     ResultFileKind.RESULT_JSON: ("result.json", "application/json"),
     ResultFileKind.RECEIPTS: ("receipts.txt", "text/plain; charset=utf-8"),
 }

@@ -40,14 +40,14 @@ def candidate_names(choices: Sequence[Choice]) -> list[str]:
     Two choices with the same label (two people called "Alex Smith") are told apart by their
     key, so the header of the ballot file never repeats a name.
     """
+    # The ballot files hold one name per line or cell, without surrounding spaces.
+    labels = [" ".join(choice.label.split()) for choice in choices]
     seen: dict[str, int] = {}
-    for choice in choices:
-        seen[choice.label] = seen.get(choice.label, 0) + 1
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
     return [
-        choice.label
-        if seen[choice.label] == 1 and choice.label
-        else f"{choice.label} ({choice.key})"
-        for choice in choices
+        label if seen[label] == 1 and label else f"{label} ({choice.key})".strip()
+        for label, choice in zip(labels, choices, strict=True)
     ]
 
 
@@ -205,6 +205,19 @@ def result_file(result: Result, kind: str) -> ResultFile | None:
 def latest_result(contest: Contest) -> Result | None:
     """The newest result of a contest, draft or published (officials)."""
     return Result.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
+
+
+def contests_awaiting_tally() -> list[Contest]:
+    """Closed polls with no tally under way and none that failed (officials re-run those)."""
+    from elections.results.models import TallyRunState
+
+    contests = Contest.objects.filter(state=ContestState.CLOSED).select_related("election")
+    waiting: list[Contest] = []
+    for contest in contests:
+        last = TallyRun.objects.filter(contest=contest).order_by("-created_at").first()
+        if last is None or last.state == TallyRunState.SUCCEEDED:
+            waiting.append(contest)
+    return waiting
 
 
 def tally_runs(contest: Contest) -> QuerySet[TallyRun]:

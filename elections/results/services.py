@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from elections.models import Contest, ContestState
+from elections.models import Contest, ContestState, Election, Phase
 from elections.results import conf, counting, exports, selectors
 from elections.results.models import (
     Result,
@@ -24,7 +24,7 @@ from elections.results.models import (
     TallyRun,
     TallyRunState,
 )
-from elections.services import audit_record
+from elections.services import audit_record, contest_mark_tallied, election_phase_move
 
 
 class ResultError(Exception):
@@ -112,7 +112,7 @@ def result_tally(
         count = counting.count_from_pairwise(matrix.names, pairwise, rules)
     electorate = selectors.electorate_size(contest)
     ballots_csv = exports.ballots_csv(matrix.names, matrix.ranks)
-    ballots_preflib = exports.ballots_preflib(matrix.names, matrix.ranks, title=str(contest))
+    ballots_preflib = exports.ballots_preflib(matrix.names, matrix.ranks)
     receipts = exports.receipts_text(selectors.counted_receipt_hashes(contest))
     result = Result(
         contest=contest,
@@ -157,9 +157,10 @@ def result_tally(
         for kind, content in files.items()
     )
     if contest.state == ContestState.CLOSED:
-        # The contest's state follows its result (elections.models.ContestState).
-        contest.state = ContestState.TALLIED
-        contest.save(update_fields=["state"])
+        contest_mark_tallied(
+            contest=contest, actor=actor, detail={"result": result.pk, "ballot_set_sha256": digest}
+        )
+        _election_follow_contests(contest.election, actor=actor)
     audit_record(
         actor=actor,
         action="result.tally",
@@ -194,16 +195,47 @@ def result_publish(*, result: Result, actor: Any) -> Result:
     result.published_at = now
     result.save(update_fields=["state", "published_at"])
     contest = result.contest
-    if contest.state != ContestState.PUBLISHED:
-        contest.state = ContestState.PUBLISHED
-        contest.save(update_fields=["state"])
     audit_record(
         actor=actor,
         action="result.publish",
         target=f"result:{result.pk}",
         detail={"contest": contest.pk, "winners": result.winners},
     )
+    _election_follow_contests(contest.election, actor=actor)
     return result
+
+
+def _election_follow_contests(election: Election, *, actor: Any) -> None:
+    """Move the election along its calendar when its contests' results allow it.
+
+    Closed → tallied once no contest awaits its tally; tallied → published once every polled
+    contest has a published result (the phase machine then marks the contests published).
+    """
+    election = Election.objects.get(pk=election.pk)
+    contests = list(election.contests.all())
+    if election.phase == Phase.CLOSED and all(
+        contest.state != ContestState.CLOSED for contest in contests
+    ):
+        election = election_phase_move(
+            election=election,
+            to_phase=Phase.TALLIED,
+            actor=None,
+            reason="Every contest is tallied.",
+        )
+    if election.phase == Phase.TALLIED:
+        polled = [c for c in contests if c.state not in selectors.SETTLED_WITHOUT_POLL]
+        published = set(
+            Result.objects.published()
+            .filter(contest__in=polled)
+            .values_list("contest_id", flat=True)
+        )
+        if all(contest.pk in published for contest in polled):
+            election_phase_move(
+                election=election,
+                to_phase=Phase.PUBLISHED,
+                actor=None,
+                reason="Every contest's result is published.",
+            )
 
 
 def _unpublish(result: Result, *, actor: Any, reason: str, now: Any) -> None:
@@ -228,11 +260,9 @@ def result_unpublish(*, result: Result, actor: Any, reason: str) -> Result:
     result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
     if result.state != ResultState.PUBLISHED:
         raise ResultError("This result is not published.")
+    # The election's phase stays where it is (the phase machine only moves forward); the
+    # result itself is what the public pages, the API and the feeds show or hide.
     _unpublish(result, actor=actor, reason=reason, now=timezone.now())
-    contest = result.contest
-    if contest.state == ContestState.PUBLISHED:
-        contest.state = ContestState.TALLIED
-        contest.save(update_fields=["state"])
     return result
 
 
@@ -258,6 +288,29 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
         detail={"task_id": task_id},
     )
     return run
+
+
+@transaction.atomic
+def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun:
+    """What follows the close of a contest's poll: seal its ballot box, then count it.
+
+    The voting app rewrites the ballots as fresh rows in random order and seals the box
+    (``elections.voting.services.ballots_shuffle_rewrite``; skipped when already sealed), then
+    ``results.tally_contest`` is queued for when this transaction commits. The election's
+    close (``elections.services.election_phase_move`` to "closed") moves the contests to
+    "closed"; the ``results.tally_closed_contests`` beat task, or an official, calls this.
+    """
+    from elections.voting.services import ballots_shuffle_rewrite
+
+    contest = Contest.objects.select_related("election").get(pk=contest.pk)
+    if contest.state not in TALLY_STATES:
+        raise ResultError(
+            f"{contest.name} is {contest.get_state_display().lower()}: only a closed poll is "
+            "tallied."
+        )
+    if not selectors.ballot_box_sealed(contest):
+        ballots_shuffle_rewrite(contest=contest)
+    return result_tally_queue(contest=contest, actor=actor)
 
 
 # --- Tally progress, for the officials' panel ------------------------------------------------

@@ -150,3 +150,18 @@ def tally_finish(
     services.tally_run_finish(run_id=run_id, result=result)
     _release_lock(contest_id, token)
     return result.pk
+
+
+@shared_task(name="results.tally_closed_contests", acks_late=True)
+def tally_closed_contests() -> list[int]:
+    """Celery beat: start the tally of every contest whose poll has closed and that is
+    neither counted nor being counted. Returns the ids of the contests it started."""
+    started: list[int] = []
+    for contest in selectors.contests_awaiting_tally():
+        try:
+            services.contest_close_and_tally(contest=contest, actor=None)
+        except services.ResultError as error:
+            logger.warning("Contest %s not tallied: %s", contest.pk, error)
+            continue
+        started.append(contest.pk)
+    return started

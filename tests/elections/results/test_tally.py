@@ -1,0 +1,158 @@
+"""The tally service and tasks, run in-process (eager Celery)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import override_settings
+
+from elections.models import ContestState, Phase
+from elections.results import selectors, services
+from elections.results.models import Result, ResultFileKind, TallyRun, TallyRunState
+from elections.results.tasks import tally_contest
+
+pytestmark = pytest.mark.django_db
+
+# The Wikipedia Schulze example, scaled down: 5 candidates, E wins with E > A > C > B > D.
+WIKIPEDIA_CANDIDATES = ("A", "B", "C", "D", "E")
+WIKIPEDIA_GROUPS = (
+    (5, (1, 3, 2, 5, 4)),  # A C B E D
+    (5, (1, 5, 4, 2, 3)),  # A D E C B
+    (8, (4, 1, 5, 3, 2)),  # B E D A C
+    (3, (2, 3, 1, 5, 4)),  # C A B E D
+    (7, (2, 4, 1, 5, 3)),  # C A E B D
+    (2, (3, 2, 1, 4, 5)),  # C B A D E
+    (7, (5, 4, 2, 1, 3)),  # D C E B A
+    (8, (3, 2, 5, 4, 1)),  # E B A D C
+)
+
+
+def wikipedia_ballots() -> list[tuple[int, ...]]:
+    return [ranks for count, ranks in WIKIPEDIA_GROUPS for _ in range(count)]
+
+
+def test_tally_counts_the_ballots_with_the_engine_and_stores_a_draft(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    assert result.state == "draft"
+    assert result.ranking == [["E"], ["A"], ["C"], ["B"], ["D"]]
+    assert result.winners == ["E"]
+    assert result.ballot_count == 45
+    assert result.electorate_size == 5 + 45 + 1
+    assert str(result.turnout_percent) == "88.24"
+    assert result.engine_version
+    assert len(result.strongest_paths) == 5
+    assert {f.kind for f in result.files.all()} == set(ResultFileKind.values)
+    contest.refresh_from_db()
+    assert contest.state == ContestState.TALLIED
+    assert contest.election.phase == Phase.TALLIED
+    run = TallyRun.objects.get(contest=contest)
+    assert run.state == TallyRunState.SUCCEEDED and run.result == result
+
+
+def test_tallying_the_same_ballots_twice_stores_one_result(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    first = Result.objects.get(contest=contest)
+    assert tally_contest.delay(contest.pk).get() == first.pk
+    again = services.result_tally(contest=contest)
+    assert again.pk == first.pk
+    assert Result.objects.filter(contest=contest).count() == 1
+
+
+def test_a_chunked_tally_equals_the_single_process_tally(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    single = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    chunked = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=single)
+    settings.STACKVOTE_TALLY_CHUNK_SIZE = 7
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=chunked)
+    one = Result.objects.get(contest=single)
+    many = Result.objects.get(contest=chunked)
+    run = TallyRun.objects.get(contest=chunked)
+    assert run.chunks_total == 7 and run.chunks_done == 7
+    assert_same_count(one, many)
+
+
+def by_name(result: Result, matrix: list[list[int]]) -> dict[tuple[str, str], int]:
+    """A matrix keyed by candidate names (two contests may order their columns differently)."""
+    names = result.names
+    return {(a, b): matrix[i][j] for i, a in enumerate(names) for j, b in enumerate(names)}
+
+
+def assert_same_count(one: Result, other: Result) -> None:
+    for field in ("ranking", "winners", "tie_breaks", "unresolved_ties", "smith_set",
+                  "condorcet_winner", "ballot_count"):
+        assert getattr(one, field) == getattr(other, field), field
+    assert by_name(one, one.pairwise) == by_name(other, other.pairwise)
+    assert by_name(one, one.strongest_paths) == by_name(other, other.strongest_paths)
+
+
+def test_ballot_set_digest_ignores_the_order_of_the_ballots() -> None:
+    import numpy as np
+
+    ranks = np.array([[1, 2, 0], [2, 1, 3], [1, 2, 0], [0, 0, 1]])
+    names = ["a", "b", "c"]
+    digest = selectors.ballot_set_sha256(names, ranks)
+    assert digest == selectors.ballot_set_sha256(names, ranks[::-1])
+    assert digest != selectors.ballot_set_sha256(names, ranks[:3])
+    halves = selectors.add_multiset_sums(
+        [selectors.ballot_multiset_sum(ranks[:2]), selectors.ballot_multiset_sum(ranks[2:])]
+    )
+    assert halves == selectors.ballot_multiset_sum(ranks)
+
+
+def test_a_contest_still_polling_is_not_tallied(
+    make_election: Any, make_contest: Any
+) -> None:
+    contest = make_contest(make_election(slug="open"), kind="tc")
+    with pytest.raises(services.ResultError, match="poll must be closed"):
+        services.result_tally(contest=contest)
+
+
+def test_an_unsealed_ballot_box_is_not_tallied(polled_contest: Any) -> None:
+    contest = polled_contest()
+    with pytest.raises(services.ResultError, match="not sealed"):
+        services.result_tally(contest=contest)
+
+
+def test_the_contest_row_is_locked_while_the_result_is_stored(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Two workers serialise on SELECT ... FOR UPDATE of the contest (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from django.test.utils import CaptureQueriesContext
+
+    contest = polled_contest()
+    from elections.voting.services import ballots_shuffle_rewrite
+
+    ballots_shuffle_rewrite(contest=contest)
+    with CaptureQueriesContext(connection) as queries:
+        services.result_tally(contest=contest)
+    assert any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
+
+
+@override_settings(STACKVOTE_RESULTS_AUTO_PUBLISH=True)
+def test_auto_publish_publishes_as_soon_as_tallied(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    assert result.state == "published"
+    contest.refresh_from_db()
+    assert contest.election.phase == Phase.PUBLISHED
