@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate; re-grant them after every migrate so the
         # officials' group always covers the models of the apps it administers.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        from accounts import checks  # noqa: F401 - registers the eligibility system checks
 
 
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:

@@ -143,6 +143,11 @@ class ContributionKind(models.TextChoices):
     REVIEW = "review", "Review (Code-Review ±2 or Workflow +1)"
 
 
+class ContributionSource(models.TextChoices):
+    GIT = "git", "git log"
+    GERRIT = "gerrit", "Gerrit export"
+
+
 class Contribution(models.Model):
     """One person's part in one merged change of one repository.
 
@@ -155,6 +160,9 @@ class Contribution(models.Model):
         Repository, on_delete=models.CASCADE, related_name="contributions", db_index=False
     )
     kind = models.CharField(max_length=6, choices=ContributionKind.choices)
+    # Which ingest stored the row: a commit ingest that must start over (history rewritten,
+    # new .mailmap) replaces its own rows and leaves Gerrit's alone.
+    source = models.CharField(max_length=6, choices=ContributionSource.choices)
     ref = models.CharField(max_length=64)
     email = models.CharField(max_length=254, help_text="Normalised: trimmed, lower-cased.")
     name = models.CharField(max_length=200, blank=True)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
+    path("eligibility/", include("accounts.urls")),
     path("results/", include("elections.results.urls")),
     path("api/", include("elections.results.api_urls")),
     path("vote/", include("elections.voting.urls")),

@@ -20,7 +20,7 @@ from accounts.governance import (
     parse_governance_text,
 )
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "openstack-governance"
+DATA = Path(__file__).resolve().parents[2] / "data" / "openstack"
 PROJECTS = DATA / "projects.yaml"
 TC = DATA / "technical-committee-repos.yaml"
 SIGS = DATA / "sigs-repos.yaml"

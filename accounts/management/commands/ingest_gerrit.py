@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import IngestRun
+from accounts.services import ingest_run_execute, ingest_run_queue
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest the JSON lines of `gerrit query --format=JSON --all-approvals status:merged`: "
+        "owners and uploaders of merged changes, reviewers with Code-Review +2/-2 or "
+        "Workflow +1. All or nothing per run."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE.json")
+
+    def handle(self, *args: Any, files: list[str], **options: Any) -> None:
+        run = ingest_run_queue(kind=IngestRun.Kind.GERRIT, targets=files, queue=False)
+        run = ingest_run_execute(run_id=run.pk)
+        if run.state == IngestRun.State.FAILED:
+            raise CommandError(f"Nothing imported. {run.error}")
+        self.stdout.write(
+            self.style.SUCCESS(f"Stored {run.count} new contributions (run #{run.pk}).")
+        )

@@ -1,0 +1,375 @@
+"""Reads of eligibility data: rolls as they stand, who is on a frozen roll, and why.
+
+The rule itself (grouping addresses into voters, thresholds, fingerprint) is the pure
+``accounts.electorate``; these functions gather its inputs from the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Max, Min, Q
+
+from accounts import conf
+from accounts.commitlog import normalise_email
+from accounts.electorate import Account, Addition, Tally, Voter, Window, electorate_build
+from accounts.electorate import roll_fingerprint as fingerprint_of
+from accounts.governance import extra_ac_counts
+from accounts.models import (
+    Contribution,
+    ExtraVoter,
+    Repository,
+    Roll,
+    RollAddress,
+    Team,
+    TeamKind,
+    TeamRepository,
+    VoterExclusion,
+)
+
+ALL_SCOPE = "all"
+ALL_SCOPE_LABEL = "Technical Committee (all official repositories)"
+
+
+@dataclass(frozen=True)
+class ComputedRoll:
+    """A roll as it stands now (not frozen): voters sorted by address, and the fingerprint."""
+
+    scope: str
+    team_id: int | None
+    window: Window
+    min_contributions: int
+    voters: tuple[Voter, ...]
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return tuple(voter.email for voter in self.voters)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.emails)
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"scope", "start", "end", "emails", "fingerprint"}``; dates as UTC days when
+        they fall on midnight, else full ISO 8601."""
+        return {
+            "scope": self.scope,
+            "start": _day_or_moment(self.window.start),
+            "end": _day_or_moment(self.window.end),
+            "emails": list(self.emails),
+            "fingerprint": self.fingerprint,
+        }
+
+
+def _day_or_moment(moment: datetime) -> str:
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return moment.date().isoformat()
+    return moment.isoformat()
+
+
+def _window(start: date | datetime | None, end: date | datetime | None) -> Window:
+    default = conf.eligibility_window()
+    return Window(
+        conf.as_utc_datetime(start) if start is not None else default.start,
+        conf.as_utc_datetime(end) if end is not None else default.end,
+    )
+
+
+def team_find(name: str) -> Team:
+    """A team by exact name, then by short name (slug), then ignoring case.
+
+    Raises ``Team.DoesNotExist`` with the closest names in the message.
+    """
+    for lookup in ({"name": name}, {"slug": name}, {"name__iexact": name}):
+        team = Team.objects.filter(**lookup).first()
+        if team is not None:
+            return team
+    import difflib
+
+    names = list(Team.objects.values_list("name", flat=True))
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise Team.DoesNotExist(f"Unknown team {name!r}.{hint}")
+
+
+def _counting_ownerships(window: Window) -> Q:
+    # Current ownership always counts; a retired team's or deliverable's repositories count
+    # while the retirement is inside the window (legacy.yaml; openstack/election owners.py).
+    return ~Q(source=TeamKind.LEGACY) | Q(
+        source=TeamKind.LEGACY, retired_on__gte=window.start.date()
+    )
+
+
+def scope_repository_ids(*, team: Team | None, window: Window) -> list[int]:
+    """Repositories whose contributions count for ``team``'s roll, or (``None``) for the
+    roll of all official repositories: projects.yaml teams, TC and SIG repositories, and
+    those of teams retired inside the window (OpenStack TC charter, TC electorate)."""
+    ownerships = TeamRepository.objects.filter(_counting_ownerships(window))
+    if team is not None:
+        ownerships = ownerships.filter(team=team)
+    return sorted(set(ownerships.values_list("repository_id", flat=True)))
+
+
+def _verified_accounts(emails: Iterable[str] | None = None) -> dict[str, Account]:
+    """Every verified address (normalised) → its account; unverified addresses never link."""
+    rows = EmailAddress.objects.filter(verified=True).values_list(
+        "user_id", "email", "primary", "user__full_name"
+    )
+    by_user: dict[int, list[tuple[str, bool, str]]] = defaultdict(list)
+    for user_id, email, primary, full_name in rows:
+        by_user[user_id].append((normalise_email(email), primary, full_name))
+    wanted = set(emails) if emails is not None else None
+    accounts: dict[str, Account] = {}
+    for user_id, addresses in by_user.items():
+        verified = frozenset(a for a, _, _ in addresses)
+        if wanted is not None and verified.isdisjoint(wanted):
+            continue
+        primary = next((a for a, is_primary, _ in addresses if is_primary), min(verified))
+        account = Account(key=user_id, address=primary, name=addresses[0][2], verified=verified)
+        for address in verified:
+            accounts[address] = account
+    return accounts
+
+
+def _additions(*, team: Team | None, window: Window) -> list[Addition]:
+    voters = ExtraVoter.objects.all() if team is None else ExtraVoter.objects.filter(team=team)
+    # OpenStack extra-ACs rule: counts while the window ends before the first day of the
+    # expires-in month (00:00 UTC); hand-added voters follow the same rule with their date.
+    return [
+        Addition(email=v.email, name=v.name, reason=v.reason)
+        for v in voters.only("email", "name", "reason", "expires_on")
+        if v.expires_on is None or extra_ac_counts(expires_on=v.expires_on, window_end=window.end)
+    ]
+
+
+def _exclusions(team: Team | None) -> set[str]:
+    exclusions = VoterExclusion.objects.filter(Q(team__isnull=True) | Q(team=team))
+    return set(exclusions.values_list("email", flat=True))
+
+
+def roll_compute(
+    *,
+    team: Team | None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    min_contributions: int = 1,
+) -> ComputedRoll:
+    """The roll of ``team`` (``None``: all official repositories) for [start, end), now.
+
+    Every contributor with at least ``min_contributions`` counted contributions, plus
+    unexpired extra-ACs and hand-added voters, minus exclusions and bots; addresses verified
+    on one account are one voter. Dates are UTC days; the default window is the settings'.
+    """
+    window = _window(start, end)
+    repository_ids = scope_repository_ids(team=team, window=window)
+    tallies = [
+        Tally(email=row["email"], name=row["name"] or "", count=row["count"])
+        for row in Contribution.objects.filter(
+            repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end
+        )
+        .exclude(email__in=conf.bot_emails())
+        .values("email")
+        .annotate(count=Count("id"), name=Max("name"))
+        .order_by()
+    ]
+    additions = _additions(team=team, window=window)
+    voters = electorate_build(
+        tallies=tallies,
+        accounts=_verified_accounts(),
+        additions=additions,
+        excluded=_exclusions(team) | conf.bot_emails(),
+        min_contributions=min_contributions,
+    )
+    return ComputedRoll(
+        scope=team.name if team is not None else ALL_SCOPE,
+        team_id=team.pk if team is not None else None,
+        window=window,
+        min_contributions=min_contributions,
+        voters=voters,
+    )
+
+
+def user_verified_addresses(user: Any) -> set[str]:
+    """The user's verified allauth addresses, normalised."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {
+        normalise_email(e)
+        for e in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }
+
+
+def user_on_roll(user: Any, roll: Roll) -> bool:
+    """Whether ``user`` is on the frozen ``roll``: one of their *verified* addresses is the
+    address of an entry or one that made the entry eligible. Unverified addresses never
+    count; anonymous users are on no roll."""
+    addresses = user_verified_addresses(user)
+    if not addresses:
+        return False
+    return RollAddress.objects.filter(roll=roll, email__in=addresses).exists()
+
+
+def roll_verify(roll: Roll) -> bool:
+    """Whether the stored entries still hash to the stored fingerprint."""
+    emails = roll.entries.order_by().values_list("email", flat=True)
+    return fingerprint_of(emails) == roll.fingerprint
+
+
+# --- "Am I eligible?" -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepositoryActivity:
+    repository: str
+    count: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class UnverifiedAddress:
+    """An address of the user's, not verified, that would count once verified."""
+
+    email: str
+    count: int
+    repositories: tuple[RepositoryActivity, ...]
+
+
+@dataclass(frozen=True)
+class ScopeEligibility:
+    """Where one user stands for one roll (a team, or the TC) in the window."""
+
+    scope: str
+    team: Team | None
+    on_roll: bool
+    contributions: int
+    needed: int
+    repositories: tuple[RepositoryActivity, ...]
+    first: datetime | None
+    last: datetime | None
+    additions: tuple[str, ...]
+    excluded: bool
+    unverified: tuple[UnverifiedAddress, ...]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    window: Window
+    verified: tuple[str, ...]
+    scopes: tuple[ScopeEligibility, ...]
+
+
+def eligibility_explain(
+    *,
+    user: Any,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    min_contributions: int | None = None,
+) -> Eligibility:
+    """For the user's own page: for the TC and each team they contributed to, whether they
+    are on the roll and why, or which unverified address would put them on it.
+
+    Only the user's own addresses are read; the rule is the one ``roll_compute`` applies.
+    """
+    window = _window(start, end)
+    needed = min_contributions or conf.min_contributions()
+    rows = EmailAddress.objects.filter(user=user).values_list("email", "verified")
+    verified = {normalise_email(e) for e, ok in rows if ok}
+    unverified = {normalise_email(e) for e, ok in rows if not ok} - verified
+    bots = conf.bot_emails()
+
+    # (address, repository) → count, first, last
+    activity = (
+        Contribution.objects.filter(
+            email__in=(verified | unverified) - bots,
+            date__gte=window.start,
+            date__lt=window.end,
+        )
+        .values("email", "repository_id")
+        .annotate(count=Count("id"), first=Min("date"), last=Max("date"))
+        .order_by()
+    )
+    rows_by_repo: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in activity:
+        rows_by_repo[row["repository_id"]].append(row)
+    names = dict(Repository.objects.filter(pk__in=rows_by_repo).values_list("pk", "name"))
+    teams_of: dict[int, set[int]] = defaultdict(set)
+    for repository_id, team_id in TeamRepository.objects.filter(
+        _counting_ownerships(window), repository_id__in=rows_by_repo
+    ).values_list("repository_id", "team_id"):
+        teams_of[repository_id].add(team_id)
+
+    additions = [
+        v
+        for v in ExtraVoter.objects.filter(email__in=verified)
+        if v.expires_on is None or extra_ac_counts(expires_on=v.expires_on, window_end=window.end)
+    ]
+    exclusions = list(VoterExclusion.objects.filter(email__in=verified))
+    team_ids = {t for ids in teams_of.values() for t in ids} | {
+        v.team_id for v in additions if v.team_id
+    }
+    teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids)}
+
+    def scope(team: Team | None) -> ScopeEligibility:
+        in_scope = [
+            r for r in rows_by_repo if teams_of[r] and (team is None or team.pk in teams_of[r])
+        ]
+        mine = [row for r in in_scope for row in rows_by_repo[r] if row["email"] in verified]
+        count = sum(row["count"] for row in mine)
+        reasons = tuple(
+            sorted({v.reason for v in additions if team is None or v.team_id == team.pk})
+        )
+        excluded = any(e.team_id is None or (team and e.team_id == team.pk) for e in exclusions)
+        pending = []
+        for email in sorted(unverified - bots):
+            theirs = [row for r in in_scope for row in rows_by_repo[r] if row["email"] == email]
+            if theirs:
+                pending.append(
+                    UnverifiedAddress(
+                        email=email,
+                        count=sum(row["count"] for row in theirs),
+                        repositories=_by_repository(theirs, names),
+                    )
+                )
+        return ScopeEligibility(
+            scope=team.name if team else ALL_SCOPE_LABEL,
+            team=team,
+            on_roll=(count >= needed or bool(reasons)) and not excluded,
+            contributions=count,
+            needed=needed,
+            repositories=_by_repository(mine, names),
+            first=min((row["first"] for row in mine), default=None),
+            last=max((row["last"] for row in mine), default=None),
+            additions=reasons,
+            excluded=excluded,
+            unverified=tuple(pending),
+        )
+
+    scopes = [scope(None)] + [
+        scope(team) for team in sorted(teams.values(), key=lambda t: t.name.lower())
+    ]
+    return Eligibility(window=window, verified=tuple(sorted(verified)), scopes=tuple(scopes))
+
+
+def _by_repository(
+    rows: list[dict[str, Any]], names: dict[int, str]
+) -> tuple[RepositoryActivity, ...]:
+    merged: dict[int, list[Any]] = {}
+    for row in rows:
+        entry = merged.setdefault(row["repository_id"], [0, row["first"], row["last"]])
+        entry[0] += row["count"]
+        entry[1] = min(entry[1], row["first"])
+        entry[2] = max(entry[2], row["last"])
+    return tuple(
+        sorted(
+            (RepositoryActivity(names[r], c, f, last) for r, (c, f, last) in merged.items()),
+            key=lambda a: (-a.count, a.repository),
+        )
+    )

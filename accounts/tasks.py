@@ -1,0 +1,34 @@
+"""Celery tasks of eligibility: thin wrappers that run one queued ingest.
+
+Each takes the id of an ``IngestRun`` and calls ``ingest_run_execute``, which only starts a
+run that is still queued, so a task delivered twice does the work once.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts.models import IngestRun
+from accounts.services import ingest_run_execute
+
+
+@shared_task(name="accounts.ingest_governance", ignore_result=True)
+def ingest_governance(run_id: int) -> str:
+    return ingest_run_execute(run_id=run_id).state
+
+
+@shared_task(name="accounts.ingest_commits", ignore_result=True)
+def ingest_commits(run_id: int) -> str:
+    return ingest_run_execute(run_id=run_id).state
+
+
+@shared_task(name="accounts.ingest_gerrit", ignore_result=True)
+def ingest_gerrit(run_id: int) -> str:
+    return ingest_run_execute(run_id=run_id).state
+
+
+TASK_FOR_KIND = {
+    IngestRun.Kind.GOVERNANCE: ingest_governance,
+    IngestRun.Kind.COMMITS: ingest_commits,
+    IngestRun.Kind.GERRIT: ingest_gerrit,
+}
