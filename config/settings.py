@@ -302,6 +302,8 @@ STACKVOTE_REMINDER_DAYS: int = env.int("STACKVOTE_REMINDER_DAYS", default=3)
 # E-mails sent per task (one SMTP connection per batch) and retries of a failed batch.
 STACKVOTE_MAIL_BATCH_SIZE: int = env.int("STACKVOTE_MAIL_BATCH_SIZE", default=100)
 STACKVOTE_MAIL_MAX_RETRIES: int = env.int("STACKVOTE_MAIL_MAX_RETRIES", default=5)
+# Absolute address of the site, for links in e-mails (no request to build them from).
+STACKVOTE_SITE_URL: str = env.str("STACKVOTE_SITE_URL", default="http://localhost:8000")
 # How often the scheduler moves elections whose time has come (Celery beat, seconds).
 STACKVOTE_SCHEDULER_INTERVAL: int = env.int("STACKVOTE_SCHEDULER_INTERVAL", default=300)
 CELERY_BEAT_SCHEDULE = {
