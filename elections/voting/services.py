@@ -61,6 +61,10 @@ class BallotRefused(VotingError):
     status = 400
 
 
+ALREADY_VOTED_MESSAGE = (
+    "You have already voted in this contest. To change your vote, use the receipt you were "
+    "given when you voted."
+)
 RECEIPT_NOT_FOUND_MESSAGE = (
     "No ballot in this contest has that receipt. Ballots carry no name, so the receipt of "
     "your current ballot is the only way to find it: without it your vote cannot be changed."
@@ -81,14 +85,14 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
             _check_elector(locked, voter)
             _check_ranking(locked, ranking)
             if VoterRecord.objects.filter(contest=locked, user=voter).exists():
-                raise AlreadyVoted(_already_voted_message())
+                raise AlreadyVoted(ALREADY_VOTED_MESSAGE)
             VoterRecord.objects.create(contest=locked, user=voter)
             code = new_receipt_code()
             Ballot.objects.create(
                 contest=locked, ranks=ranking.as_dict(), receipt_hash=receipt_hash(code)
             )
     except IntegrityError as error:
-        raise AlreadyVoted(_already_voted_message()) from error
+        raise AlreadyVoted(ALREADY_VOTED_MESSAGE) from error
     return code
 
 
@@ -233,13 +237,6 @@ def _check_ranking(contest: Contest, ranking: Ranking) -> None:
             "The candidates on this ballot are not those of the contest; reload the ballot "
             "and rank again."
         )
-
-
-def _already_voted_message() -> str:
-    return (
-        "You have already voted in this contest. To change your vote, use the receipt you "
-        "were given when you voted."
-    )
 
 
 def _when(moment: Any) -> str:

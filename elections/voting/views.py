@@ -29,6 +29,7 @@ from elections.voting.forms import BallotForm
 from elections.voting.ranking import FIELD_PREFIX
 from elections.voting.receipts import receipt_hash
 from elections.voting.services import (
+    ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
     AlreadyVoted,
     BallotRefused,
@@ -84,6 +85,9 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
     if request.method == "GET":
         return _ballot_page(request, contest, BallotForm(choices=choices, changing=changing))
 
+    if changing and "receipt" not in request.POST:
+        # A form loaded before this voter's ballot went in (another tab, a double click).
+        return _refused(request, contest, AlreadyVoted(ALREADY_VOTED_MESSAGE), offer_change=True)
     form = BallotForm(request.POST, choices=choices, changing=changing)
     if not form.is_valid():
         return _ballot_page(request, contest, form, status=400)
