@@ -1,0 +1,247 @@
+"""The officials' panel for results: re-run a tally, publish, unpublish with a reason, and
+follow each tally's progress and errors.
+
+Only officials see anything here (403 for everyone else). Each action checks, contest by
+contest, that the official runs the election and does not stand in that contest
+(``elections.results.permissions``), then calls one service, which writes the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from elections.permissions import can_use_officials_panel
+from elections.results import permissions, services
+from elections.results.models import Result, ResultState, TallyRun, TallyRunState
+
+
+class UnpublishForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to officials and written to the audit log.",
+    )
+
+
+class OfficialsReadOnly(admin.ModelAdmin):
+    """Visible to officials only; rows change through the actions (services), never by hand."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_use_officials_panel(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_steer_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user)
+
+
+def _allowed(request: HttpRequest, contest: Any) -> bool:
+    """Per contest: the official runs the election and is not a candidate in it."""
+    reason = permissions.refusal_reason(request.user, contest)
+    if reason:
+        messages.error(request, f"{contest}: {reason}")
+        return False
+    return True
+
+
+def _rerun(request: HttpRequest, contests: list[Any]) -> None:
+    queued = 0
+    for contest in contests:
+        if not _allowed(request, contest):
+            continue
+        try:
+            services.contest_close_and_tally(contest=contest, actor=request.user)
+        except services.ResultError as error:
+            messages.error(request, f"{contest}: {error}")
+        else:
+            queued += 1
+    if queued:
+        messages.success(
+            request,
+            f"Tally queued for {queued} contest{'s' if queued != 1 else ''}; "
+            "follow it under Tally runs.",
+        )
+
+
+@admin.register(Result)
+class ResultAdmin(OfficialsReadOnly):
+    list_display = (
+        "contest",
+        "election",
+        "state",
+        "winners_text",
+        "ballot_count",
+        "electorate_size",
+        "turnout_percent",
+        "created_at",
+        "published_at",
+    )
+    list_filter = ("state", "contest__election")
+    list_select_related = ("contest__election",)
+    search_fields = ("contest__name", "contest__election__name")
+    actions = ("publish_selected", "unpublish_selected", "rerun_selected")
+    readonly_fields = (
+        "contest",
+        "state",
+        "page",
+        "method",
+        "seats",
+        "winners",
+        "ranking",
+        "tie_seed",
+        "tie_breaks",
+        "unresolved_ties",
+        "affiliation_adjustments",
+        "ballot_count",
+        "electorate_size",
+        "turnout_percent",
+        "ballot_set_sha256",
+        "ballot_file_sha256",
+        "engine_version",
+        "created_at",
+        "published_at",
+        "unpublished_at",
+        "unpublish_reason",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="Election", ordering="contest__election__name")
+    def election(self, result: Result) -> str:
+        return result.contest.election.name
+
+    @admin.display(description="Elected")
+    def winners_text(self, result: Result) -> str:
+        text = ", ".join(result.winners) or "nobody"
+        if result.unresolved_ties:
+            text += " (unresolved tie: publish a seed and re-run)"
+        return text
+
+    @admin.display(description="Result page")
+    def page(self, result: Result) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', result.get_absolute_url(), "View (draft or public)"
+        )
+
+    @admin.action(description="Publish the selected results", permissions=["steer"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
+        published = 0
+        for result in queryset.select_related("contest__election"):
+            if not _allowed(request, result.contest):
+                continue
+            try:
+                services.result_publish(result=result, actor=request.user)
+            except services.ResultError as error:
+                messages.error(request, f"{result.contest}: {error}")
+            else:
+                published += 1
+        if published:
+            messages.success(
+                request, f"{published} result{'s' if published != 1 else ''} published."
+            )
+
+    @admin.action(
+        description="Unpublish the selected results (asks for a reason)", permissions=["steer"]
+    )
+    def unpublish_selected(
+        self, request: HttpRequest, queryset: QuerySet[Result]
+    ) -> HttpResponse | None:
+        form = UnpublishForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for result in queryset.select_related("contest__election"):
+                if not _allowed(request, result.contest):
+                    continue
+                try:
+                    services.result_unpublish(
+                        result=result, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except services.ResultError as error:
+                    messages.error(request, f"{result.contest}: {error}")
+                else:
+                    done += 1
+            if done:
+                messages.success(request, f"{done} result{'s' if done != 1 else ''} taken down.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Unpublish results",
+            "results": queryset.filter(state=ResultState.PUBLISHED).select_related(
+                "contest__election"
+            ),
+            "form": form,
+            "action": "unpublish_selected",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:results_result_changelist"),
+        }
+        return TemplateResponse(request, "results/admin/unpublish.html", context)
+
+    @admin.action(description="Re-run the tally of these contests", permissions=["steer"])
+    def rerun_selected(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
+        contests = {result.contest_id: result.contest for result in queryset.select_related(
+            "contest__election")}
+        _rerun(request, list(contests.values()))
+
+
+@admin.register(TallyRun)
+class TallyRunAdmin(OfficialsReadOnly):
+    list_display = (
+        "created_at",
+        "contest",
+        "state",
+        "progress",
+        "ballot_count",
+        "result",
+        "error",
+        "updated_at",
+    )
+    list_filter = ("state", "contest__election")
+    list_select_related = ("contest__election", "result")
+    actions = ("rerun_selected",)
+    readonly_fields = (
+        "contest",
+        "task_id",
+        "state",
+        "ballot_count",
+        "chunks_total",
+        "chunks_done",
+        "result",
+        "error",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if self.has_view_permission(request):
+            failed = TallyRun.objects.filter(state=TallyRunState.FAILED).count()
+            if failed:
+                messages.warning(
+                    request,
+                    f"{failed} tall{'ies' if failed != 1 else 'y'} failed: read the error, fix "
+                    "the cause and re-run.",
+                )
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Re-run the tally of these contests", permissions=["steer"])
+    def rerun_selected(self, request: HttpRequest, queryset: QuerySet[TallyRun]) -> None:
+        contests = {run.contest_id: run.contest for run in queryset.select_related(
+            "contest__election")}
+        _rerun(request, list(contests.values()))
