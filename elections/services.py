@@ -417,12 +417,19 @@ def election_phase_move(
     _check_move(election, to_phase)
     from_phase = election.phase
     election.phase = to_phase
-    election.save(update_fields=["phase"])
+    moved_dates = _record_actual_boundary(election, to_phase, timezone.now())
+    election.save(update_fields=["phase", *moved_dates])
     audit_record(
         actor=actor,
         action="election.phase_move",
         target=_target(election),
-        detail={"from": from_phase, "to": to_phase, "reason": reason, "election": election.slug},
+        detail={
+            "from": from_phase,
+            "to": to_phase,
+            "reason": reason,
+            "election": election.slug,
+            "calendar_changes": moved_dates,
+        },
     )
     contests = list(election.contests.select_for_update().order_by("pk"))
     if to_phase == Phase.NOMINATIONS:
@@ -431,6 +438,7 @@ def election_phase_move(
     if from_phase == Phase.NOMINATIONS:
         for contest in contests:
             contest_settle(contest=contest, actor=actor)
+        contests = list(election.contests.order_by("pk"))
     if to_phase == Phase.POLLING:
         for contest in contests:
             if contest.state == ContestState.POLLING:
@@ -440,6 +448,41 @@ def election_phase_move(
     if to_phase == Phase.PUBLISHED:
         _move_contests(contests, ContestState.TALLIED, ContestState.PUBLISHED, actor)
     return election
+
+
+def _record_actual_boundary(
+    election: Election, to_phase: str, now: datetime.datetime
+) -> dict[str, str]:
+    """Make the calendar say what happened when a phase is entered ahead of its date.
+
+    Voting opens and closes by the calendar's dates, so a poll opened early by hand must
+    move ``polling_opens_at`` to now (and likewise for the other boundaries). A phase whose
+    whole span has already passed cannot be entered: the officials change the dates first.
+    Returns {field: new ISO date} for the audit entry.
+    """
+    changes: dict[str, datetime.datetime] = {}
+    if to_phase == Phase.NOMINATIONS:
+        if now >= election.nominations_closes_at:
+            raise IllegalPhaseMove(
+                "Nominations were due to close before now; change the calendar first."
+            )
+        if now < election.nominations_opens_at:
+            changes["nominations_opens_at"] = now
+    elif to_phase in (Phase.CAMPAIGNING, Phase.POLLING):
+        if now < election.nominations_closes_at:
+            changes["nominations_closes_at"] = now
+        if to_phase == Phase.POLLING:
+            if now >= election.polling_closes_at:
+                raise IllegalPhaseMove(
+                    "Polling was due to close before now; change the calendar first."
+                )
+            if now < election.polling_opens_at:
+                changes["polling_opens_at"] = now
+    elif to_phase == Phase.CLOSED and now < election.polling_closes_at:
+        changes["polling_closes_at"] = now
+    for field, value in changes.items():
+        setattr(election, field, value)
+    return {field: value.isoformat() for field, value in changes.items()}
 
 
 def _move_contests(contests: Iterable[Contest], from_state: str, to_state: str, actor: Any) -> None:

@@ -30,9 +30,14 @@ def advance_elections() -> list[tuple[str, str, str]]:
 def send_notifications(self, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     """Send one batch; retry the failures with backoff, then mark them failed for officials."""
     failed = services.notifications_send(notification_ids=notification_ids)
-    if not failed:
-        return
-    if self.request.retries < settings.STACKVOTE_MAIL_MAX_RETRIES:
-        countdown = 0 if self.request.is_eager else 60 * 2**self.request.retries
-        raise self.retry(args=[failed], countdown=countdown)
-    services.notifications_give_up(notification_ids=failed)
+    if failed and self.request.is_eager:
+        # In-process (no broker to schedule a retry on): try again at once, as often as a
+        # worker would.
+        for _ in range(settings.STACKVOTE_MAIL_MAX_RETRIES):
+            failed = services.notifications_send(notification_ids=failed)
+            if not failed:
+                return
+    elif failed and self.request.retries < settings.STACKVOTE_MAIL_MAX_RETRIES:
+        raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
+    if failed:
+        services.notifications_give_up(notification_ids=failed)
