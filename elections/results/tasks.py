@@ -40,7 +40,7 @@ RETRY_OPTIONS: dict[str, Any] = {
     "max_retries": 8,
 }
 # How long to wait before asking again when another worker holds a contest's lock.
-LOCK_BUSY_COUNTDOWN = 10
+LOCK_BUSY_COUNTDOWN = 3
 
 
 def tally_lock_key(contest_id: int) -> str:

@@ -1,0 +1,110 @@
+"""The officials' panel for results: who may publish, unpublish and re-run tallies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.urls import reverse
+
+from accounts.roles import ensure_official_group
+from elections.results import services
+from elections.results.models import Result, TallyRun
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:results_result_changelist"
+
+
+@pytest.fixture
+def tallied(polled_contest: Any, django_capture_on_commit_callbacks: Any) -> Result:
+    contest = polled_contest()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    return Result.objects.get(contest=contest)
+
+
+def act(client: Client, action: str, result: Result, **extra: str) -> Any:
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": action, ACTION_CHECKBOX_NAME: [str(result.pk)], **extra},
+        follow=True,
+    )
+
+
+def test_an_official_publishes_and_unpublishes_with_a_reason(
+    tallied: Result, official: Any, client: Client
+) -> None:
+    client.force_login(official)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+    act(client, "publish_selected", tallied)
+    tallied.refresh_from_db()
+    assert tallied.state == "published"
+    # Without a reason the action shows the form asking for one and changes nothing.
+    page = client.post(
+        reverse(CHANGELIST),
+        {"action": "unpublish_selected", ACTION_CHECKBOX_NAME: [str(tallied.pk)]},
+    )
+    assert b"Unpublish with this reason" in page.content
+    tallied.refresh_from_db()
+    assert tallied.state == "published"
+    act(client, "unpublish_selected", tallied, reason="The roll missed a team")
+    tallied.refresh_from_db()
+    assert tallied.state == "draft" and tallied.unpublish_reason == "The roll missed a team"
+
+
+def test_non_officials_get_403_on_every_page_and_action(
+    tallied: Result, make_user: Any, client: Client
+) -> None:
+    staff = make_user("staff@example.org", is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse(CHANGELIST)).status_code == 403
+    assert client.get(reverse("admin:results_tallyrun_changelist")).status_code == 403
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "publish_selected", ACTION_CHECKBOX_NAME: [str(tallied.pk)]},
+    )
+    assert response.status_code == 403
+    tallied.refresh_from_db()
+    assert tallied.state == "draft"
+
+
+def test_an_official_who_stands_in_the_contest_cannot_act_on_it(
+    tallied: Result, client: Client, official: Any
+) -> None:
+    # A candidate who became an official after standing.
+    candidate = tallied.contest.candidacies.first().candidate
+    candidate.is_staff = True
+    candidate.save(update_fields=["is_staff"])
+    candidate.groups.add(ensure_official_group())
+    client.force_login(candidate)
+    page = act(client, "publish_selected", tallied).content.decode()
+    assert "stand as a candidate" in page
+    tallied.refresh_from_db()
+    assert tallied.state == "draft"
+    runs = TallyRun.objects.count()
+    page = act(client, "rerun_selected", tallied).content.decode()
+    assert "stand as a candidate" in page
+    assert TallyRun.objects.count() == runs
+    # Another official publishes it; the conflicted one cannot take it down either.
+    services.result_publish(result=tallied, actor=official)
+    page = act(client, "unpublish_selected", tallied, reason="mine").content.decode()
+    assert "stand as a candidate" in page
+    tallied.refresh_from_db()
+    assert tallied.state == "published"
+
+
+def test_an_official_re_runs_a_tally_and_follows_its_progress(
+    tallied: Result, official: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(official)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, "rerun_selected", tallied)
+    # Same ballots: the re-run finds the stored result instead of adding one.
+    assert Result.objects.filter(contest=tallied.contest).count() == 1
+    runs = TallyRun.objects.filter(contest=tallied.contest)
+    assert runs.count() == 2 and all(run.result_id == tallied.pk for run in runs)
+    page = client.get(reverse("admin:results_tallyrun_changelist")).content.decode()
+    assert "Done" in page

@@ -1,0 +1,140 @@
+"""Tallies through real Celery workers on Redis (not eager)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from elections.results import services
+from elections.results.models import Result, TallyRun, TallyRunState
+from elections.results.tasks import tally_contest
+from elections.voting.services import ballots_shuffle_rewrite
+
+from .test_tally import WIKIPEDIA_CANDIDATES, assert_same_count, wikipedia_ballots
+
+pytestmark = pytest.mark.worker
+
+REPO = Path(settings.BASE_DIR)
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def stored_result(contest: Any) -> Result | None:
+    return Result.objects.filter(contest=contest).first()
+
+
+def test_small_and_chunked_contests_tally_identically_on_a_real_worker(
+    celery_worker: Any, polled_contest: Any, settings: Any
+) -> None:
+    single = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    chunked = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    services.contest_close_and_tally(contest=single)
+    one = wait_for(lambda: stored_result(single), timeout=30, what="the single tally")
+    # The worker runs in this process, so it sees the smaller chunk size.
+    settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
+    services.contest_close_and_tally(contest=chunked)
+    many = wait_for(lambda: stored_result(chunked), timeout=30, what="the chunked tally")
+    assert_same_count(one, many)
+    run = TallyRun.objects.get(contest=chunked)
+    assert run.chunks_total == 5
+    wait_for(lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
+             timeout=10, what="the run to finish")
+    assert TallyRun.objects.get(pk=run.pk).chunks_done == 5
+
+
+def test_the_task_run_twice_on_a_worker_stores_one_result(
+    celery_worker: Any, polled_contest: Any
+) -> None:
+    contest = polled_contest()
+    ballots_shuffle_rewrite(contest=contest)
+    first = tally_contest.delay(contest.pk)
+    second = tally_contest.delay(contest.pk)
+    ids = {first.get(timeout=30), second.get(timeout=30)}
+    assert len(ids) == 1
+    assert Result.objects.filter(contest=contest).count() == 1
+
+
+def _worker_environment(**extra: str) -> dict[str, str]:
+    database = connection.settings_dict
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": (
+            f"postgres://{credentials}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "STACKVOTE_TALLY_CHUNK_SIZE": "4",
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+    }
+    environment.pop("SLOW_CHUNK_MARKER", None)
+    environment.update(extra)
+    return environment
+
+
+@pytest.fixture
+def worker_process() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start ``celery worker`` subprocesses; any still running at the end are killed."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**environment: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.elections.results.worker_app",
+             "worker", "-P", "solo", "-l", "warning", "--without-mingle", "--without-gossip",
+             "--without-heartbeat"],
+            cwd=REPO,
+            env=_worker_environment(**environment),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def test_a_worker_killed_mid_tally_is_replaced_and_the_tally_finishes(
+    transactional_db: Any, polled_contest: Any, worker_process: Any, tmp_path: Path
+) -> None:
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("needs PostgreSQL and Redis shared with a worker subprocess")
+    contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots()[:12])
+    marker = tmp_path / "chunk-started"
+    doomed = worker_process(SLOW_CHUNK_MARKER=str(marker))
+    services.contest_close_and_tally(contest=contest)
+    wait_for(marker.exists, timeout=30, what="the first worker to start a chunk")
+    run = TallyRun.objects.get(contest=contest)
+    assert run.state == TallyRunState.RUNNING and run.chunks_total == 3
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    assert stored_result(contest) is None
+    # A new worker takes the abandoned chunk once the visibility timeout has passed.
+    worker_process()
+    result = wait_for(lambda: stored_result(contest), timeout=25, what="the replacement worker")
+    assert result.ballot_count == 12
+    assert Result.objects.filter(contest=contest).count() == 1
+    wait_for(lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
+             timeout=10, what="the run to be marked done")
