@@ -133,7 +133,8 @@ def _check_writable_names(names: list[str]) -> None:
 
 
 def read_csv(text: str) -> BallotFile:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error, not silently part of a name or a rank.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     candidates: list[str] | None = None
     rows: list[list[int]] = []
     try:
