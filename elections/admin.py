@@ -318,13 +318,17 @@ class ContestAdmin(OfficialsOnly):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Option:
             return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for option_form in formset.forms:
             if option_form.instance.pk is None and option_form.has_changed():
-                services.option_create(
-                    contest=form.instance,
-                    actor=request.user,
-                    name=option_form.cleaned_data["name"],
-                    description=option_form.cleaned_data.get("description", ""),
+                formset.new_objects.append(
+                    services.option_create(
+                        contest=form.instance,
+                        actor=request.user,
+                        name=option_form.cleaned_data["name"],
+                        description=option_form.cleaned_data.get("description", ""),
+                    )
                 )
         return None
 
