@@ -138,7 +138,6 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
             "code": code,
             "hash": receipt_hash(code),
             "changed": changing,
-            "summary": form.ranking.describe(form.labels()),
         },
     )
 

@@ -16,15 +16,16 @@ OPTIONS = ("Ada Lovelace", "Brian Kernighan", "Carol Shaw", "Dennis Ritchie")
 PASSWORD = "correct horse battery staple"
 
 
-def _calendar(polling_closes_in: datetime.timedelta) -> dict[str, Any]:
+def _calendar() -> dict[str, Any]:
+    """Nominations open now, polling later; the phase moves pull the boundaries to now."""
     now = timezone.now()
-    nominations_closes_at = now - datetime.timedelta(hours=1)
+    nominations_closes_at = now + datetime.timedelta(days=15)
     return {
-        "nominations_opens_at": nominations_closes_at - datetime.timedelta(days=15),
+        "nominations_opens_at": now - datetime.timedelta(hours=1),
         "nominations_closes_at": nominations_closes_at,
         # No campaigning: polling opens as nominations close (OpenStack PTL elections).
         "polling_opens_at": nominations_closes_at,
-        "polling_closes_at": now + polling_closes_in,
+        "polling_closes_at": nominations_closes_at + datetime.timedelta(days=20),
         "window_start": (now - datetime.timedelta(days=365)).date(),
         "window_end": now.date(),
     }
@@ -49,7 +50,6 @@ def make_poll(db: Any) -> Callable[..., Contest]:
         electors: Sequence[Any] = (),
         options: Sequence[str] = OPTIONS,
         name: str = "Release name",
-        polling_closes_in: datetime.timedelta = datetime.timedelta(days=20),
     ) -> Contest:
         nonlocal made
         made += 1
@@ -61,7 +61,7 @@ def make_poll(db: Any) -> Callable[..., Contest]:
             actor=None,
             name=f"Community vote {made}",
             slug=f"community-vote-{made}",
-            **_calendar(polling_closes_in),
+            **_calendar(),
         )
         contest = contest_create(
             election=election, actor=None, kind="community", name=name, slug=f"poll-{made}"
