@@ -1,0 +1,180 @@
+"""Demo: a past election whose results are published, so the results pages, the feeds and the
+API have something to show on a fresh start.
+
+Built through the real services: contributors on a team, candidacies reviewed by the demo
+official, rolls frozen at the close of nominations, ballots cast and receipted, the ballot
+box sealed, the count, publication. Loaded by ``python manage.py demo``; running it again
+changes nothing (the election is found by its slug).
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import User
+from elections import services as election_services
+from elections.models import Contest, ContestKind, Election, Phase
+
+DEMO_SLUG = "2026-1-demo"
+TEAM_SLUG = "demo-documentation"
+# Candidates are demo people (accounts/demo.py); voters are extra demo contributors.
+PTL_CANDIDATES = ("alice@example.org", "bob@example.org", "carol@example.org")
+TC_CANDIDATES = ("dave@example.org", "erin@example.org", "alice@example.org", "bob@example.org")
+ACCLAIMED_CANDIDATE = "carol@example.org"
+VOTERS = tuple(f"contributor{number:02d}@example.org" for number in range(1, 25))
+# A fixed seed: the demo's ballots are the same on every machine.
+BALLOT_SEED = 20261
+
+
+def _person(email: str) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"full_name": email.split("@", 1)[0].title()}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _team_with_contributors(emails: tuple[str, ...], when: datetime.datetime) -> object:
+    from accounts.models import (
+        Contribution,
+        ContributionKind,
+        Repository,
+        Team,
+        TeamKind,
+        TeamRepository,
+    )
+
+    team, _ = Team.objects.get_or_create(
+        slug=TEAM_SLUG,
+        defaults={"name": "Documentation (demo)", "kind": TeamKind.OFFICIAL,
+                  "leadership_type": "ptl"},
+    )
+    repository, _ = Repository.objects.get_or_create(name="demo/documentation")
+    TeamRepository.objects.get_or_create(
+        team=team, repository=repository,
+        defaults={"deliverable": "documentation", "source": TeamKind.OFFICIAL},
+    )
+    for number, email in enumerate(emails, start=1):
+        Contribution.objects.get_or_create(
+            repository=repository,
+            kind=ContributionKind.COMMIT,
+            source="git",
+            ref=f"{number:040x}",
+            defaults={"email": email, "name": email.split("@", 1)[0], "date": when},
+        )
+    return team
+
+
+def _ranked(contest: Contest, order: list[str]) -> object:
+    from elections.voting.ranking import Ranking
+
+    keys = {choice.label: choice.key for choice in contest.ballot_choices()}
+    ranks = {keys[label]: position for position, label in enumerate(order, start=1)}
+    return Ranking.from_ranks(ranks, keys.values())
+
+
+def load_results() -> Election | None:
+    """Create and publish the demo's past election; None when it is already there.
+
+    The e-mails the real services send on the way (candidacy decisions, "polling is open")
+    go to a dummy backend: the demo's contributors are not real people and the console stays
+    readable.
+    """
+    if Election.objects.filter(slug=DEMO_SLUG).exists():
+        return None
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        with transaction.atomic():
+            return _load()
+
+
+def _load() -> Election:
+    from elections.results import services as result_services
+    from elections.voting.services import ballot_cast, ballots_shuffle_rewrite
+
+    official = User.objects.get(email="official@example.org")
+    now = timezone.now()
+    people = sorted(set(PTL_CANDIDATES + TC_CANDIDATES + (ACCLAIMED_CANDIDATE,)))
+    team = _team_with_contributors(
+        tuple(people) + VOTERS, when=now - datetime.timedelta(days=60)
+    )
+    users = {email: _person(email) for email in (*people, *VOTERS)}
+    # The calendar starts tomorrow; each phase is entered early by hand, and the phase
+    # machine moves the calendar's boundaries to the moment it happened.
+    opens = now + datetime.timedelta(days=1)
+    election = election_services.election_create(
+        actor=official,
+        name="2026.1 elections (demo, results published)",
+        slug=DEMO_SLUG,
+        description="A past election kept for the demo: its results are published.",
+        nominations_opens_at=opens,
+        nominations_closes_at=opens + datetime.timedelta(days=14),
+        polling_opens_at=opens + datetime.timedelta(days=14),
+        polling_closes_at=opens + datetime.timedelta(days=35),
+        window_start=(now - datetime.timedelta(days=365)).date(),
+        window_end=now.date(),
+    )
+    contests = {
+        "ptl": election_services.contest_create(
+            election=election, actor=official, kind=ContestKind.PTL, team=team,
+            name="Documentation PTL", slug="documentation-ptl", tie_seed="2026.1 docs PTL",
+        ),
+        "tc": election_services.contest_create(
+            election=election, actor=official, kind=ContestKind.TC, name="Technical Committee",
+            slug="tc", seats=2, tie_seed="2026.1 TC",
+        ),
+        "acclaimed": election_services.contest_create(
+            election=election, actor=official, kind=ContestKind.PTL, team=team,
+            name="Translations PTL", slug="translations-ptl",
+        ),
+        "appointment": election_services.contest_create(
+            election=election, actor=official, kind=ContestKind.PTL, team=team,
+            name="Release Management PTL", slug="release-management-ptl",
+        ),
+    }
+    reason = "Demo: the calendar of a past election."
+    election_services.election_phase_move(
+        election=election, to_phase=Phase.NOMINATIONS, actor=official, reason=reason
+    )
+    stands = [("ptl", email) for email in PTL_CANDIDATES]
+    stands += [("tc", email) for email in TC_CANDIDATES]
+    stands += [("acclaimed", ACCLAIMED_CANDIDATE)]
+    for key, email in stands:
+        candidacy = election_services.candidacy_submit(
+            contest=contests[key],
+            candidate=users[email],
+            platform=f"{users[email].display_name} for {contests[key].name}: docs first.",
+            affiliation="",
+        )
+        election_services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+    election_services.election_phase_move(
+        election=election, to_phase=Phase.POLLING, actor=official, reason=reason
+    )
+    draw = random.Random(BALLOT_SEED)  # noqa: S311 - reproducible demo data, not security
+    for key in ("ptl", "tc"):
+        contest = Contest.objects.get(pk=contests[key].pk)
+        labels = [choice.label for choice in contest.ballot_choices()]
+        for email in VOTERS[: 20 if key == "ptl" else 22]:
+            # Voters mostly agree on a favourite, with some spread and a few short ballots.
+            order = sorted(labels, key=lambda label: labels.index(label) + draw.random() * 2.5)
+            order = order[: draw.choice([len(order), len(order), len(order) - 1])]
+            ballot_cast(contest=contest, voter=users[email], ranking=_ranked(contest, order))
+    election_services.election_phase_move(
+        election=election, to_phase=Phase.CLOSED, actor=official, reason=reason
+    )
+    for key in ("ptl", "tc"):
+        contest = Contest.objects.get(pk=contests[key].pk)
+        ballots_shuffle_rewrite(contest=contest)
+        result = result_services.result_tally(contest=contest, actor=official)
+        result_services.result_publish(result=result, actor=official)
+    return Election.objects.get(pk=election.pk)
