@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from elections.models import Contest, ContestState, Phase
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 from elections.voting.receipts import canonical_receipt, receipt_hash
@@ -38,10 +40,30 @@ class ContestForVoter:
     has_voted: bool
 
 
+def takes_ballots(contest: Contest) -> bool:
+    """The contest is polling, inside its polling dates, and its ballot box is not sealed.
+
+    The same conditions ``services.ballot_cast`` checks under its lock; pages use this to
+    offer a ballot only when casting it can succeed.
+    """
+    now = timezone.now()
+    return (
+        contest.is_polling()
+        and contest.polling_opens_at <= now < contest.polling_closes_at
+        and not BallotBoxSeal.objects.filter(contest=contest).exists()
+    )
+
+
 def polling_contests() -> list[Contest]:
     """Contests taking ballots now, in the order of their elections' calendars."""
+    now = timezone.now()
     return list(
-        Contest.objects.filter(election__phase=Phase.POLLING, state=ContestState.POLLING)
+        Contest.objects.filter(
+            election__phase=Phase.POLLING,
+            state=ContestState.POLLING,
+            election__polling_opens_at__lte=now,
+            election__polling_closes_at__gt=now,
+        )
         .exclude(ballot_box_seal__isnull=False)
         .select_related("election")
         .order_by("election__polling_closes_at", "election__name", "name")

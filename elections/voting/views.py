@@ -66,7 +66,7 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
         return _refused(request, contest, NotAnElector(
             f"You are not on the electorate of {contest.name}, so there is no ballot for you."
         ))
-    if not contest.is_polling() or selectors.ballot_box_seal(contest) is not None:
+    if not selectors.takes_ballots(contest):
         return _refused(request, contest, NotPolling(f"{contest.name} is not open for voting."))
     changing = selectors.user_has_voted(request.user, contest)
     choices = contest.ballot_choices()

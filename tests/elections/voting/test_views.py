@@ -318,3 +318,14 @@ def test_vote_index_query_count_does_not_grow_with_contests(
     client = signed_in(elector)
     with django_assert_max_num_queries(40):
         assert client.get(reverse("vote_index")).status_code == 200
+
+
+def test_no_ballot_page_once_the_closing_time_has_passed(poll: Contest, elector: Any) -> None:
+    """Even if the scheduler has not yet moved the phase, the calendar's close is the close."""
+    import time_machine
+
+    with time_machine.travel(poll.polling_closes_at, tick=False):
+        client = signed_in(elector)
+        page = client.get(reverse("ballot", args=[poll.pk]))
+        assert page.status_code == 409 and "<select" not in page.content.decode()
+        assert poll.name not in client.get(reverse("vote_index")).content.decode()
