@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from elections.models import Contest, ContestState, Phase
@@ -114,11 +115,13 @@ def turnout(contest: Contest) -> Turnout:
 def turnouts(contests: Iterable[Contest]) -> list[Turnout]:
     """Turnout of several contests with one count query."""
     contests = list(contests)
-    counts: dict[int, int] = {}
-    for contest_id in VoterRecord.objects.filter(contest__in=contests).values_list(
-        "contest_id", flat=True
-    ):
-        counts[contest_id] = counts.get(contest_id, 0) + 1
+    counts = dict(
+        VoterRecord.objects.filter(contest__in=contests)
+        .order_by()
+        .values("contest_id")
+        .annotate(voted=Count("id"))
+        .values_list("contest_id", "voted")
+    )
     return [
         Turnout(
             contest=contest, voted=counts.get(contest.pk, 0), electorate=electorate_size(contest)
