@@ -143,9 +143,11 @@ def test_non_elector_is_told_why_and_never_sees_a_ballot(poll: Contest, make_use
     index = client.get(reverse("vote_index")).content.decode()
     assert "Not on the electorate" in index
     assert reverse("ballot", args=[poll.pk]) not in index
+    assert f'href="{reverse("eligibility")}"' in index
     page = client.get(reverse("ballot", args=[poll.pk]))
     assert page.status_code == 403
     assert "not on the electorate" in page.content.decode()
+    assert f'href="{reverse("eligibility")}"' in page.content.decode()
     assert "<select" not in page.content.decode()
     post = client.post(reverse("ballot", args=[poll.pk]), {**ranks(poll, A="1"), "step": "confirm"})
     assert post.status_code == 403 and nothing_stored(poll)
@@ -329,3 +331,19 @@ def test_no_ballot_page_once_the_closing_time_has_passed(poll: Contest, elector:
         page = client.get(reverse("ballot", args=[poll.pk]))
         assert page.status_code == 409 and "<select" not in page.content.decode()
         assert poll.name not in client.get(reverse("vote_index")).content.decode()
+
+
+def test_receipts_and_ranks_are_never_logged(
+    poll: Contest, elector: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client = signed_in(elector)
+    code = cast(client, poll, A="1", B="2")
+    url = reverse("ballot", args=[poll.pk])
+    changed = client.post(url, {**ranks(poll, C="1"), "receipt": code, "step": "confirm"})
+    new_code = RECEIPT.search(changed.content.decode()).group(1)
+    for secret in (code, new_code, receipt_hash(code), receipt_hash(new_code)):
+        assert secret not in caplog.text
+    assert "Carol Shaw" not in caplog.text
