@@ -52,6 +52,16 @@ def _release_lock(contest_id: int, token: str) -> None:
         cache.delete(tally_lock_key(contest_id))
 
 
+def _record_failure(
+    task: Any, error: Exception, *, run_id: int, contest_id: int, token: str
+) -> None:
+    """Show the error to officials; free the contest unless the task will be retried."""
+    services.tally_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+    will_retry = isinstance(error, TRANSIENT_ERRORS) and task.request.retries < task.max_retries
+    if not will_retry:
+        _release_lock(contest_id, token)
+
+
 def _actor(actor_id: int | None) -> User | None:
     if actor_id is None:
         return None
@@ -88,7 +98,7 @@ def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> in
         offsets = range(0, ballot_count, chunk_size)
         services.tally_run_fan_out(run=run, chunks=len(offsets))
         header = [
-            pairwise_chunk.s(contest_id, offset, chunk_size, run.pk) for offset in offsets
+            pairwise_chunk.s(contest_id, offset, chunk_size, run.pk, token) for offset in offsets
         ]
         chord(header)(tally_finish.s(contest_id, digest, run.pk, actor_id, token))
         return None
@@ -99,21 +109,28 @@ def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> in
         logger.warning("Tally of contest %s refused: %s", contest_id, error)
         return None
     except Exception as error:
-        services.tally_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
+        _record_failure(self, error, run_id=run.pk, contest_id=contest_id, token=token)
         raise
 
 
-@shared_task(name="results.pairwise_chunk", **RETRY_OPTIONS)
-def pairwise_chunk(contest_id: int, offset: int, limit: int, run_id: int) -> dict[str, Any]:
+@shared_task(name="results.pairwise_chunk", bind=True, **RETRY_OPTIONS)
+def pairwise_chunk(
+    self: Any, contest_id: int, offset: int, limit: int, run_id: int, token: str
+) -> dict[str, Any]:
     """The pairwise matrix of ballots ``offset:offset+limit`` of a contest, with the number
     and the multiset digest of the ballots it counted (JSON only)."""
-    contest = Contest.objects.get(pk=contest_id)
-    ranks = selectors.contest_ballot_chunk(contest, offset=offset, limit=limit)
-    partial = counting.PartialCount(
-        pairwise=counting.pairwise_matrix(ranks),
-        ballot_count=int(ranks.shape[0]),
-        multiset=selectors.ballot_multiset_sum(ranks),
-    )
+    try:
+        contest = Contest.objects.get(pk=contest_id)
+        ranks = selectors.contest_ballot_chunk(contest, offset=offset, limit=limit)
+        partial = counting.PartialCount(
+            pairwise=counting.pairwise_matrix(ranks),
+            ballot_count=int(ranks.shape[0]),
+            multiset=selectors.ballot_multiset_sum(ranks),
+        )
+    except Exception as error:
+        # The chord's final task never runs when a chunk fails for good.
+        _record_failure(self, error, run_id=run_id, contest_id=contest_id, token=token)
+        raise
     services.tally_run_chunk_done(run_id=run_id)
     return partial.as_json()
 
@@ -147,6 +164,9 @@ def tally_finish(
         services.tally_run_fail(run_id=run_id, error=str(error))
         _release_lock(contest_id, token)
         return None
+    except Exception as error:
+        _record_failure(self, error, run_id=run_id, contest_id=contest_id, token=token)
+        raise
     services.tally_run_finish(run_id=run_id, result=result)
     _release_lock(contest_id, token)
     return result.pk

@@ -156,3 +156,33 @@ def test_auto_publish_publishes_as_soon_as_tallied(
     assert result.state == "published"
     contest.refresh_from_db()
     assert contest.election.phase == Phase.PUBLISHED
+
+
+def test_a_chunk_that_fails_for_good_marks_the_run_failed_and_frees_the_contest(
+    polled_contest: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from elections.results import counting
+    from elections.results.tasks import tally_lock_key
+    from elections.voting.services import ballots_shuffle_rewrite
+
+    contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    ballots_shuffle_rewrite(contest=contest)
+    settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
+
+    def broken(ranks: Any) -> Any:
+        raise ValueError("ranks out of range")
+
+    monkeypatch.setattr(counting, "pairwise_matrix", broken)
+    with pytest.raises(ValueError, match="out of range"):
+        tally_contest.delay(contest.pk)
+    run = TallyRun.objects.get(contest=contest)
+    assert run.state == TallyRunState.FAILED and "out of range" in run.error
+    assert cache.get(tally_lock_key(contest.pk)) is None
+    assert not Result.objects.filter(contest=contest).exists()
+    # Fixed, an official's re-run counts it.
+    monkeypatch.undo()
+    settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
+    assert tally_contest.delay(contest.pk).get() is None  # the chord finished the work
+    assert Result.objects.filter(contest=contest).count() == 1
