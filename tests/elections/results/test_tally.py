@@ -186,3 +186,67 @@ def test_a_chunk_that_fails_for_good_marks_the_run_failed_and_frees_the_contest(
     settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
     assert tally_contest.delay(contest.pk).get() is None  # the chord finished the work
     assert Result.objects.filter(contest=contest).count() == 1
+
+
+def test_a_poll_nobody_voted_in_is_tallied_as_a_public_draw(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest(ballots=(), tie_seed="empty poll")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    assert result.ballot_count == 0
+    assert result.ranking == [sorted(["Alice Able", "Bob Baker", "Carol Cook"])]
+    assert len(result.winners) == 1 and result.tie_breaks[0]["seed"] == "empty poll"
+    assert result.files.get(kind="ballots_csv").content == "Alice Able,Bob Baker,Carol Cook\n"
+
+
+def test_draft_results_are_shown_only_to_officials_who_may_act_on_them(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any, official: Any,
+    make_user: Any, client: Any
+) -> None:
+    contest = polled_contest()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    client.force_login(make_user("curious@example.org"))
+    assert client.get(result.get_absolute_url()).status_code == 404
+    client.force_login(official)
+    page = client.get(result.get_absolute_url()).content.decode()
+    assert "Draft, not public" in page
+
+
+def test_a_community_vote_on_options_is_tallied_by_option_name(
+    make_user: Any, make_team: Any, contribute: Any, make_election: Any, make_contest: Any,
+    open_nominations: Any, official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from elections import services as election_services
+    from elections.voting.ranking import Ranking
+    from elections.voting.services import ballot_cast
+
+    team = make_team()
+    voters = [make_user(f"namer{n}@example.org") for n in range(3)]
+    for voter in voters:
+        contribute(team, voter.email)
+    election = make_election(slug="release-name")
+    contest = make_contest(election, kind="community", name="Release name", slug="name")
+    for name in ("Zed", "Yoga", "Xena"):
+        election_services.option_create(contest=contest, actor=official, name=name)
+    open_nominations(election)
+    election_services.election_phase_move(
+        election=election, to_phase="polling", actor=official, reason="test"
+    )
+    contest.refresh_from_db()
+    keys = {choice.label: choice.key for choice in contest.ballot_choices()}
+    for voter, order in zip(voters, (("Yoga", "Zed"), ("Yoga",), ("Xena", "Yoga")), strict=True):
+        ranks = {keys[name]: place for place, name in enumerate(order, start=1)}
+        ballot_cast(contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys.values()))
+    election_services.election_phase_move(
+        election=election, to_phase="closed", actor=official, reason="test"
+    )
+    contest.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    assert result.winners == ["Yoga"]
+    assert sorted(result.names) == ["Xena", "Yoga", "Zed"]
