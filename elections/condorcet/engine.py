@@ -73,17 +73,22 @@ def tally(
     affiliations: Mapping[str, str | None] | None = None,
     max_per_affiliation: int | None = None,
     threads: int | None = None,
+    merge_identical: bool | None = None,
 ) -> TallyResult:
     """Count ``ballots`` (V×C ranks, 1 = first, equal = tie, 0 = unranked) for ``candidates``.
 
     ``weights`` gives each ballot's multiplicity; ``ballot_count`` is their sum (every
-    ballot once without weights). See the package docstring for the rules.
+    ballot once without weights). ``threads`` and ``merge_identical`` only tune the count
+    (see ``pairwise``); the result never depends on them. See the package docstring for
+    the rules.
     """
     names = _checked_candidates(candidates)
     _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation)
     ranks = as_rank_array(ballots, candidates=names)
     ballot_weights = as_weight_array(weights, ranks.shape[0])
-    matrix = pairwise_from_effective_ranks(effective_ranks(ranks), ballot_weights, threads=threads)
+    matrix = pairwise_from_effective_ranks(
+        effective_ranks(ranks), ballot_weights, threads=threads, merge_identical=merge_identical
+    )
     ballot_count = ranks.shape[0] if ballot_weights is None else int(ballot_weights.sum())
     return tally_from_pairwise(
         names,

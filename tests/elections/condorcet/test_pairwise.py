@@ -47,14 +47,53 @@ def test_identical_ballots_are_merged_with_their_weights(monkeypatch):
     real = pairwise.count_weighted
 
     def spy(distinct, weights):
-        counted.append((distinct.shape[1], int(weights.sum())))
+        counted.append((distinct.shape[1], None if weights is None else weights.tolist()))
         return real(distinct, weights)
 
     monkeypatch.setattr(pairwise, "count_weighted", spy)
     rows = np.array([[1, 2, 3]] * 5 + [[3, 2, 1]] * 2 + [[1, 1, 0]])
-    matrix = pairwise_counts(rows, threads=1)
-    assert counted == [(3, 8)]
+    matrix = pairwise_counts(rows, threads=1, merge_identical=True)
+    # Three distinct ballots; the one seen once comes first.
+    assert counted == [(3, [1, 5, 2])] or counted == [(3, [1, 2, 5])]
     assert (matrix == naive_pairwise(rows)).all()
+    assert (pairwise_counts(rows, merge_identical=False) == matrix).all()
+
+
+def test_merging_is_chosen_only_where_it_is_faster(monkeypatch):
+    """Merging costs more than it saves for a few dozen candidates (see ``pairwise``)."""
+    merged = []
+    real = pairwise.merge_identical_ballots
+
+    def spy(effective, weights):
+        merged.append(effective.shape)
+        return real(effective, weights)
+
+    monkeypatch.setattr(pairwise, "merge_identical_ballots", spy)
+    rng = np.random.default_rng(1)
+    few_kinds = rng.integers(0, 80, size=(10, 80))[rng.integers(0, 10, size=2000)]
+    assert (pairwise_counts(few_kinds) == naive_pairwise(few_kinds)).all()
+    assert merged == [(2000, 80)]
+    all_different = rng.integers(0, 80, size=(2000, 80))
+    pairwise_counts(all_different)
+    twenty = few_kinds[:, :20]
+    pairwise_counts(twenty)
+    assert merged == [(2000, 80)]
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_merged_and_unmerged_counts_agree_with_weights(merge):
+    rng = np.random.default_rng(4)
+    rows = random_ballots(rng, 4000, 6)
+    weights = rng.integers(0, 9, size=4000)
+    expected = naive_pairwise(rows, weights)
+    assert (pairwise_counts(rows, weights, merge_identical=merge) == expected).all()
+
+
+def test_huge_weights_stay_exact():
+    """Weights near 2**53 would lose units in a float64 sum; blocks are cut to avoid it."""
+    rows = np.array([[1, 2], [1, 2], [2, 1]])
+    weights = np.array([2**52 + 1, 2**52 + 3, 5])
+    assert pairwise_counts(rows, weights).tolist() == [[0, 2**53 + 4], [5, 0]]
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
@@ -67,16 +106,18 @@ def test_threaded_and_single_threaded_counts_agree(monkeypatch, threads):
     assert (pairwise_counts(rows, weights, threads=threads) == naive_pairwise(rows, weights)).all()
 
 
-def test_pair_loop_and_broadcast_paths_agree(monkeypatch):
+@pytest.mark.parametrize("rowwise", [True, False])
+def test_pair_loop_and_matrix_product_paths_agree(monkeypatch, rowwise):
+    monkeypatch.setattr(pairwise, "_rowwise_is_cheaper", lambda count, planes: rowwise)
+    monkeypatch.setattr(pairwise, "_CHUNK", 257)
+    monkeypatch.setattr(pairwise, "_ROWWISE_ELEMENTS", 1000)
     rng = np.random.default_rng(3)
     rows = random_ballots(rng, 3000, 9)
     weights = rng.integers(0, 1000, size=3000)
-    expected = naive_pairwise(rows, weights)
-    assert (pairwise_counts(rows, weights) == expected).all()
-    monkeypatch.setattr(pairwise, "_BROADCAST_LIMIT", 0)
-    monkeypatch.setattr(pairwise, "_CHUNK", 257)
-    assert (pairwise_counts(rows, weights) == expected).all()
+    assert (pairwise_counts(rows, weights) == naive_pairwise(rows, weights)).all()
     assert (pairwise_counts(rows) == naive_pairwise(rows)).all()
+    merged = pairwise_counts(rows, weights, merge_identical=True)
+    assert (merged == naive_pairwise(rows, weights)).all()
 
 
 def test_large_election_matches_the_naive_count():
