@@ -23,7 +23,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from elections.models import Contest
+from elections.models import Contest, Election
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 from elections.voting.ranking import Ranking
 from elections.voting.receipts import canonical_receipt, new_receipt_code, receipt_hash
@@ -141,9 +141,7 @@ def ballots_shuffle_rewrite(*, contest: Contest) -> BallotBoxSeal:
     from elections.services import audit_record
 
     with transaction.atomic():
-        locked = Contest.objects.select_for_update(no_key=True).select_related("election").get(
-            pk=contest.pk
-        )
+        locked = _lock(contest)
         if locked.is_polling():
             raise NotPolling(
                 "Polling is still open in this contest; the ballots are rewritten at the close."
@@ -205,11 +203,7 @@ def _lock_open_contest(contest: Contest) -> Contest:
     The lock orders every cast and change against the close: a phase move or the rewrite at
     the close waits for casts in flight, and a cast that waited then sees the closed contest.
     """
-    locked = (
-        Contest.objects.select_for_update(no_key=True, of=("self", "election"))
-        .select_related("election")
-        .get(pk=contest.pk)
-    )
+    locked = _lock(contest)
     now = timezone.now()
     if BallotBoxSeal.objects.filter(contest=locked).exists() or not locked.is_polling():
         raise NotPolling(f"{locked.name} is not open for voting.")
@@ -217,6 +211,18 @@ def _lock_open_contest(contest: Contest) -> Contest:
         raise NotPolling(f"Polling in {locked.name} closed at {_when(locked.polling_closes_at)}.")
     if now < locked.polling_opens_at:
         raise NotPolling(f"Polling in {locked.name} opens at {_when(locked.polling_opens_at)}.")
+    return locked
+
+
+def _lock(contest: Contest) -> Contest:
+    """Lock the election's row, then the contest's, and return the contest freshly read.
+
+    Election first, as ``election_phase_move`` does (election, then its contests), so that a
+    cast racing the close waits instead of deadlocking.
+    """
+    election = Election.objects.select_for_update(no_key=True).get(pk=contest.election_id)
+    locked = Contest.objects.select_for_update(no_key=True).get(pk=contest.pk)
+    locked.election = election
     return locked
 
 

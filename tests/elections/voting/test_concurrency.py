@@ -101,3 +101,39 @@ def test_simultaneous_changes_with_one_receipt_replace_the_ballot_once(
     assert outcomes.count("not found") == 19
     assert Ballot.objects.filter(contest=contest).count() == 1
     assert Ballot.objects.get(contest=contest).ranks != {keys[0]: 1}
+
+
+def test_casts_racing_the_close_are_either_sealed_in_or_refused(
+    make_poll: Any, make_user: Any
+) -> None:
+    """No ballot slips in after the rewrite, none is lost, and nothing deadlocks."""
+    from elections.models import Phase
+    from elections.services import election_phase_move
+    from elections.voting.models import BallotBoxSeal
+    from elections.voting.services import NotPolling, ballots_shuffle_rewrite
+
+    voters = [make_user(f"racer{n}@example.org") for n in range(24)]
+    contest = make_poll(electors=voters)
+    keys = sorted(option_keys(contest).values())
+
+    def work(n: int) -> str:
+        if n == 12:
+            election_phase_move(
+                election=contest.election, to_phase=Phase.CLOSED, actor=None, reason=""
+            )
+            ballots_shuffle_rewrite(contest=Contest.objects.get(pk=contest.pk))
+            return "closed"
+        voter = voters[n if n < 12 else n - 1]
+        ranking = parse_ranking({field_name(keys[n % len(keys)]): ["1"]}, keys)
+        try:
+            ballot_cast(contest=Contest.objects.get(pk=contest.pk), voter=voter, ranking=ranking)
+        except NotPolling:
+            return "refused"
+        return "cast"
+
+    outcomes = run_at_once(24, work)
+    assert set(outcomes) <= {"cast", "refused", "closed"}, outcomes
+    seal = BallotBoxSeal.objects.get(contest=contest)
+    ballots = Ballot.objects.filter(contest=contest).count()
+    assert seal.ballots == ballots == outcomes.count("cast")
+    assert VoterRecord.objects.filter(contest=contest).count() == ballots
