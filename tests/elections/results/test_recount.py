@@ -100,6 +100,8 @@ def test_a_tie_is_recounted_with_the_published_seed(
     assert recount["winners"] == result.winners
     assert recount["tie_breaks"][0]["seed"] == result.tie_seed
     assert recount["input_sha256"] == result.ballot_file_sha256
+    page = client.get(result.get_absolute_url()).content.decode()
+    assert "The public draw with" in page and result.tie_breaks[0]["draw"][0]["sha256"] in page
 
 
 def test_the_ballot_file_is_in_random_order_and_says_nothing_of_voters(
@@ -112,3 +114,31 @@ def test_the_ballot_file_is_in_random_order_and_says_nothing_of_voters(
     assert header.split(",") == result.names
     assert len(rows) == result.ballot_count
     assert "@" not in text and "voter" not in text
+
+
+def test_the_affiliation_limit_is_applied_recorded_and_recounted(
+    polled_contest: Any,
+    official: Any,
+    client: Client,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Alice > Bob > Carol for everyone, but Alice and Bob work for the same employer and the
+    # contest allows one winner per affiliation: Carol takes the second seat.
+    result = publish(
+        polled_contest, official, django_capture_on_commit_callbacks,
+        ballots=((1, 2, 3),) * 3, seats=2, max_per_affiliation=1,
+        affiliations=("ACME", "ACME", "Initech"),
+    )
+    assert result.winners == ["Alice Able", "Carol Cook"]
+    assert result.affiliation_adjustments[0]["candidate"] == "Bob Baker"
+    document = json.loads(download(client, result, "result_json", tmp_path / "r.json").read_text())
+    csv_path = download(client, result, "ballots_csv", tmp_path / "ballots.csv")
+    flags = [f"--affiliation={choice['name']}={choice['affiliation']}"
+             for choice in document["choices"] if choice["affiliation"]]
+    recount = cli_tally(csv_path, "--seats", "2", "--tie-seed", document["tie_seed"],
+                        "--max-per-affiliation", "1", *flags)
+    assert recount["winners"] == result.winners
+    assert recount["affiliation_adjustments"] == result.affiliation_adjustments
+    page = client.get(result.get_absolute_url()).content.decode()
+    assert "Affiliation rule" in page and "Bob Baker" in page
