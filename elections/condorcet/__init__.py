@@ -9,7 +9,8 @@ Ballots
     ranked candidate (as CIVS and Debian count). Only the order matters: ranks 1, 3, 3 mean
     the same as 1, 2, 2. ``ballots`` is a V×C integer numpy array (or an iterable of rows);
     wrong widths, non-integer or negative ranks raise ``ValueError`` naming the ballot.
-    Identical ballots are counted once with a weight; the counts are exact either way.
+    Identical ballots are merged and counted once with a weight when that is faster
+    (see ``pairwise``); the counts are exact either way.
 
 Pairwise matrix
     ``d[i][j]`` = number of ballots (times their weights) ranking i strictly above j.
