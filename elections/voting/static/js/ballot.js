@@ -25,6 +25,7 @@
   function Ballot(form) {
     this.form = form;
     this.plainList = form.querySelector(".ballot-list");
+    this.plainHelp = form.querySelector(".ballot-help");
     this.preview = form.querySelector(".ranking-preview");
     this.items = Array.prototype.map.call(form.querySelectorAll(".ballot-row"), function (row) {
       return {
@@ -231,6 +232,7 @@
     this.plainList.parentNode.insertBefore(this.ranker, this.plainList);
     this.plainList.parentNode.insertBefore(this.toggle, this.ranker);
     this.plainList.hidden = true;
+    if (this.plainHelp) this.plainHelp.hidden = true;
     this.form.classList.add("ballot-enhanced");
     if (this.preview) this.preview.hidden = false;
 
@@ -252,6 +254,7 @@
   Ballot.prototype.togglePlain = function () {
     var showPlain = this.plainList.hidden;
     this.plainList.hidden = !showPlain;
+    if (this.plainHelp) this.plainHelp.hidden = !showPlain;
     this.ranker.hidden = showPlain;
     this.toggle.textContent = showPlain ? "Use the drag-and-drop list" : "Use the plain form instead";
     this.toggle.setAttribute("aria-expanded", String(showPlain));
