@@ -160,7 +160,7 @@ def result_tally(
         contest_mark_tallied(
             contest=contest, actor=actor, detail={"result": result.pk, "ballot_set_sha256": digest}
         )
-        _election_follow_contests(contest.election, actor=actor)
+        _election_follow_contests_on_commit(contest.election)
     audit_record(
         actor=actor,
         action="result.tally",
@@ -201,17 +201,27 @@ def result_publish(*, result: Result, actor: Any) -> Result:
         target=f"result:{result.pk}",
         detail={"contest": contest.pk, "winners": result.winners},
     )
-    _election_follow_contests(contest.election, actor=actor)
+    _election_follow_contests_on_commit(contest.election)
     return result
 
 
-def _election_follow_contests(election: Election, *, actor: Any) -> None:
+def _election_follow_contests_on_commit(election: Election) -> None:
+    # After the commit, in a transaction of its own: two workers tallying the last two
+    # contests of an election each see the other's contest still closed inside their own
+    # transaction, but whichever commits last sees both tallied.
+    election_id = election.pk
+    transaction.on_commit(lambda: election_follow_contests(election_id=election_id))
+
+
+@transaction.atomic
+def election_follow_contests(*, election_id: int) -> None:
     """Move the election along its calendar when its contests' results allow it.
 
     Closed → tallied once no contest awaits its tally; tallied → published once every polled
     contest has a published result (the phase machine then marks the contests published).
+    Safe to call at any time: it only makes moves the phase machine allows.
     """
-    election = Election.objects.get(pk=election.pk)
+    election = Election.objects.get(pk=election_id)
     contests = list(election.contests.all())
     if election.phase == Phase.CLOSED and all(
         contest.state != ContestState.CLOSED for contest in contests

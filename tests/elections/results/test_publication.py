@@ -51,9 +51,10 @@ def test_a_draft_is_invisible_to_the_public_the_api_and_the_feeds(
 
 
 def test_published_result_shows_winners_ranking_and_who_beats_whom(
-    tallied: Result, client: Client, official: Any
+    tallied: Result, client: Client, official: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    services.result_publish(result=tallied, actor=official)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_publish(result=tallied, actor=official)
     tallied.refresh_from_db()
     assert tallied.state == "published" and tallied.published_at is not None
     page = client.get(tallied.get_absolute_url()).content.decode()
