@@ -50,7 +50,8 @@ def test_engine_agrees_with_the_plain_python_oracle(data, election, method):
         st.none() | st.lists(st.integers(0, 3), min_size=len(rows), max_size=len(rows))
     )
     options = data.draw(seat_options(names))
-    result = tally(names, rows, weights=weights, method=method, **options)
+    merge = data.draw(st.sampled_from([None, True, False]))
+    result = tally(names, rows, weights=weights, method=method, merge_identical=merge, **options)
     oracle = reference_tally(names, rows.tolist(), weights=weights, method=method, **options)
     assert result.pairwise == oracle["pairwise"]
     assert result.strongest_paths == oracle["strongest_paths"]
