@@ -1,0 +1,440 @@
+"""Load test: every elector of a contest casts a ballot through gunicorn, many at a time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stackvote_bench \
+    REDIS_URL=redis://127.0.0.1:6379/9 \
+    .venv/bin/python bench/load_vote.py --voters 5000 --concurrency 200
+
+What it does, all on this machine (loopback only, bounded in count and time):
+
+1. migrates the database named by DATABASE_URL (use a scratch database) and builds a
+   community vote in polling whose electorate is ``--voters`` new accounts with verified
+   addresses, through the real services (hand-added voters, the election calendar);
+2. gives each voter a signed-in session (a session row, as the sign-in form would create:
+   the password hasher's cost is not what this measures);
+3. starts gunicorn in production mode (``config/gunicorn.py``, ``--workers``);
+4. each voter loads their ballot page (for the CSRF token), then all of them cast at once,
+   ``--concurrency`` at a time: the casts are timed;
+5. checks that ballots stored = voter records = voters, and that every ballot, found by the
+   hash of the receipt its voter was shown, holds exactly the ranks that voter sent;
+6. closes, tallies and publishes the contest, then times ``--readers`` concurrent readers of
+   the results page and both feeds.
+
+It prints throughput and p50/p95/p99 latencies, and exits non-zero when a ballot is lost,
+doubled or altered, or any request fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import hashlib
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"
+OPTIONS = ("Ada", "Brian", "Carol", "Dennis", "Edsger", "Frances")
+RECEIPT = re.compile(r"\b([A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5})\b")
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+REQUEST_TIMEOUT = 60.0
+
+
+# --- A small HTTP/1.1 client on asyncio streams (keeps the client cheap next to the server) ---
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+
+    def cookies(self) -> dict[str, str]:
+        jar: dict[str, str] = {}
+        for raw in self.headers.get("set-cookie", []):
+            cookie: SimpleCookie = SimpleCookie()
+            cookie.load(raw)
+            jar.update({name: morsel.value for name, morsel in cookie.items()})
+        return jar
+
+
+async def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    cookies: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        body = urlencode(form).encode() if form is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
+        if cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        if form is not None:
+            lines += [
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(body)}",
+                f"Origin: http://{HOST}:{port}",
+                f"Referer: http://{HOST}:{port}{path}",
+            ]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), REQUEST_TIMEOUT)
+    finally:
+        writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, list[str]] = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    if "chunked" in headers.get("transfer-encoding", [""])[0]:
+        payload = _unchunk(payload)
+    return Response(int(status_line.split()[1]), headers, payload)
+
+
+def _unchunk(payload: bytes) -> bytes:
+    out, rest = b"", payload
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out, rest = out + rest[:size], rest[size + 2 :]
+    return out
+
+
+# --- Setting up the electorate --------------------------------------------------------------
+
+
+@dataclass
+class Voter:
+    user_id: int
+    email: str
+    session_key: str = ""
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf_token: str = ""
+    ranks: dict[str, int] = field(default_factory=dict)
+    receipt: str = ""
+
+
+def build_poll(voter_count: int, run: str) -> tuple[int, str, str, list[Voter]]:
+    """A community vote in polling with ``voter_count`` electors; returns contest id, slugs."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from accounts.models import ExtraVoter, ExtraVoterSource, User
+    from elections.models import Phase
+    from elections.services import (
+        contest_create,
+        election_create,
+        election_phase_move,
+        option_create,
+    )
+
+    emails = [f"bench-{run}-{index}@example.org" for index in range(voter_count)]
+    User.objects.bulk_create(
+        [User(email=email, password="!", full_name=f"Voter {i}") for i, email in enumerate(emails)],
+        batch_size=2000,
+    )
+    users = list(User.objects.filter(email__in=emails).order_by("pk"))
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+        batch_size=2000,
+    )
+    # Hand-added voters, exactly as voter_add() writes them, in bulk for speed.
+    ExtraVoter.objects.bulk_create(
+        [
+            ExtraVoter(email=u.email, reason="Load test elector", source=ExtraVoterSource.MANUAL)
+            for u in users
+        ],
+        batch_size=2000,
+    )
+    now = timezone.now()
+    closes = now + datetime.timedelta(days=15)
+    election = election_create(
+        actor=None,
+        name=f"Load test {run}",
+        slug=f"load-{run}",
+        nominations_opens_at=now - datetime.timedelta(hours=1),
+        nominations_closes_at=closes,
+        polling_opens_at=closes,
+        polling_closes_at=closes + datetime.timedelta(days=20),
+        window_start=(now - datetime.timedelta(days=365)).date(),
+        window_end=now.date(),
+    )
+    contest = contest_create(
+        election=election, actor=None, kind="community", name="Release name", slug="release"
+    )
+    for option in OPTIONS:
+        option_create(contest=contest, actor=None, name=option)
+    election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=None, reason="bench")
+    election_phase_move(election=election, to_phase=Phase.POLLING, actor=None, reason="bench")
+
+    voters = []
+    for user in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        voters.append(Voter(user.pk, user.email, session_key=store.session_key or ""))
+    return contest.pk, election.slug, contest.slug, voters
+
+
+# --- The run --------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def report(label: str, latencies: list[float], elapsed: float) -> str:
+    ms = [value * 1000 for value in latencies]
+    return (
+        f"{label:<34} {len(ms):>6} req  {len(ms) / elapsed:>8.1f}/s  "
+        f"p50 {percentile(ms, 0.50):>7.1f} ms  p95 {percentile(ms, 0.95):>7.1f} ms  "
+        f"p99 {percentile(ms, 0.99):>7.1f} ms"
+    )
+
+
+async def bounded(concurrency: int, jobs: list, worker) -> tuple[list[float], float, int]:  # noqa: ANN001
+    semaphore = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    failures = 0
+
+    async def one(job: object) -> None:
+        nonlocal failures
+        async with semaphore:
+            started = time.perf_counter()
+            try:
+                ok = await worker(job)
+            except (TimeoutError, OSError, ValueError) as error:
+                print(f"  request failed: {type(error).__name__}: {error}", file=sys.stderr)
+                ok = False
+            latencies.append(time.perf_counter() - started)
+            failures += 0 if ok else 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(job) for job in jobs))
+    return latencies, time.perf_counter() - started, failures
+
+
+async def load_ballots(port: int, contest_id: int, voters: list[Voter], concurrency: int) -> int:
+    async def load(voter: Voter) -> bool:
+        voter.cookies = {"sessionid": voter.session_key}
+        response = await request(port, "GET", f"/vote/{contest_id}/", cookies=voter.cookies)
+        match = CSRF_INPUT.search(response.body.decode())
+        if response.status != 200 or not match:
+            return False
+        voter.cookies.update(response.cookies())
+        voter.csrf_token = match.group(1)
+        return True
+
+    latencies, elapsed, failures = await bounded(concurrency, voters, load)
+    print(report("ballot page (GET)", latencies, elapsed))
+    return failures
+
+
+async def cast_ballots(
+    port: int, contest_id: int, keys: list[str], voters: list[Voter], concurrency: int, seed: int
+) -> tuple[int, list[float], float]:
+    rng = random.Random(seed)
+    for voter in voters:
+        # Ranks with ties and unranked choices, as real ballots have.
+        voter.ranks = {key: rng.randint(1, len(keys)) for key in keys if rng.random() < 0.8}
+
+    async def cast(voter: Voter) -> bool:
+        form = {"csrfmiddlewaretoken": voter.csrf_token, "step": "confirm"}
+        form.update({f"rank-{key}": str(rank) for key, rank in voter.ranks.items()})
+        response = await request(
+            port, "POST", f"/vote/{contest_id}/", cookies=voter.cookies, form=form
+        )
+        match = RECEIPT.search(response.body.decode())
+        if response.status != 200 or not match:
+            return False
+        voter.receipt = match.group(1)
+        return True
+
+    latencies, elapsed, failures = await bounded(concurrency, voters, cast)
+    return failures, latencies, elapsed
+
+
+def dense(ranks: dict[str, int]) -> dict[str, int]:
+    levels = {rank: index for index, rank in enumerate(sorted(set(ranks.values())), start=1)}
+    return {key: levels[rank] for key, rank in ranks.items()}
+
+
+def check_ballots(contest_id: int, voters: list[Voter]) -> list[str]:
+    from elections.voting.models import Ballot, VoterRecord
+
+    problems = []
+    stored = Ballot.objects.filter(contest_id=contest_id).count()
+    records = VoterRecord.objects.filter(contest_id=contest_id).count()
+    cast = sum(1 for voter in voters if voter.receipt)
+    print(
+        f"ballots stored {stored}, voter records {records}, "
+        f"confirmed casts {cast}, voters {len(voters)}"
+    )
+    if not stored == records == cast == len(voters):
+        problems.append("counts differ")
+    by_hash = {
+        ballot.receipt_hash: ballot.ranks
+        for ballot in Ballot.objects.filter(contest_id=contest_id).only("receipt_hash", "ranks")
+    }
+    altered = 0
+    for voter in voters:
+        if not voter.receipt:
+            continue
+        digest = hashlib.sha256(voter.receipt.encode()).hexdigest()
+        if dense(by_hash.get(digest) or {}) != dense(voter.ranks):
+            altered += 1
+    print(f"ballots exactly as cast: {cast - altered} of {cast}")
+    if altered:
+        problems.append(f"{altered} ballots missing or altered")
+    return problems
+
+
+def publish(contest_id: int) -> None:
+    from elections.models import Contest, Phase
+    from elections.results.services import result_publish, result_tally
+    from elections.services import election_phase_move
+    from elections.voting.services import ballots_shuffle_rewrite
+
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    election_phase_move(
+        election=contest.election, to_phase=Phase.CLOSED, actor=None, reason="bench"
+    )
+    contest.refresh_from_db()
+    ballots_shuffle_rewrite(contest=contest)
+    started = time.perf_counter()
+    result = result_tally(contest=Contest.objects.get(pk=contest_id))
+    print(f"tally of {result.ballot_count} ballots: {time.perf_counter() - started:.2f} s")
+    result_publish(result=result, actor=None)
+
+
+async def read_pages(port: int, paths: list[str], readers: int, reads: int) -> int:
+    failures_total = 0
+    for path in paths:
+
+        async def read(_: int, path: str = path) -> bool:
+            return (await request(port, "GET", path)).status == 200
+
+        latencies, elapsed, failures = await bounded(readers, list(range(reads)), read)
+        print(report(f"GET {path}", latencies, elapsed))
+        failures_total += failures
+    return failures_total
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.py"),
+        "--bind", f"{HOST}:{port}", "--workers", str(workers), "--access-logfile", "/dev/null",
+        "config.wsgi",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if asyncio.run(request(port, "GET", "/healthz")).status in (200, 503):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voters", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--reads", type=int, default=2000, help="requests per page read")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--seed", type=int, default=2027)
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print("Set DATABASE_URL to a scratch PostgreSQL database and REDIS_URL to Redis.")
+        return 2
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "k" * 50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
+    }
+    os.environ.update(env)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+
+    import django
+
+    django.setup()
+    run = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
+    started = time.perf_counter()
+    contest_id, election_slug, contest_slug, voters = build_poll(args.voters, run)
+    from elections.models import Contest
+
+    keys = [choice.key for choice in Contest.objects.get(pk=contest_id).ballot_choices()]
+    print(f"electorate of {len(voters)} built in {time.perf_counter() - started:.1f} s")
+
+    if not args.port:
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            args.port = probe.getsockname()[1]
+    server = start_gunicorn(args.port, args.workers, env)
+    problems: list[str] = []
+    try:
+        print(f"gunicorn: {args.workers} workers; {args.concurrency} voters at a time")
+        if asyncio.run(load_ballots(args.port, contest_id, voters, args.concurrency)):
+            problems.append("some ballot pages failed to load")
+        failures, latencies, elapsed = asyncio.run(
+            cast_ballots(args.port, contest_id, keys, voters, args.concurrency, args.seed)
+        )
+        print(report("cast (POST, confirmed receipt)", latencies, elapsed))
+        print(f"throughput: {len(voters) / elapsed:.1f} ballots/s")
+        if failures:
+            problems.append(f"{failures} casts failed")
+        problems += check_ballots(contest_id, voters)
+        publish(contest_id)
+        paths = [
+            f"/results/{election_slug}/{contest_slug}/",
+            "/results/feed.rss",
+            f"/results/{election_slug}/feed.atom",
+        ]
+        if asyncio.run(read_pages(args.port, paths, args.readers, args.reads)):
+            problems.append("some page reads failed")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        return 1
+    print("OK: zero lost, duplicated or altered ballots")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
