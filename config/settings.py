@@ -128,6 +128,9 @@ if REDIS_URL:
             "KEY_PREFIX": "stackvote",
         }
     }
+    # Sessions are written to the database and read from the cache: a signed-in request
+    # costs no session query, and nobody is signed out when Redis restarts.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
