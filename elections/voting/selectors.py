@@ -66,14 +66,20 @@ def polling_contests() -> list[Contest]:
             election__polling_closes_at__gt=now,
         )
         .exclude(ballot_box_seal__isnull=False)
-        .select_related("election")
+        .select_related("election", "roll")
         .order_by("election__polling_closes_at", "election__name", "name")
     )
 
 
 def contests_for_voter(user: Any) -> list[ContestForVoter]:
-    """Every contest polling now, with whether ``user`` may vote in it and has voted."""
-    from elections.selectors import user_is_elector
+    """Every contest polling now, with whether ``user`` may vote in it and has voted.
+
+    A constant number of queries however many contests poll: the electorate test is the
+    rule of ``accounts.selectors.user_on_roll`` (one of the user's *verified* addresses is
+    on the frozen roll), asked of every roll at once.
+    """
+    from accounts.models import RollAddress
+    from accounts.selectors import user_verified_addresses
 
     contests = polling_contests()
     voted = set(
@@ -81,10 +87,21 @@ def contests_for_voter(user: Any) -> list[ContestForVoter]:
             "contest_id", flat=True
         )
     )
+    addresses = user_verified_addresses(user)
+    roll_ids = {contest.roll_id for contest in contests if contest.roll_id is not None}
+    on_rolls = (
+        set(
+            RollAddress.objects.filter(roll_id__in=roll_ids, email__in=addresses).values_list(
+                "roll_id", flat=True
+            )
+        )
+        if addresses and roll_ids
+        else set()
+    )
     return [
         ContestForVoter(
             contest=contest,
-            is_elector=user_is_elector(user, contest),
+            is_elector=contest.roll_id is not None and contest.roll_id in on_rolls,
             has_voted=contest.pk in voted,
         )
         for contest in contests

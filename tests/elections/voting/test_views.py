@@ -313,13 +313,22 @@ def test_officials_panel_shows_turnout_counts_and_no_ballots(
 
 
 def test_vote_index_query_count_does_not_grow_with_contests(
-    make_poll: Any, elector: Any, django_assert_max_num_queries: Any
+    make_poll: Any, elector: Any, make_user: Any
 ) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    outsider = make_user("outsider@example.org")
+    clients = {"elector": signed_in(elector), "outsider": signed_in(outsider)}
+    counts: dict[str, list[int]] = {"elector": [], "outsider": []}
     for _ in range(3):
         make_poll(electors=[elector])
-    client = signed_in(elector)
-    with django_assert_max_num_queries(40):
-        assert client.get(reverse("vote_index")).status_code == 200
+        for who, client in clients.items():
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse("vote_index")).content.decode()
+            counts[who].append(len(queries))
+    assert page.count("Not on the electorate") == 3
+    assert len(set(counts["elector"])) == 1 and len(set(counts["outsider"])) == 1, counts
 
 
 def test_no_ballot_page_once_the_closing_time_has_passed(poll: Contest, elector: Any) -> None:
@@ -347,3 +356,21 @@ def test_receipts_and_ranks_are_never_logged(
     for secret in (code, new_code, receipt_hash(code), receipt_hash(new_code)):
         assert secret not in caplog.text
     assert "Carol Shaw" not in caplog.text
+
+
+def test_an_unverified_address_on_the_roll_gives_no_ballot(make_poll: Any, make_user: Any) -> None:
+    """Index and ballot page apply the same rule as accounts: verified addresses only."""
+    from accounts.services import voter_add
+
+    voter_add(email="contrib@example.org", reason="Contributes under this address")
+    contest = make_poll(electors=[])
+    person = make_user("person@example.org", unverified=("contrib@example.org",))
+    client = signed_in(person)
+    assert "Not on the electorate" in client.get(reverse("vote_index")).content.decode()
+    assert client.get(reverse("ballot", args=[contest.pk])).status_code == 403
+
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(email="contrib@example.org").update(verified=True)
+    assert "Not voted yet" in client.get(reverse("vote_index")).content.decode()
+    assert client.get(reverse("ballot", args=[contest.pk])).status_code == 200
