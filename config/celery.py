@@ -9,13 +9,51 @@ quick start; with ``REDIS_URL`` they go through Redis to a worker::
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("stackvote")
+logger = logging.getLogger(__name__)
+
+
+class StackvoteTask(DjangoTask):
+    """Tasks queued once the transaction commits, never failing the request that queued them.
+
+    Work queued from a request (mail, tallies) is also recorded in the database, and the
+    scheduler's periodic tasks pick up what is still pending. So if Redis is down when the
+    transaction commits, the data is safe and the request must not fail after the fact: the
+    failure to queue is logged and the periodic task sends or runs it once Redis is back.
+    """
+
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+        from django.db import transaction
+
+        transaction.on_commit(functools.partial(self._send_or_log, args, kwargs, {}))
+
+    def apply_async_on_commit(self, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        from django.db import transaction
+
+        transaction.on_commit(functools.partial(self._send_or_log, args, kwargs, options))
+
+    def _send_or_log(self, args: Any, kwargs: Any, options: dict[str, Any]) -> None:
+        try:
+            self.apply_async(args, kwargs, **options)
+        except OperationalError as error:
+            logger.error(
+                "Could not queue %s (broker unreachable: %s); the scheduler will retry it.",
+                self.name,
+                error,
+            )
+
+
+app = Celery("stackvote", task_cls=StackvoteTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -61,6 +61,16 @@ def official(make_user: Any) -> User:
     return user
 
 
+def use_broker(url: str) -> None:
+    """Point the Celery app at another broker, dropping connections pooled for the old one."""
+    from kombu import pools
+
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    pools.reset()  # kombu keeps pools per connection in a registry of its own
+
+
 def _redis_url_for_worker() -> str:
     from django.conf import settings
 
@@ -89,7 +99,8 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
     saved = {
         key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
     }
-    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    celery_app.conf.update(result_backend=url, task_always_eager=False)
+    use_broker(url)
     try:
         with start_worker(
             celery_app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=20
@@ -97,6 +108,7 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
             yield worker
     finally:
         celery_app.conf.update(saved)
+        use_broker(saved["broker_url"])
 
 
 # --- Browser tests -------------------------------------------------------------------
