@@ -201,3 +201,12 @@ def test_a_tampered_audit_entry_of_a_tally_is_detected(tallied: Result) -> None:
         detail={**entry.detail, "winners": ["Carol Cook"]}
     )
     assert entry.pk in audit_chain_breaks()
+
+
+def test_the_election_page_links_its_results_feeds(tallied: Result, client: Client) -> None:
+    election = tallied.contest.election
+    page = client.get(reverse("election_detail", args=[election.slug])).content.decode()
+    head = page.split("</head>", 1)[0]
+    assert reverse("results_election_feed_rss", args=[election.slug]) in head
+    assert reverse("results_election_feed_atom", args=[election.slug]) in head
+    assert 'rel="alternate" type="application/atom+xml"' in head
