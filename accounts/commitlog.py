@@ -84,6 +84,9 @@ class CommitRecord:
 
     def contributors(self) -> tuple[Contact, ...]:
         """Author first, then co-authors; each address once, addresses normalised."""
+        if not self.co_authors:  # the common case, kept cheap for million-commit ingests
+            email = normalise_email(self.author.email)
+            return (Contact(self.author.name.strip(), email),) if email else ()
         seen: dict[str, Contact] = {}
         for contact in (self.author, *self.co_authors):
             email = normalise_email(contact.email)
@@ -174,12 +177,12 @@ def parse_git_log(stream: IO[bytes] | Iterable[bytes]) -> Iterator[CommitRecord]
 
 
 def _parse_record(raw: bytes, number: int) -> CommitRecord:
-    fields = raw.rstrip(b"\n").split(FIELD_SEPARATOR)
+    fields = raw.decode("utf-8", "replace").rstrip("\n").split("\x00")
     if len(fields) != _FIELD_COUNT:
         raise CommitLogError(
             f"commit record {number}: expected {_FIELD_COUNT} fields, found {len(fields)}"
         )
-    sha, name, email, committed, trailers = (f.decode("utf-8", "replace") for f in fields)
+    sha, name, email, committed, trailers = fields
     if not _SHA_RE.fullmatch(sha):
         raise CommitLogError(f"commit record {number}: {sha!r} is not a commit id")
     try:
@@ -190,10 +193,14 @@ def _parse_record(raw: bytes, number: int) -> CommitRecord:
         ) from None
     if committed_at.tzinfo is None:
         raise CommitLogError(f"commit {sha}: committer date {committed!r} has no UTC offset")
-    co_authors = tuple(
-        contact
-        for value in trailers.split(TRAILER_SEPARATOR)
-        if value.strip() and (contact := parse_contact(value)) is not None
+    co_authors = (
+        tuple(
+            contact
+            for value in trailers.split(TRAILER_SEPARATOR)
+            if value.strip() and (contact := parse_contact(value)) is not None
+        )
+        if trailers
+        else ()
     )
     return CommitRecord(
         sha=sha,

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,9 @@ class Voter:
 
 @dataclass(slots=True)
 class _Group:
-    email: str
-    account: Account | None = None
+    """The addresses verified on one account, added up as one voter."""
+
+    account: Account
     count: int = 0
     names: dict[str, int] = field(default_factory=dict)
     addresses: set[str] = field(default_factory=set)
@@ -120,44 +122,66 @@ def electorate_build(
     """
     if min_contributions < 1:
         raise ValueError("min_contributions must be at least 1")
-    groups: dict[tuple[str, object], _Group] = {}
+    excluded_set = frozenset(excluded)
+    # Addresses of nobody's account, the common case, kept to plain lists for speed:
+    # email → [count, name, count of the name's tally]
+    plain: dict[str, list[Any]] = {}
+    plain_additions: dict[str, list[Addition]] = {}
+    groups: dict[int, _Group] = {}
 
-    def group_for(email: str) -> _Group:
-        account = accounts.get(email)
-        key: tuple[str, object] = ("account", account.key) if account else ("email", email)
-        group = groups.get(key)
+    def group_of(account: Account) -> _Group:
+        group = groups.get(account.key)
         if group is None:
-            group = groups[key] = _Group(
-                email=account.address if account else email, account=account
-            )
-        group.addresses.add(email)
+            group = groups[account.key] = _Group(account=account)
         return group
 
     for tally in tallies:
         if tally.count <= 0:
             continue
-        group = group_for(tally.email)
-        group.count += tally.count
-        if tally.name:
-            group.names[tally.name] = group.names.get(tally.name, 0) + tally.count
+        account = accounts.get(tally.email)
+        if account is None:
+            entry = plain.get(tally.email)
+            if entry is None:
+                plain[tally.email] = [tally.count, tally.name, tally.count]
+                continue
+            entry[0] += tally.count
+            # The name used most often; ties go to the alphabetically first, so it is stable.
+            if tally.name and (not entry[1] or (-tally.count, tally.name) < (-entry[2], entry[1])):
+                entry[1], entry[2] = tally.name, tally.count
+        else:
+            group = group_of(account)
+            group.count += tally.count
+            group.addresses.add(tally.email)
+            if tally.name:
+                group.names[tally.name] = group.names.get(tally.name, 0) + tally.count
     for addition in additions:
-        group_for(addition.email).additions.append(addition)
+        account = accounts.get(addition.email)
+        if account is None:
+            plain.setdefault(addition.email, [0, "", 0])
+            plain_additions.setdefault(addition.email, []).append(addition)
+        else:
+            group = group_of(account)
+            group.addresses.add(addition.email)
+            group.additions.append(addition)
 
-    excluded_set = frozenset(excluded)
-    voters = []
-    for group in groups.values():
-        reasons: list[str] = []
-        if group.count >= min_contributions:
-            reasons.append(f"{group.count} contributions")
-        reasons.extend(sorted({a.reason for a in group.additions}))
-        if not reasons:
+    voters: list[Voter] = []
+    for email, (count, name, _) in plain.items():
+        extra = plain_additions.get(email)
+        if (count < min_contributions and not extra) or email in excluded_set:
             continue
-        identities = group.addresses | (group.account.verified if group.account else set())
-        if not excluded_set.isdisjoint(identities):
+        reasons = [f"{count} contributions"] if count >= min_contributions else []
+        if extra:
+            reasons.extend(sorted({a.reason for a in extra}))
+            name = name or next((a.name for a in extra if a.name), "")
+        voters.append(Voter(email, name, (email,), count, tuple(reasons)))
+    for group in groups.values():
+        reasons = [f"{group.count} contributions"] if group.count >= min_contributions else []
+        reasons.extend(sorted({a.reason for a in group.additions}))
+        if not reasons or not excluded_set.isdisjoint(group.addresses | group.account.verified):
             continue
         voters.append(
             Voter(
-                email=group.email,
+                email=group.account.address,
                 name=_best_name(group),
                 addresses=tuple(sorted(group.addresses)),
                 contributions=group.count,
@@ -169,9 +193,8 @@ def electorate_build(
 
 
 def _best_name(group: _Group) -> str:
-    if group.account is not None and group.account.name:
+    if group.account.name:
         return group.account.name
     if group.names:
-        # The name used most often; ties go to the alphabetically first, so it is stable.
         return min(group.names.items(), key=lambda item: (-item[1], item[0]))[0]
     return next((a.name for a in group.additions if a.name), "")

@@ -10,9 +10,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
 from accounts import conf
@@ -46,11 +48,11 @@ class ComputedRoll:
     min_contributions: int
     voters: tuple[Voter, ...]
 
-    @property
+    @cached_property
     def emails(self) -> tuple[str, ...]:
         return tuple(voter.email for voter in self.voters)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint_of(self.emails)
 
@@ -167,19 +169,22 @@ def roll_compute(
     """
     window = _window(start, end)
     repository_ids = scope_repository_ids(team=team, window=window)
-    tallies = [
-        Tally(email=row["email"], name=row["name"] or "", count=row["count"])
-        for row in Contribution.objects.filter(
-            repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end
-        )
-        .exclude(email__in=conf.bot_emails())
-        .values("email")
-        .annotate(count=Count("id"), name=Max("name"))
-        .order_by()
-    ]
+    tallies = Contribution.objects.filter(
+        repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end
+    ).exclude(email__in=conf.bot_emails())
+    grouped = tallies.values("email").annotate(count=Count("*"), name=Max("name")).order_by()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Room to group every address in memory (a hash aggregate, not a sort on disk).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        rows = [
+            Tally(email, name or "", count)
+            for email, count, name in grouped.values_list("email", "count", "name")
+        ]
     additions = _additions(team=team, window=window)
     voters = electorate_build(
-        tallies=tallies,
+        tallies=rows,
         accounts=_verified_accounts(),
         additions=additions,
         excluded=_exclusions(team) | conf.bot_emails(),

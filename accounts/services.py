@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
+from functools import partial
 from pathlib import Path
 
 from django.core.cache import cache
@@ -32,7 +35,7 @@ from accounts.commitlog import (
     parse_gerrit_query,
     read_git_log,
 )
-from accounts.electorate import Window
+from accounts.electorate import Voter, Window
 from accounts.gitsource import GitSourceError, head_commit, is_ancestor, locate, mailmap_blob
 from accounts.governance import (
     FileKind,
@@ -297,16 +300,34 @@ _NAME_MAX = Contribution._meta.get_field("name").max_length or 200
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
 
 
-def _store(rows: Sequence[Row]) -> int:
+@contextmanager
+def ingest_atomic() -> Iterator[None]:
+    """The transaction of one ingest (a repository, a Gerrit file): all or nothing.
+
+    On PostgreSQL the commit does not wait for the WAL flush. That is safe here: a crash can
+    lose only the last few *whole* transactions (each carries its ``IngestState``), and
+    ingests are idempotent, so the next run redoes them. It saves a disk flush per
+    repository.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _store(rows: Sequence[Row], *, fresh: bool = False, text: str | None = None) -> int:
     """Insert contributions, skipping ones already stored; returns how many were new.
 
     PostgreSQL: COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING,
-    an order of magnitude faster than row inserts. Elsewhere: batched ``bulk_create``.
+    an order of magnitude faster than row inserts; with ``fresh`` (the caller knows none of
+    the rows can be stored already) COPY straight into the table. Elsewhere: batched
+    ``bulk_create``.
     """
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        return _store_with_copy(rows)
+        return _store_with_copy(rows, fresh=fresh, text=text)
     table = Contribution.objects.filter(repository_id__in={r[0] for r in rows})
     before = table.count()
     Contribution.objects.bulk_create(
@@ -328,18 +349,23 @@ def _store(rows: Sequence[Row]) -> int:
     return table.count() - before
 
 
-def _store_with_copy(rows: Sequence[Row]) -> int:
-    buffer = io.StringIO()
-    write = buffer.write
-    for repository_id, kind, source, ref, email, name, when in rows:
-        write(
-            f"{repository_id}\t{kind}\t{source}\t{ref}\t{email.translate(_COPY_ESCAPES)}\t"
-            f"{name.translate(_COPY_ESCAPES)}\t{when.isoformat()}\n"
-        )
-    buffer.seek(0)
+def _copy_text(rows: Sequence[Row]) -> str:
+    """Rows in PostgreSQL's COPY text format."""
+    return "".join(
+        f"{repository_id}\t{kind}\t{source}\t{ref}\t{email.translate(_COPY_ESCAPES)}\t"
+        f"{name.translate(_COPY_ESCAPES)}\t{when.isoformat()}\n"
+        for repository_id, kind, source, ref, email, name, when in rows
+    )
+
+
+def _store_with_copy(rows: Sequence[Row], *, fresh: bool, text: str | None) -> int:
+    buffer = io.StringIO(text if text is not None else _copy_text(rows))
     table = Contribution._meta.db_table
     columns = ", ".join(_COPY_COLUMNS)
     with connection.cursor() as cursor:
+        if fresh:
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            return len(rows)
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS contribution_stage "
             "(repository_id bigint, kind varchar(6), source varchar(6), ref varchar(64), "
@@ -352,12 +378,6 @@ def _store_with_copy(rows: Sequence[Row]) -> int:
             "ON CONFLICT DO NOTHING"
         )
         return cursor.rowcount
-
-
-def _batched(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 # --- Commits from git --------------------------------------------------------------------
@@ -383,6 +403,24 @@ class CommitsIngestReport:
         return sum(r.stored for r in self.repositories)
 
 
+MailmapLookup = Callable[[list[Contact]], Mapping[Contact, Contact]]
+
+
+@dataclass(frozen=True)
+class CommitSource:
+    """One repository's commits for one ingest, and the state to record once stored."""
+
+    repository: Repository
+    records: Callable[[], Iterable[CommitRecord]]
+    mailmap: MailmapLookup | None = None
+    head: str = ""
+    mailmap_blob: str = ""
+    # The ``IngestState.last_sha`` this source was planned from: finding another one when
+    # storing means a concurrent ingest got there first.
+    planned_from: str = ""
+    full: bool = True
+
+
 def commits_ingest(
     *,
     repositories: Sequence[str] = (),
@@ -398,30 +436,40 @@ def commits_ingest(
         Repository.objects.order_by("name").values_list("name", flat=True)
     )
     where = base or conf.git_base()
-    done: list[RepositoryIngest] = []
+    unchanged: list[RepositoryIngest] = []
+    sources: list[CommitSource] = []
     failures: list[tuple[str, str]] = []
-    stored = 0
     for name in names:
         try:
-            outcome = repository_commits_ingest(
-                name=name,
-                base=where,
-                progress=(lambda n, s=stored: progress(s + n)) if progress else None,
-            )
+            plan = _plan(name=name, base=where)
         except INPUT_ERRORS as error:
             failures.append((name, str(error)))
             continue
-        done.append(outcome)
-        stored += outcome.stored
-        if progress:
-            progress(stored)
-    return CommitsIngestReport(repositories=tuple(done), failures=tuple(failures))
+        if isinstance(plan, RepositoryIngest):
+            unchanged.append(plan)
+        else:
+            sources.append(plan)
+    done, failed = commit_sources_store(sources=sources, progress=progress)
+    failures += [(name, str(error)) for name, error in failed]
+    ingested = sorted(unchanged + done, key=lambda r: names.index(r.repository))
+    return CommitsIngestReport(repositories=tuple(ingested), failures=tuple(failures))
 
 
 def repository_commits_ingest(
     *, name: str, base: str, progress: Progress | None = None
 ) -> RepositoryIngest:
-    """Ingest one repository, incrementally from where the last ingest stopped.
+    """Ingest one repository, incrementally from where the last ingest stopped."""
+    plan = _plan(name=name, base=base)
+    if isinstance(plan, RepositoryIngest):
+        return plan
+    done, failed = commit_sources_store(sources=[plan], progress=progress)
+    if failed:
+        raise failed[0][1]
+    return done[0]
+
+
+def _plan(*, name: str, base: str) -> CommitSource | RepositoryIngest:
+    """What to read from a repository: nothing (unchanged), new commits, or everything.
 
     OpenStack TC charter: a commit counts when it landed (committer date) on the default
     branch; merges are not contributions; the author and every ``Co-authored-by:`` are
@@ -430,42 +478,114 @@ def repository_commits_ingest(
     path = locate(base=base, name=name, cache_dir=conf.git_cache_dir())
     head = head_commit(path, name=name)
     mailmap = mailmap_blob(path) if head else ""
-    with transaction.atomic():
-        repository, _ = Repository.objects.get_or_create(name=name)
-        state = IngestState.objects.select_for_update().filter(repository=repository).first()
-        last = state.last_sha if state else ""
-        if head is None or (last == head and state and state.mailmap_blob == mailmap):
-            return RepositoryIngest(name, head or "", 0, 0, full=False, unchanged=True)
-        # Start over when the history was rewritten (the last commit is gone) or the mailmap
-        # changed (stored addresses would be wrong); start over means replace our own rows.
-        full = not last or state is None or state.mailmap_blob != mailmap
-        if not full and not is_ancestor(path, last, head):
-            full = True
-        if full and last:
-            Contribution.objects.filter(
-                repository=repository, source=ContributionSource.GIT
-            ).delete()
-        commits, stored = _ingest_log(
-            repository=repository, path=path, since=None if full else last, progress=progress
-        )
-        if state is None:
-            state = IngestState(repository=repository)
-        state.last_sha, state.mailmap_blob = head, mailmap
-        state.save()
-    return RepositoryIngest(name, head, commits, stored, full=full, unchanged=False)
+    repository, _ = Repository.objects.get_or_create(name=name)
+    state = IngestState.objects.filter(repository=repository).first()
+    last = state.last_sha if state else ""
+    if head is None or (state is not None and last == head and state.mailmap_blob == mailmap):
+        return RepositoryIngest(name, head or "", 0, 0, full=False, unchanged=True)
+    # Start over when the history was rewritten (the last commit is gone) or the mailmap
+    # changed (stored addresses would be wrong); starting over replaces our own rows.
+    full = (
+        state is None
+        or not last
+        or state.mailmap_blob != mailmap
+        or not is_ancestor(path, last, head)
+    )
+    return CommitSource(
+        repository=repository,
+        records=partial(read_git_log, repository=path, since=None if full else last),
+        mailmap=partial(_map_contacts, path),
+        head=head,
+        mailmap_blob=mailmap,
+        planned_from=last,
+        full=full,
+    )
 
 
-def _ingest_log(
-    *, repository: Repository, path: Path, since: str | None, progress: Progress | None
-) -> tuple[int, int]:
+def _map_contacts(path: Path, contacts: list[Contact]) -> Mapping[Contact, Contact]:
+    return map_contacts(repository=path, contacts=contacts)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    commits: int
+    rows: list[Row]
+    text: str | None
+
+
+@dataclass(frozen=True)
+class _End:
+    error: BaseException | None
+
+
+def commit_sources_store(
+    *, sources: Sequence[CommitSource], progress: Progress | None = None
+) -> tuple[list[RepositoryIngest], list[tuple[str, Exception]]]:
+    """Store several repositories' commits, each repository in its own transaction.
+
+    A background thread runs ``git log``, parses, maps co-authors and formats the next
+    batches while this thread writes the current ones, so on two cores Python and the
+    database work side by side. The thread never touches the database. Returns what was
+    stored and, by repository name, the input errors of those that failed (left unchanged).
+    """
     bots = conf.bot_emails()
     batch_size = conf.ingest_batch_size()
-    commits = stored = 0
+    as_text = connection.vendor == "postgresql"
+    feed: queue.Queue[tuple[int, _Batch | _End]] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item: tuple[int, _Batch | _End]) -> bool:
+        while not stop.is_set():
+            try:
+                feed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        for index, source in enumerate(sources):
+            error: BaseException | None = None
+            try:
+                for batch in _batches(source, bots, batch_size, as_text):
+                    if not put((index, batch)):
+                        return
+            except Exception as failure:  # noqa: BLE001 - handed over to the writing thread
+                error = failure
+            if not put((index, _End(error))):
+                return
+
+    reader = threading.Thread(target=produce, name="commit-ingest-reader", daemon=True)
+    reader.start()
+    done: list[RepositoryIngest] = []
+    failures: list[tuple[str, Exception]] = []
+    total = 0
+    try:
+        for index, source in enumerate(sources):
+            try:
+                outcome = _store_source(source, index, feed, progress, total)
+            except INPUT_ERRORS as error:
+                failures.append((source.repository.name, error))
+                continue
+            done.append(outcome)
+            total += outcome.stored
+            if progress:
+                progress(total)
+    finally:
+        stop.set()
+        reader.join()
+    return done, failures
+
+
+def _batches(
+    source: CommitSource, bots: frozenset[str], batch_size: int, as_text: bool
+) -> Iterator[_Batch]:
+    repository_id = source.repository.pk
     pending: list[CommitRecord] = []
 
-    def flush() -> int:
+    def flush() -> _Batch:
         co_authors = [c for record in pending for c in record.co_authors]
-        mapping = map_contacts(repository=path, contacts=co_authors) if co_authors else {}
+        mapping = source.mailmap(co_authors) if co_authors and source.mailmap else {}
         rows: list[Row] = []
         for record in apply_mailmap(pending, mapping):
             for contact in record.contributors():
@@ -473,7 +593,7 @@ def _ingest_log(
                     continue
                 rows.append(
                     (
-                        repository.pk,
+                        repository_id,
                         ContributionKind.COMMIT,
                         ContributionSource.GIT,
                         record.sha,
@@ -482,18 +602,74 @@ def _ingest_log(
                         record.committed_at,
                     )
                 )
+        batch = _Batch(len(pending), rows, _copy_text(rows) if as_text else None)
         pending.clear()
-        return _store(rows)
+        return batch
 
-    for record in read_git_log(repository=path, since=since):
-        commits += 1
+    for record in source.records():
         pending.append(record)
         if len(pending) >= batch_size:
-            stored += flush()
-            if progress:
-                progress(stored)
-    stored += flush()
-    return commits, stored
+            yield flush()
+    if pending:
+        yield flush()
+
+
+def _store_source(
+    source: CommitSource,
+    index: int,
+    feed: queue.Queue[tuple[int, _Batch | _End]],
+    progress: Progress | None,
+    offset: int,
+) -> RepositoryIngest:
+    ended = False
+
+    def batches() -> Iterator[_Batch]:
+        nonlocal ended
+        while True:
+            position, item = feed.get()
+            if position != index:
+                raise RuntimeError(f"commit ingest out of step: {position} != {index}")
+            if isinstance(item, _End):
+                ended = True
+                if item.error is not None:
+                    raise item.error
+                return
+            yield item
+
+    name = source.repository.name
+    try:
+        with ingest_atomic():
+            state = (
+                IngestState.objects.select_for_update().filter(repository=source.repository).first()
+            )
+            last = state.last_sha if state else ""
+            if last != source.planned_from:
+                raise GitSourceError(
+                    f"repository {name} was ingested by another run meanwhile; run again"
+                )
+            if source.full and state is not None:
+                Contribution.objects.filter(
+                    repository=source.repository, source=ContributionSource.GIT
+                ).delete()
+            # Nothing stored yet (a first ingest): no row can conflict, since git lists each
+            # commit once and ``contributors()`` each address once per commit.
+            fresh = not Contribution.objects.filter(repository=source.repository).exists()
+            commits = stored = 0
+            for batch in batches():
+                commits += batch.commits
+                stored += _store(batch.rows, fresh=fresh, text=batch.text)
+                if progress:
+                    progress(offset + stored)
+            if state is None:
+                state = IngestState(repository=source.repository)
+            state.last_sha, state.mailmap_blob = source.head, source.mailmap_blob
+            state.save()
+    finally:
+        # Leave the queue at the next repository's first batch, whatever happened here.
+        while not ended:
+            position, item = feed.get()
+            ended = position == index and isinstance(item, _End)
+    return RepositoryIngest(name, source.head, commits, stored, full=source.full, unchanged=False)
 
 
 # --- Gerrit --------------------------------------------------------------------------------
@@ -525,7 +701,7 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
         handle = open(path, encoding="utf-8", errors="replace")
     except OSError as error:
         raise GerritFormatError(source, 0, f"cannot read: {error.strerror or error}") from None
-    with handle, transaction.atomic():
+    with handle, ingest_atomic():
         for change in parse_gerrit_query(handle, source=source):
             changes += 1
             repository = repositories.get(change.project)
@@ -734,28 +910,61 @@ def roll_freeze(
             size=len(computed.voters),
             created_by=created_by,
         )
-        entries = RollEntry.objects.bulk_create(
-            [
-                RollEntry(
-                    roll=roll,
-                    email=voter.email,
-                    name=voter.name[:200],
-                    contributions=voter.contributions,
-                    reasons="; ".join(voter.reasons)[:500],
-                )
-                for voter in computed.voters
-            ],
-            batch_size=5000,
-        )
-        RollAddress.objects.bulk_create(
-            [
-                RollAddress(roll=roll, entry=entry, email=address)
-                for entry, voter in zip(entries, computed.voters, strict=True)
-                for address in sorted({voter.email, *voter.addresses})
-            ],
-            batch_size=5000,
-        )
+        _roll_entries_store(roll, computed.voters)
     return roll
+
+
+def _roll_entries_store(roll: Roll, voters: Sequence[Voter]) -> None:
+    names = [voter.name[:200] for voter in voters]
+    reasons = ["; ".join(voter.reasons)[:500] for voter in voters]
+    addresses = [sorted({voter.email, *voter.addresses}) for voter in voters]
+    if connection.vendor == "postgresql":
+        # Two statements for any size of roll (the TC roll has tens of thousands of voters).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {RollEntry._meta.db_table} "  # noqa: S608 - fixed identifiers
+                "(roll_id, email, name, contributions, reasons) "
+                "SELECT %s, * FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[])"
+                " RETURNING id, email",
+                [
+                    roll.pk,
+                    [v.email for v in voters],
+                    names,
+                    [v.contributions for v in voters],
+                    reasons,
+                ],
+            )
+            ids = {email: pk for pk, email in cursor.fetchall()}
+            entry_ids = [
+                ids[v.email] for v, mine in zip(voters, addresses, strict=True) for _ in mine
+            ]
+            cursor.execute(
+                f"INSERT INTO {RollAddress._meta.db_table} "  # noqa: S608 - fixed identifiers
+                "(roll_id, entry_id, email) SELECT %s, * FROM unnest(%s::bigint[], %s::varchar[])",
+                [roll.pk, entry_ids, [a for mine in addresses for a in mine]],
+            )
+        return
+    entries = RollEntry.objects.bulk_create(
+        [
+            RollEntry(
+                roll=roll,
+                email=voter.email,
+                name=name,
+                contributions=voter.contributions,
+                reasons=reason,
+            )
+            for voter, name, reason in zip(voters, names, reasons, strict=True)
+        ],
+        batch_size=2000,
+    )
+    RollAddress.objects.bulk_create(
+        [
+            RollAddress(roll=roll, entry=entry, email=address)
+            for entry, mine in zip(entries, addresses, strict=True)
+            for address in mine
+        ],
+        batch_size=2000,
+    )
 
 
 def window_of(start: date | datetime, end: date | datetime) -> Window:
