@@ -142,8 +142,7 @@ def parse_ranking(fields: Mapping[str, Sequence[str]], keys: Sequence[str]) -> R
 def _unknown_message(count: int) -> str:
     noun = "a candidate" if count == 1 else f"{count} candidates"
     return (
-        f"This ballot names {noun} not standing in this contest; "
-        "reload the ballot and rank again."
+        f"This ballot names {noun} not standing in this contest; reload the ballot and rank again."
     )
 
 

@@ -192,7 +192,7 @@ def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
     """
     return [
         dict(ranks)
-        for ranks in Ballot.objects.filter(contest=contest).order_by("id").values_list(
-            "ranks", flat=True
-        )
+        for ranks in Ballot.objects.filter(contest=contest)
+        .order_by("id")
+        .values_list("ranks", flat=True)
     ]

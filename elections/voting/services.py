@@ -146,9 +146,7 @@ def ballots_shuffle_rewrite(*, contest: Contest) -> BallotBoxSeal:
             raise NotPolling(
                 "Polling is still open in this contest; the ballots are rewritten at the close."
             )
-        contents = list(
-            Ballot.objects.filter(contest=locked).values_list("ranks", "receipt_hash")
-        )
+        contents = list(Ballot.objects.filter(contest=locked).values_list("ranks", "receipt_hash"))
         secrets.SystemRandom().shuffle(contents)
         Ballot.objects.filter(contest=locked).delete()
         Ballot.objects.bulk_create(

@@ -63,9 +63,13 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
     """Rank (GET, or POST step=edit), review (POST), then cast or change (POST step=confirm)."""
     contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
     if not user_is_elector(request.user, contest):
-        return _refused(request, contest, NotAnElector(
-            f"You are not on the electorate of {contest.name}, so there is no ballot for you."
-        ))
+        return _refused(
+            request,
+            contest,
+            NotAnElector(
+                f"You are not on the electorate of {contest.name}, so there is no ballot for you."
+            ),
+        )
     if not selectors.takes_ballots(contest):
         return _refused(request, contest, NotPolling(f"{contest.name} is not open for voting."))
     changing = selectors.user_has_voted(request.user, contest)

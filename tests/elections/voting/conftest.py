@@ -82,9 +82,7 @@ def close_poll() -> Callable[[Contest], Contest]:
     from elections.voting.services import ballots_shuffle_rewrite
 
     def close(contest: Contest, *, seal: bool = True) -> Contest:
-        election_phase_move(
-            election=contest.election, to_phase=Phase.CLOSED, actor=None, reason=""
-        )
+        election_phase_move(election=contest.election, to_phase=Phase.CLOSED, actor=None, reason="")
         contest = Contest.objects.select_related("election").get(pk=contest.pk)
         if seal:
             ballots_shuffle_rewrite(contest=contest)

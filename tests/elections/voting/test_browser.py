@@ -111,7 +111,9 @@ def test_voter_ranks_by_keyboard_with_a_tie_casts_and_changes_with_the_receipt(
     ballot = Ballot.objects.get(contest=contest)
     assert ballot.receipt_hash == receipt_hash(code)
     assert ballot.ranks == {
-        keys["Ada Lovelace"]: 1, keys["Brian Kernighan"]: 2, keys["Carol Shaw"]: 2
+        keys["Ada Lovelace"]: 1,
+        keys["Brian Kernighan"]: 2,
+        keys["Carol Shaw"]: 2,
     }
 
     # Change the vote with the receipt: only Dennis, first.

@@ -109,7 +109,10 @@ def test_shuffle_is_a_permutation_and_varies() -> None:
 
 def test_carried_order_must_be_a_permutation_of_the_contest() -> None:
     assert order_from_field("candidacy-3,candidacy-1,candidacy-4,candidacy-2", KEYS) == [
-        "candidacy-3", "candidacy-1", "candidacy-4", "candidacy-2"
+        "candidacy-3",
+        "candidacy-1",
+        "candidacy-4",
+        "candidacy-2",
     ]
     assert order_from_field("candidacy-3,candidacy-1", KEYS) is None
     assert order_from_field("candidacy-1,candidacy-1,candidacy-2,candidacy-3", KEYS) is None

@@ -71,7 +71,11 @@ def test_one_vote_per_voter_is_a_database_constraint() -> None:
 
 def test_seal_and_audit_hold_counts_not_people() -> None:
     assert {f.name for f in _concrete_fields(BallotBoxSeal)} == {
-        "id", "contest", "ballots", "voters", "sealed_at"
+        "id",
+        "contest",
+        "ballots",
+        "voters",
+        "sealed_at",
     }
     # The audit log is linked to people (its actor), so it must never reference a ballot.
     assert all(f.related_model is not Ballot for f in _concrete_fields(AuditEntry) if f.is_relation)

@@ -44,7 +44,9 @@ def test_cast_stores_one_anonymous_ballot_and_one_voter_record(poll: Contest, el
     ballot = Ballot.objects.get(contest=poll)
     keys = option_keys(poll)
     assert ballot.ranks == {
-        keys["Ada Lovelace"]: 1, keys["Brian Kernighan"]: 2, keys["Carol Shaw"]: 2
+        keys["Ada Lovelace"]: 1,
+        keys["Brian Kernighan"]: 2,
+        keys["Carol Shaw"]: 2,
     }
     assert ballot.receipt_hash == receipt_hash(code)
     assert VoterRecord.objects.filter(contest=poll, user=elector).count() == 1
@@ -109,8 +111,9 @@ def test_no_ballot_after_the_closing_time_even_if_the_phase_lags(
 ) -> None:
     import time_machine
 
-    with time_machine.travel(poll.polling_closes_at, tick=False), pytest.raises(
-        NotPolling, match="closed at"
+    with (
+        time_machine.travel(poll.polling_closes_at, tick=False),
+        pytest.raises(NotPolling, match="closed at"),
     ):
         ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1))
 

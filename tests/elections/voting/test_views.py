@@ -41,9 +41,10 @@ def cast(client: Client, contest: Contest, **by_initial: str) -> str:
 
 
 def nothing_stored(contest: Contest) -> bool:
-    return not Ballot.objects.filter(contest=contest).exists() and not VoterRecord.objects.filter(
-        contest=contest
-    ).exists()
+    return (
+        not Ballot.objects.filter(contest=contest).exists()
+        and not VoterRecord.objects.filter(contest=contest).exists()
+    )
 
 
 def test_full_flow_vote_review_cast_change_and_check_the_receipt(
@@ -61,7 +62,7 @@ def test_full_flow_vote_review_cast_change_and_check_the_receipt(
     assert "no-store" in page["Cache-Control"]
     for name, key in option_keys(poll).items():
         assert f'name="rank-{key}"' in html and name in html
-    assert html.count('>No opinion</option>') == len(OPTIONS)
+    assert html.count(">No opinion</option>") == len(OPTIONS)
     assert '<option value="4">' in html and '<option value="5">' not in html
     assert "csrfmiddlewaretoken" in html
     assert 'src="/static/js/ballot.js"' in html
@@ -72,8 +73,10 @@ def test_full_flow_vote_review_cast_change_and_check_the_receipt(
     review = client.post(url, {**chosen, "order": order, "step": "review"})
     text = review.content.decode()
     assert review.status_code == 200
-    assert "You ranked:</strong> 1. Ada Lovelace, 2. Brian Kernighan = Carol Shaw; " \
+    assert (
+        "You ranked:</strong> 1. Ada Lovelace, 2. Brian Kernighan = Carol Shaw; "
         "unranked: Dennis Ritchie" in text
+    )
     assert nothing_stored(poll)
     for field, value in chosen.items():
         assert f'name="{field}" value="{value}"' in text
@@ -254,9 +257,7 @@ def test_second_cast_from_a_stale_tab_says_already_voted(poll: Contest, elector:
     assert Ballot.objects.filter(contest=poll).count() == 1
 
 
-def test_change_with_a_wrong_receipt_says_it_cannot_be_changed(
-    poll: Contest, elector: Any
-) -> None:
+def test_change_with_a_wrong_receipt_says_it_cannot_be_changed(poll: Contest, elector: Any) -> None:
     client = signed_in(elector)
     cast(client, poll, A="1")
     url = reverse("ballot", args=[poll.pk])
