@@ -7,6 +7,7 @@ matrix has one row per ballot and one column per choice in ``Contest.ballot_choi
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from elections.models import Choice, Contest, ContestState, Election, Phase
 from elections.results.models import Result, ResultFile, ResultState, TallyRun
@@ -208,14 +210,27 @@ def latest_result(contest: Contest) -> Result | None:
 
 
 def contests_awaiting_tally() -> list[Contest]:
-    """Closed polls with no tally under way and none that failed (officials re-run those)."""
+    """Closed polls with no tally under way and none that failed (officials re-run those).
+
+    A run still "queued" or "counting" with no news for longer than the tally lock lives was
+    lost (the broker was down when it was queued, or every worker died): it is due again.
+    """
+    from elections.results import conf
     from elections.results.models import TallyRunState
 
+    stale_before = timezone.now() - datetime.timedelta(seconds=conf.tally_lock_seconds())
     contests = Contest.objects.filter(state=ContestState.CLOSED).select_related("election")
     waiting: list[Contest] = []
     for contest in contests:
-        last = TallyRun.objects.filter(contest=contest).order_by("-created_at").first()
-        if last is None or last.state == TallyRunState.SUCCEEDED:
+        last = TallyRun.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
+        if (
+            last is None
+            or last.state == TallyRunState.SUCCEEDED
+            or (
+                last.state in (TallyRunState.QUEUED, TallyRunState.RUNNING)
+                and last.updated_at < stale_before
+            )
+        ):
             waiting.append(contest)
     return waiting
 

@@ -288,9 +288,9 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
     task_id = str(uuid.uuid4())
     run = tally_run_queue(contest=contest, task_id=task_id)
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    transaction.on_commit(
-        lambda: tally_contest.apply_async((contest.pk, actor_id), task_id=task_id)
-    )
+    # Queued after the commit; if the broker is down then, the run stays "queued" and the
+    # beat task (results.tally_closed_contests) queues the tally again once it is stale.
+    tally_contest.apply_async_on_commit((contest.pk, actor_id), task_id=task_id)
     audit_record(
         actor=actor,
         action="result.tally_queued",
@@ -351,20 +351,26 @@ def tally_run_queue(*, contest: Contest, task_id: str) -> TallyRun:
 
 @transaction.atomic
 def tally_run_fan_out(*, run: TallyRun, chunks: int) -> None:
-    TallyRun.objects.filter(pk=run.pk).update(chunks_total=chunks, chunks_done=0)
+    TallyRun.objects.filter(pk=run.pk).update(
+        chunks_total=chunks, chunks_done=0, updated_at=timezone.now()
+    )
 
 
 def tally_run_chunk_done(*, run_id: int) -> None:
-    TallyRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+    TallyRun.objects.filter(pk=run_id).update(
+        chunks_done=F("chunks_done") + 1, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
 def tally_run_finish(*, run_id: int, result: Result) -> None:
     TallyRun.objects.filter(pk=run_id).update(
-        state=TallyRunState.SUCCEEDED, result=result, error=""
+        state=TallyRunState.SUCCEEDED, result=result, error="", updated_at=timezone.now()
     )
 
 
 @transaction.atomic
 def tally_run_fail(*, run_id: int, error: str) -> None:
-    TallyRun.objects.filter(pk=run_id).update(state=TallyRunState.FAILED, error=error[:2000])
+    TallyRun.objects.filter(pk=run_id).update(
+        state=TallyRunState.FAILED, error=error[:2000], updated_at=timezone.now()
+    )

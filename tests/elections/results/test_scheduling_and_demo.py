@@ -94,3 +94,23 @@ def test_the_demo_holds_a_published_past_election_and_loads_once(
     assert len(feed.entries) == 2
     page = client.get(reverse("results_election", args=[DEMO_SLUG])).content.decode()
     assert "Elected by acclamation" in page and "Appointment needed" in page
+
+
+def test_a_tally_lost_on_the_way_to_the_broker_is_queued_again_when_stale(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    contest = polled_contest()
+    lost = TallyRun.objects.create(contest=contest, task_id="never-arrived")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tally_closed_contests.delay().get() == []  # still fresh: maybe under way
+    settings.STACKVOTE_TALLY_LOCK_SECONDS = 60
+    TallyRun.objects.filter(pk=lost.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tally_closed_contests.delay().get() == [contest.pk]
+    assert Result.objects.filter(contest=contest).count() == 1
