@@ -201,3 +201,31 @@ def test_ballot_works_on_a_phone_with_touch(
         )
     finally:
         context.close()
+
+
+def test_voting_works_with_javascript_off(
+    live_server: Any, chromium: Any, make_poll: Any, elector: Any
+) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    try:
+        contest = make_poll(electors=[elector])
+        browser_sign_in(tab, live_server.url, elector.email, PASSWORD)
+        tab.goto(f"{live_server.url}/vote/{contest.pk}/")
+        assert tab.locator(".ranker").count() == 0
+        tab.get_by_label("Brian Kernighan").select_option("1")
+        tab.get_by_label("Ada Lovelace").select_option("2")
+        tab.get_by_label("Dennis Ritchie").select_option("2")
+        tab.get_by_role("button", name="Review my ballot").click()
+        summary = tab.locator(".ranking-summary").inner_text()
+        assert re.search(r"1\. Brian Kernighan, 2\. .+ = .+; unranked: Carol Shaw", summary)
+        tab.get_by_role("button", name="Cast my ballot").click()
+        code = tab.locator("#receipt-code").inner_text().strip()
+        assert RECEIPT.match(code)
+        assert (
+            tab.get_by_role("button", name="Copy receipt").count() == 0
+            or not tab.get_by_role("button", name="Copy receipt").is_visible()
+        )
+        assert Ballot.objects.get(contest=contest).receipt_hash == receipt_hash(code)
+    finally:
+        context.close()
