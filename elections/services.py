@@ -609,6 +609,7 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
                 logger.warning("Scheduler could not move %s: %s", election.slug, error)
                 break
             moves.append((election.slug, from_phase, to_phase))
+    notifications_requeue_stale(now=now)
     reminder_due = now + datetime.timedelta(days=settings.STACKVOTE_REMINDER_DAYS)
     for election in Election.objects.filter(
         phase=Phase.POLLING, reminder_queued_at__isnull=True, polling_closes_at__lte=reminder_due
@@ -844,15 +845,25 @@ def notifications_send(*, notification_ids: Sequence[int]) -> list[int]:
         return [notification.pk for notification in pending]
     try:
         for notification in pending:
-            message = notification_message(notification)
-            message.connection = mail_connection
-            try:
-                message.send(fail_silently=False)
-            except Exception as error:  # noqa: BLE001 - any transport error is recorded
-                _notification_attempt(notification=notification, error=repr(error))
-                failed.append(notification.pk)
-            else:
-                _notification_attempt(notification=notification, error="")
+            # One row lock per mail: two workers given the same batch (a retry racing a
+            # re-queue) never both send it; the second finds it locked or already sent.
+            with transaction.atomic():
+                locked = (
+                    Notification.objects.select_for_update(skip_locked=True)
+                    .filter(pk=notification.pk, state=NotificationState.PENDING)
+                    .first()
+                )
+                if locked is None:
+                    continue
+                message = notification_message(notification)
+                message.connection = mail_connection
+                try:
+                    message.send(fail_silently=False)
+                except Exception as error:  # noqa: BLE001 - any transport error is recorded
+                    _notification_attempt(notification=locked, error=repr(error))
+                    failed.append(notification.pk)
+                else:
+                    _notification_attempt(notification=locked, error="")
     finally:
         mail_connection.close()
     return failed
@@ -866,6 +877,28 @@ def _notification_attempt(*, notification: Notification, error: str) -> None:
         notification.state = NotificationState.SENT
         notification.sent_at = timezone.now()
     notification.save(update_fields=["attempts", "last_error", "state", "sent_at"])
+
+
+# Mail queued this long ago and never tried was lost on the way (broker down at commit).
+STALE_NOTIFICATION_AGE = datetime.timedelta(minutes=15)
+
+
+def notifications_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the pending mail that no worker has tried (called by the scheduler)."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            state=NotificationState.PENDING,
+            attempts=0,
+            created_at__lt=now - STALE_NOTIFICATION_AGE,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        with transaction.atomic():
+            _queue_sending(ids)
+    return len(ids)
 
 
 @transaction.atomic

@@ -191,3 +191,36 @@ def test_failures_are_retried_then_recorded_and_shown_to_officials(
 def test_a_contest_without_roll_mails_nobody(make_election: Any, make_contest: Any) -> None:
     contest = make_contest(make_election(), kind=ContestKind.TC, seats=2)
     assert services._queue_electorate_mail(contest=contest, kind="polling_open") == 0
+
+
+def test_the_scheduler_sends_mail_whose_queueing_was_lost(
+    polling_setup: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """Broker down at commit: the row stays pending and the next scheduler run sends it."""
+    alice = polling_setup["people"]["alice"]
+    lost = Notification.objects.create(kind="candidacy_approved", recipient=alice,
+                                       contest=polling_setup["contest"],
+                                       candidacy=polling_setup["contest"].candidacies.first())
+    fresh = Notification.objects.create(kind="candidacy_approved", recipient=alice,
+                                        contest=polling_setup["contest"],
+                                        candidacy=polling_setup["contest"].candidacies.first())
+    Notification.objects.filter(pk=lost.pk).update(
+        created_at=lost.created_at - datetime.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.elections_advance()
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.state == NotificationState.SENT and fresh.state == NotificationState.PENDING
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_a_notification_is_never_sent_twice(polling_setup: dict[str, Any]) -> None:
+    alice = polling_setup["people"]["alice"]
+    notification = Notification.objects.create(
+        kind="candidacy_approved", recipient=alice, contest=polling_setup["contest"],
+        candidacy=polling_setup["contest"].candidacies.first(),
+    )
+    assert services.notifications_send(notification_ids=[notification.pk]) == []
+    assert services.notifications_send(notification_ids=[notification.pk]) == []
+    assert len(mail.outbox) == 1
