@@ -23,33 +23,37 @@ if TYPE_CHECKING:
 
 
 def _shuffled(ranks: np.ndarray) -> np.ndarray:
-    """The ballots in a fresh random order from the operating system's random source, so the
-    file's order says nothing about the order in which ballots were cast or stored."""
-    order = list(range(ranks.shape[0]))
-    secrets.SystemRandom().shuffle(order)
-    return ranks[order] if order else ranks
-
-
-def _ballot_file(names: Sequence[str], ranks: np.ndarray) -> Any:
-    from elections.condorcet.formats import BallotFile
-
-    shuffled = _shuffled(ranks)
-    return BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64))
+    """The ballots in a fresh random order (a permutation seeded with 128 bits from the
+    operating system), so the file's order says nothing about the order in which ballots
+    were cast or stored."""
+    generator = np.random.default_rng(secrets.randbits(128))
+    return ranks[generator.permutation(ranks.shape[0])]
 
 
 def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
     """Header of candidate names, one ballot per row, empty cell = unranked."""
-    from elections.condorcet.formats import write_csv
+    from elections.condorcet.formats import BallotFile, write_csv
 
-    return write_csv(_ballot_file(names, ranks))
+    shuffled = _shuffled(ranks)
+    return write_csv(
+        BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64))
+    )
 
 
 def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
-    """The same ballots in PrefLib's ``.toi`` format (ties and unranked candidates allowed);
-    identical ballots share one ``count: order`` line."""
-    from elections.condorcet.formats import write_preflib
+    """The same ballots in PrefLib's ``.toi`` format (ties and unranked candidates allowed).
 
-    return write_preflib(_ballot_file(names, ranks), data_type="toi")
+    PrefLib lists each distinct ballot once with its count, sorted by count, so the file has
+    no order to hide; the ballots are merged here first, which keeps writing it fast.
+    """
+    from elections.condorcet.formats import BallotFile, write_preflib
+
+    if ranks.shape[0]:
+        distinct, counts = np.unique(ranks, axis=0, return_counts=True)
+    else:
+        distinct, counts = ranks, np.zeros(0, dtype=np.int64)
+    ballot_file = BallotFile(list(names), distinct, counts.astype(np.int64))
+    return write_preflib(ballot_file, data_type="toi")
 
 
 def receipts_text(receipt_hashes: Sequence[str]) -> str:
