@@ -67,8 +67,8 @@ def bot_emails() -> frozenset[str]:
 
 
 def ingest_batch_size() -> int:
-    """Contributions written per bulk insert (or COPY on PostgreSQL)."""
-    return int(getattr(settings, "STACKVOTE_INGEST_BATCH_SIZE", 50_000))
+    """Commits per batch: parsed by the reader thread while the previous batch is written."""
+    return int(getattr(settings, "STACKVOTE_INGEST_BATCH_SIZE", 10_000))
 
 
 def min_contributions() -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 
 from accounts.models import FrozenRollError, Roll, RollEntry, Team
@@ -101,6 +102,7 @@ def test_unverified_addresses_are_ignored(nova: Any, make_user: Any) -> None:
     assert not user_on_roll(mallory, frozen)
     EmailAddress.objects.filter(email="jdoe@work.example", user=jane).update(verified=True)
     assert user_on_roll(jane, frozen)
+    assert not user_on_roll(AnonymousUser(), frozen)
 
 
 def test_bots_are_never_on_a_roll(nova: Any, settings: Any) -> None:
