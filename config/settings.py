@@ -327,7 +327,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- stackvote: results (docs/results.md) ------------------------------------------------
 # A contest with more ballots than this is counted by a chord of chunk tasks on many workers.
-STACKVOTE_TALLY_CHUNK_SIZE: int = env.int("STACKVOTE_TALLY_CHUNK_SIZE", default=50_000)
+STACKVOTE_TALLY_CHUNK_SIZE: int = env.int("STACKVOTE_TALLY_CHUNK_SIZE", default=200_000)
 # Publish results as soon as they are tallied instead of waiting for an official.
 STACKVOTE_RESULTS_AUTO_PUBLISH: bool = env.bool("STACKVOTE_RESULTS_AUTO_PUBLISH", default=False)
 CELERY_BEAT_SCHEDULE["results-tally-closed-contests"] = {

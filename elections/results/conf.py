@@ -12,7 +12,7 @@ from django.conf import settings
 def tally_chunk_size() -> int:
     """Ballots per chunk: a contest with more ballots than this is counted by a chord of
     ``results.pairwise_chunk`` tasks whose partial pairwise matrices are added up."""
-    return int(getattr(settings, "STACKVOTE_TALLY_CHUNK_SIZE", 50_000))
+    return int(getattr(settings, "STACKVOTE_TALLY_CHUNK_SIZE", 200_000))
 
 
 def tally_lock_seconds() -> int:
