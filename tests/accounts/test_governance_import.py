@@ -116,9 +116,10 @@ def test_a_team_dropped_from_projects_then_listed_in_legacy_is_retired(
     legacy = _copy(
         tmp_path,
         "legacy.yaml",
-        lambda t: t
-        + "\nzun:\n  retired-on: 2026-05-01\n  deliverables:\n    zun:\n      repos:\n"
-        "        - openstack/zun\n",
+        lambda t: (
+            t + "\nzun:\n  retired-on: 2026-05-01\n  deliverables:\n    zun:\n      repos:\n"
+            "        - openstack/zun\n"
+        ),
     )
     governance_import(paths=[legacy])
     zun.refresh_from_db()
