@@ -88,7 +88,6 @@ def nomination_roll_of(contest: Contest) -> Any:
 def standing_refusal(user: Any, contest: Contest) -> str:
     """Why ``user`` may not stand in ``contest`` now, or "" when they may."""
     from accounts.selectors import user_on_roll
-
     from elections.permissions import can_administer
 
     election = contest.election
@@ -109,10 +108,37 @@ def standing_refusal(user: Any, contest: Contest) -> str:
         return (
             "You are not on the roll for this contest: none of your verified e-mail addresses "
             f"contributed to {scope} between {window}. Candidates must be eligible voters "
-            "(OpenStack charter). Add and verify the address you commit with, or see why on "
-            "your eligibility page."
+            "(OpenStack charter)." + _eligibility_hint(user, contest)
         )
     return ""
+
+
+def _eligibility_hint(user: Any, contest: Contest) -> str:
+    """What would put the user on the roll, from accounts' "Am I eligible?" explanation."""
+    from accounts.selectors import eligibility_explain
+
+    election = contest.election
+    explained = eligibility_explain(
+        user=user, start=election.window_start, end=election.window_end
+    )
+    mine = next(
+        (
+            scope
+            for scope in explained.scopes
+            if (scope.team is None and not contest.team_id)
+            or (scope.team is not None and scope.team.pk == contest.team_id)
+        ),
+        None,
+    )
+    if mine is not None and mine.excluded:
+        return " The officials have excluded you from this roll."
+    if mine is not None and mine.unverified:
+        addresses = ", ".join(address.email for address in mine.unverified)
+        return (
+            f" Your unverified address {addresses} has contributions here: verify it on your "
+            "account page and you can stand."
+        )
+    return " Add and verify the address you commit with, or see why on your eligibility page."
 
 
 # --- Public pages -------------------------------------------------------------------------
