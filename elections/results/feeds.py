@@ -8,6 +8,7 @@ published again after a correction (different ballots) is a new item.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -27,7 +28,9 @@ FEED_ITEMS = 50
 def result_guid(result: Result) -> str:
     """A stable, globally unique id: a ``tag:`` URI (RFC 4151) that does not depend on the
     host name the site is served from."""
-    site = settings.STACKVOTE_SITE_NAME.lower().replace(" ", "-") or "stackvote"
+    # RFC 4151 wants a DNS-like name: keep letters, digits, dots and hyphens of the site name.
+    site = re.sub(r"[^a-z0-9.-]+", "-", settings.STACKVOTE_SITE_NAME.lower()).strip("-.")
+    site = site or "stackvote"
     return (
         f"tag:{site},2026:result/{result.contest.election.slug}/{result.contest.slug}/"
         f"{result.ballot_set_sha256}"
