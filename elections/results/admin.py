@@ -12,15 +12,23 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from elections.models import Contest, ContestState
 from elections.permissions import can_use_officials_panel
 from elections.results import permissions, services
-from elections.results.models import Result, ResultState, TallyRun, TallyRunState
+from elections.results.models import (
+    ElectionAtAGlance,
+    Result,
+    ResultState,
+    TallyRun,
+    TallyRunState,
+)
 
 
 class UnpublishForm(forms.Form):
@@ -245,3 +253,93 @@ class TallyRunAdmin(OfficialsReadOnly):
         contests = {run.contest_id: run.contest for run in queryset.select_related(
             "contest__election")}
         _rerun(request, list(contests.values()))
+
+
+# Contests whose electorate counts in the turnout: those that went to a poll.
+POLLED_STATES = (
+    ContestState.POLLING,
+    ContestState.CLOSED,
+    ContestState.TALLIED,
+    ContestState.PUBLISHED,
+)
+
+
+@admin.register(ElectionAtAGlance)
+class ElectionAtAGlanceAdmin(OfficialsReadOnly):
+    """Phase, ballots, electorate and turnout of every election on one page (counts only)."""
+
+    list_display = (
+        "name",
+        "phase",
+        "polling_closes_at",
+        "ballots",
+        "electorate",
+        "turnout",
+        "published_results",
+        "links",
+    )
+    list_filter = ("phase",)
+    search_fields = ("name", "slug")
+    fields = ("name", "phase", "polling_opens_at", "polling_closes_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ElectionAtAGlance]:
+        from elections.voting.models import VoterRecord
+
+        ballots = (
+            VoterRecord.objects.filter(contest__election=OuterRef("pk"))
+            .order_by()
+            .values("contest__election")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        electorate = (
+            Contest.objects.filter(election=OuterRef("pk"), state__in=POLLED_STATES)
+            .order_by()
+            .values("election")
+            .annotate(total=Sum("roll__size"))
+            .values("total")
+        )
+        published = (
+            Result.objects.published()
+            .filter(contest__election=OuterRef("pk"))
+            .order_by()
+            .values("contest__election")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                ballot_total=Coalesce(Subquery(ballots, output_field=IntegerField()), 0),
+                electorate_total=Subquery(electorate, output_field=IntegerField()),
+                published_total=Coalesce(Subquery(published, output_field=IntegerField()), 0),
+            )
+        )
+
+    @admin.display(description="Ballots", ordering="ballot_total")
+    def ballots(self, election: Any) -> int:
+        return election.ballot_total
+
+    @admin.display(description="Electorate", ordering="electorate_total")
+    def electorate(self, election: Any) -> str:
+        return "not frozen" if election.electorate_total is None else str(election.electorate_total)
+
+    @admin.display(description="Turnout")
+    def turnout(self, election: Any) -> str:
+        if not election.electorate_total:
+            return "–"
+        return f"{100 * election.ballot_total / election.electorate_total:.1f}%"
+
+    @admin.display(description="Published results", ordering="published_total")
+    def published_results(self, election: Any) -> int:
+        return election.published_total
+
+    @admin.display(description="Pages")
+    def links(self, election: Any) -> str:
+        return format_html(
+            '<a href="{}">results</a> · <a href="{}">live turnout</a>',
+            reverse("results_election", kwargs={"slug": election.slug}),
+            reverse("turnout"),
+        )

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import models
 from django.urls import reverse
 
-from elections.models import Contest, CountingMethod
+from elections.models import Contest, CountingMethod, Election
 
 
 class ResultState(models.TextChoices):
@@ -196,3 +196,12 @@ class TallyRun(models.Model):
         if self.chunks_total:
             return f"{self.chunks_done}/{self.chunks_total} chunks"
         return self.get_state_display()
+
+
+class ElectionAtAGlance(Election):
+    """Each election with its phase, ballots cast and turnout: the officials' overview."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "election at a glance"
+        verbose_name_plural = "elections at a glance"

@@ -108,3 +108,26 @@ def test_an_official_re_runs_a_tally_and_follows_its_progress(
     assert runs.count() == 2 and all(run.result_id == tallied.pk for run in runs)
     page = client.get(reverse("admin:results_tallyrun_changelist")).content.decode()
     assert "Done" in page
+
+
+def test_elections_at_a_glance_show_phase_ballots_and_turnout_to_officials_only(
+    tallied: Result, official: Any, make_user: Any, make_election: Any, client: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:results_electionataglance_changelist")
+    client.force_login(make_user("nosy@example.org", is_staff=True))
+    assert client.get(url).status_code == 403
+    client.force_login(official)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url).content.decode()
+    election = tallied.contest.election
+    assert election.name in page and "Tallied" in page
+    # 3 ballots out of 3 candidates + 3 voters + 1 who did not vote.
+    assert "42.9%" in page
+    make_election(slug="another")
+    make_election(slug="and-another")
+    with CaptureQueriesContext(connection) as three:
+        client.get(url)
+    assert len(three.captured_queries) == len(one.captured_queries)
