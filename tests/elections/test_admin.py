@@ -217,3 +217,24 @@ def test_a_too_short_calendar_is_refused_in_the_admin(official: Any, client: Cli
     assert response.status_code == 200
     assert "Nominations must stay open at least 14 days" in response.content.decode()
     assert not Election.objects.filter(slug="short").exists()
+
+
+def test_an_official_adds_options_to_a_community_vote_from_the_admin(
+    world: dict[str, Any], official: Any, client: Client
+) -> None:
+    community = world["election"].contests.get(slug="name")
+    client.force_login(official)
+    url = reverse("admin:elections_contest_change", args=[community.pk])
+    response = client.post(url, {
+        "name": community.name, "description": "", "seats": "1", "method": "schulze",
+        "max_per_affiliation": "", "tie_seed": community.tie_seed,
+        "options-TOTAL_FORMS": "2", "options-INITIAL_FORMS": "1",
+        "options-MIN_NUM_FORMS": "0", "options-MAX_NUM_FORMS": "1000",
+        "options-0-id": str(world["option"].pk), "options-0-contest": str(community.pk),
+        "options-0-name": "Zed", "options-0-description": "",
+        "options-1-contest": str(community.pk), "options-1-name": "Yak",
+        "options-1-description": "A sturdy animal.",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert sorted(community.options.values_list("name", flat=True)) == ["Yak", "Zed"]
+    assert AuditEntry.objects.filter(action="option.create", actor=official).count() == 2

@@ -109,3 +109,15 @@ def test_listing_pages_use_a_fixed_number_of_queries(make_election: Any, make_co
         client.get(reverse("home"))
     with django_assert_max_num_queries(12):
         client.get(election_in_campaigning.get_absolute_url())
+
+
+def test_a_polled_contest_page_links_to_the_ballot(election_in_campaigning: Any,
+                                                   official: Any, client: Client,
+                                                   django_assert_max_num_queries: Any) -> None:
+    election = services.election_phase_move(election=election_in_campaigning,
+                                            to_phase=Phase.POLLING, actor=official,
+                                            reason="open")
+    contest = election.contests.get(slug="nova")
+    with django_assert_max_num_queries(10):
+        page = client.get(contest.get_absolute_url()).content.decode()
+    assert f'href="{reverse("ballot", args=[contest.pk])}"' in page
