@@ -176,6 +176,14 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
         changing = [f for f in fields if f not in wording and fields[f] != before[f]]
         if changing:
             raise ElectionError("The calendar of an election that has closed cannot change.")
+    window = ("window_start", "window_end", "nominations_opens_at")
+    if election.phase != Phase.DRAFT and any(
+        f in fields and fields[f] != before[f] for f in window
+    ):
+        raise ElectionError(
+            "The qualifying window and the opening of nominations are fixed once nominations "
+            "have opened: the rolls were frozen from them."
+        )
     for field, value in fields.items():
         setattr(election, field, value)
     _full_clean(election)

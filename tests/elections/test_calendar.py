@@ -201,3 +201,18 @@ def test_audit_chain_detects_a_changed_or_removed_entry(official: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entries[1].pk])  # noqa: S608
     assert entries[2].pk in audit_chain_breaks()
+
+
+def test_the_window_is_fixed_once_nominations_open(official: Any, make_election: Any,
+                                                   make_contest: Any,
+                                                   open_nominations: Any) -> None:
+    election = make_election()
+    make_contest(election, kind=ContestKind.TC, seats=3)
+    election = open_nominations(election)
+    with pytest.raises(services.ElectionError, match="rolls were frozen"):
+        services.election_update(election=election, actor=official,
+                                 window_start=datetime.date(2025, 1, 1))
+    later = election.polling_closes_at + datetime.timedelta(days=2)
+    services.election_update(election=election, actor=official, polling_closes_at=later)
+    entry = AuditEntry.objects.filter(action="election.update").latest("pk")
+    assert entry.detail["polling_closes_at"]["to"].startswith(later.isoformat()[:16])
