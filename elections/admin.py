@@ -204,11 +204,26 @@ class ElectionAdmin(OfficialsOnly):
             for name in form.base_fields:
                 if name not in ("name", "description", "officials"):
                     form.base_fields[name].disabled = True
+        elif obj is not None and obj.phase != Phase.DRAFT:
+            # The rolls were frozen from these (services.election_update refuses them too).
+            for name in ("window_start", "window_end", "nominations_opens_at"):
+                form.base_fields[name].disabled = True
         return form
 
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
+                        form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ElectionError as error:
+            _report(request, error)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
+        # On a change only what the official edited: the admin's widgets drop microseconds,
+        # so an untouched date would otherwise look moved.
+        names = form.changed_data if change else _ELECTION_INPUT_FIELDS
         fields = {name: form.cleaned_data[name] for name in _ELECTION_INPUT_FIELDS
-                  if name in form.cleaned_data}
+                  if name in names and name in form.cleaned_data}
         if change:
             if not can_administer(request.user, obj):
                 raise PermissionDenied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -238,3 +239,37 @@ def test_an_official_adds_options_to_a_community_vote_from_the_admin(
     assert response.status_code == 302, response.content.decode()[:3000]
     assert sorted(community.options.values_list("name", flat=True)) == ["Yak", "Zed"]
     assert AuditEntry.objects.filter(action="option.create", actor=official).count() == 2
+
+
+def test_an_official_extends_polling_from_the_admin_during_nominations(
+    world: dict[str, Any], official: Any, client: Client
+) -> None:
+    election = world["election"]
+    client.force_login(official)
+    url = reverse("admin:elections_election_change", args=[election.pk])
+    later = election.polling_closes_at + datetime.timedelta(days=7)
+    form = {
+        "name": election.name, "slug": election.slug, "description": "",
+        "nominations_closes_at_0": election.nominations_closes_at.strftime("%Y-%m-%d"),
+        "nominations_closes_at_1": election.nominations_closes_at.strftime("%H:%M:%S"),
+        "polling_opens_at_0": election.polling_opens_at.strftime("%Y-%m-%d"),
+        "polling_opens_at_1": election.polling_opens_at.strftime("%H:%M:%S"),
+        "polling_closes_at_0": later.strftime("%Y-%m-%d"),
+        "polling_closes_at_1": later.strftime("%H:%M:%S"),
+        "auto_advance": "on",
+        # Disabled once nominations are open: a posted value is ignored.
+        "window_start": "2000-01-01",
+        "contests-TOTAL_FORMS": "2", "contests-INITIAL_FORMS": "2",
+    }
+    for index, contest in enumerate(election.contests.order_by("kind", "name")):
+        form[f"contests-{index}-id"] = str(contest.pk)
+        form[f"contests-{index}-election"] = str(election.pk)
+    response = client.post(url, form, follow=True)
+    assert response.status_code == 200
+    assert "was changed successfully" in response.content.decode(), [
+        str(m) for m in response.context["messages"]
+    ]
+    election.refresh_from_db()
+    assert election.polling_closes_at.replace(microsecond=0) == later.replace(microsecond=0)
+    assert election.window_start != datetime.date(2000, 1, 1)
+    assert AuditEntry.objects.filter(action="election.update", actor=official).exists()
