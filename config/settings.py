@@ -203,6 +203,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("STACKVOTE_SITE_NAME", default="stackvote")
 
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Unconfigured providers answer 404, not 500 (accounts/adapters.py).
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if env.str("GITHUB_CLIENT_ID", default="") and env.str("GITHUB_SECRET", default=""):
     SOCIALACCOUNT_PROVIDERS["github"] = {
