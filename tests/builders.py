@@ -1,0 +1,194 @@
+"""A whole site's worth of election data for tests that look at every page at once.
+
+Built only through the apps' services (and the fixtures of tests/elections/conftest.py that
+record contributions), so the pages see what they would see in a real election:
+
+* an election in **nominations** where the candidate has a candidacy of their own to edit;
+* an election in **polling** with a PTL contest (two approved candidates) and a community
+  vote (options), on whose rolls the elector and the candidates are;
+* an election whose PTL contest was **closed, tallied and published**, with one ballot.
+
+``label`` is put in front of every name, description, platform and option a person could
+type (the security tests pass an XSS payload there).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from elections import services
+from elections.models import Candidacy, Contest, ContestKind, Election, Phase
+from tests.elections.conftest import calendar_from
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class World:
+    official: Any
+    elector: Any
+    non_elector: Any
+    candidate: Any
+    rival: Any
+    team: Any
+    nominations_election: Election
+    own_candidacy: Candidacy
+    polling_election: Election
+    polling_contest: Contest
+    community_contest: Contest
+    published_election: Election
+    published_contest: Contest
+    result: Any
+
+    def user(self, role: str) -> Any:
+        """The user playing ``role`` (None for anonymous)."""
+        return None if role == "anonymous" else getattr(self, role)
+
+
+def _election(official: Any, *, slug: str, label: str) -> Election:
+    return services.election_create(
+        actor=official,
+        name=f"{label}Election {slug}",
+        slug=slug,
+        description=f"{label}\n\nAbout this election.",
+        **calendar_from(timezone.now() + datetime.timedelta(days=1)),
+    )
+
+
+def _ptl_contest(official: Any, election: Election, team: Any, label: str) -> Contest:
+    return services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.PTL,
+        name=f"{label}{team.slug} PTL",
+        slug="ptl",
+        team=team,
+        description=f"{label}\n\nLead the team.",
+    )
+
+
+def _move(official: Any, election: Election, phase: str) -> Election:
+    return services.election_phase_move(
+        election=election, to_phase=phase, actor=official, reason="test: move"
+    )
+
+
+def _stand(official: Any, contest: Contest, people: list[Any], label: str) -> list[Candidacy]:
+    candidacies = []
+    for person in people:
+        candidacy = services.candidacy_submit(
+            contest=contest,
+            candidate=person,
+            platform=f"{label}\n\n# My platform\n\n[read more](javascript:alert(1)) {label}",
+            affiliation=f"{label}ACME",
+        )
+        candidacies.append(
+            services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+        )
+    return candidacies
+
+
+def build_world(
+    *,
+    official: Any,
+    make_user: Callable[..., Any],
+    make_team: Callable[..., Any],
+    contribute: Callable[..., None],
+    capture_on_commit: Callable[..., AbstractContextManager[Any]],
+    label: str = "",
+) -> World:
+    """Build the three elections; ``capture_on_commit`` is pytest-django's
+    ``django_capture_on_commit_callbacks`` (the tally is queued on commit)."""
+    from elections.results import services as result_services
+    from elections.results.models import Result
+    from elections.voting.ranking import Ranking
+    from elections.voting.services import ballot_cast
+
+    team = make_team(name=f"{label}Nova", slug="nova")
+    people = {
+        role: make_user(
+            f"{role.replace('_', '-')}@example.org",
+            password=PASSWORD,
+            full_name=f"{label}{role.replace('_', ' ').title()}",
+        )
+        for role in ("elector", "non_elector", "candidate", "rival")
+    }
+    for role in ("elector", "candidate", "rival"):
+        contribute(team, people[role].email)
+
+    nominations = _election(official, slug="nominations-2027", label=label)
+    nominations_contest = _ptl_contest(official, nominations, team, label)
+    _move(official, nominations, Phase.NOMINATIONS)
+    own = services.candidacy_submit(
+        contest=nominations_contest,
+        candidate=people["candidate"],
+        platform=f"{label}\n\nStill writing this.",
+        affiliation=f"{label}ACME",
+    )
+
+    polling = _election(official, slug="polling-2027", label=label)
+    polling_contest = _ptl_contest(official, polling, team, label)
+    community = services.contest_create(
+        election=polling,
+        actor=official,
+        kind=ContestKind.COMMUNITY,
+        name=f"{label}Release name",
+        slug="release-name",
+        description=f"{label}\n\nPick a name.",
+    )
+    for name in ("Antelope", "Bobcat", "Caracal"):
+        services.option_create(
+            contest=community,
+            actor=official,
+            name=f"{label}{name}",
+            description=f"{label} the {name}",
+        )
+    _move(official, polling, Phase.NOMINATIONS)
+    _stand(official, polling_contest, [people["candidate"], people["rival"]], label)
+    _move(official, polling, Phase.POLLING)
+
+    published = _election(official, slug="published-2026", label=label)
+    published_contest = _ptl_contest(official, published, team, label)
+    _move(official, published, Phase.NOMINATIONS)
+    _stand(official, published_contest, [people["candidate"], people["rival"]], label)
+    _move(official, published, Phase.POLLING)
+    published_contest.refresh_from_db()
+    keys = [choice.key for choice in published_contest.ballot_choices()]
+    ballot_cast(
+        contest=published_contest,
+        voter=people["elector"],
+        ranking=Ranking.from_ranks({keys[0]: 1, keys[1]: 2}, keys),
+    )
+    _move(official, published, Phase.CLOSED)
+    published_contest.refresh_from_db()
+    with capture_on_commit(execute=True):
+        result_services.contest_close_and_tally(contest=published_contest, actor=official)
+    result = Result.objects.get(contest=published_contest)
+    with capture_on_commit(execute=True):
+        result = result_services.result_publish(result=result, actor=official)
+
+    def fresh(contest: Contest) -> Contest:
+        return Contest.objects.select_related("election", "team").get(pk=contest.pk)
+
+    return World(
+        official=official,
+        elector=people["elector"],
+        non_elector=people["non_elector"],
+        candidate=people["candidate"],
+        rival=people["rival"],
+        team=team,
+        nominations_election=Election.objects.get(pk=nominations.pk),
+        own_candidacy=own,
+        polling_election=Election.objects.get(pk=polling.pk),
+        polling_contest=fresh(polling_contest),
+        community_contest=fresh(community),
+        published_election=Election.objects.get(pk=published.pk),
+        published_contest=fresh(published_contest),
+        result=result,
+    )
