@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +23,31 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     """
     from accounts.selectors import eligibility_explain
 
+    elections, chosen = _elections_to_explain(request.GET.get("election", ""))
+    window = {"start": chosen.window_start, "end": chosen.window_end} if chosen else {}
     return render(
         request,
         "accounts/eligibility.html",
-        {"eligibility": eligibility_explain(user=request.user)},
+        {
+            "eligibility": eligibility_explain(user=request.user, **window),
+            "elections": elections,
+            "chosen": chosen,
+        },
     )
+
+
+def _elections_to_explain(slug: str) -> tuple[list[Any], Any]:
+    """The public elections whose rolls are still to come or in use, and the one to explain:
+    the one asked for, else the first of them (polling before nominations before upcoming).
+    With none, the page uses the configured qualifying window."""
+    from elections.models import Election, Phase
+
+    order = {Phase.POLLING: 0, Phase.CAMPAIGNING: 1, Phase.NOMINATIONS: 2}
+    current = sorted(
+        Election.objects.public().filter(phase__in=list(order)),
+        key=lambda election: (order[election.phase], election.polling_closes_at),
+    )
+    chosen = next((e for e in current if e.slug == slug), None)
+    if chosen is None and slug:
+        chosen = Election.objects.public().filter(slug=slug).first()
+    return current, chosen or (current[0] if current else None)
