@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from elections.models import Election
 from elections.results import selectors
@@ -59,6 +60,10 @@ def result_summary(result: Result) -> str:
     )
 
 
+def election_feed_description(election: Election) -> str:
+    return f"Results of the contests of {election.name} as officials publish them."
+
+
 class ResultsFeed(Feed):
     """All published results, newest first (RSS 2.0)."""
 
@@ -76,7 +81,9 @@ class ResultsFeed(Feed):
         return result_title(item)
 
     def item_description(self, item: Result) -> str:
-        return result_summary(item)
+        # Readers render an RSS description and an Atom html summary as HTML: names typed by
+        # people (candidates, officials) must arrive there as text, not markup.
+        return escape(result_summary(item))
 
     def item_link(self, item: Result) -> str:
         return item.get_absolute_url()
@@ -111,7 +118,8 @@ class ElectionResultsFeed(ResultsFeed):
         return f"stackvote: results of {obj.name}"
 
     def description(self, obj: Election) -> str:  # type: ignore[override]
-        return f"Results of the contests of {obj.name} as officials publish them."
+        # Rendered as HTML by many RSS readers, like the items' descriptions.
+        return escape(election_feed_description(obj))
 
     def link(self, obj: Election) -> str:  # type: ignore[override]
         return reverse("results_election", kwargs={"slug": obj.slug})
@@ -124,4 +132,5 @@ class ElectionResultsAtomFeed(ElectionResultsFeed):
     feed_type = Atom1Feed
 
     def subtitle(self, obj: Election) -> str:
-        return self.description(obj)
+        # An Atom text construct (no type="html"): plain text, not escaped twice.
+        return election_feed_description(obj)
