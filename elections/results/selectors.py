@@ -1,8 +1,10 @@
 """Reads of the results app: ballots as rank matrices, published results, turnout.
 
-Ballots are read here, on top of the voting app's Ballot model, only to count them: the rank
-matrix has one row per ballot and one column per choice in ``Contest.ballot_choices()`` order,
-1 = most preferred, equal numbers = tie, 0 = unranked (the engine's convention).
+Ballots are read only to count them: a whole contest through the voting app's selector
+(``elections.voting.selectors.ballot_rankings``), one chunk of a fanned-out tally as a slice
+of the voting app's Ballot model. The rank matrix has one row per ballot and one column per
+choice in ``Contest.ballot_choices()`` order, 1 = most preferred, equal numbers = tie,
+0 = unranked (the engine's convention).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from elections.models import Choice, Contest, ContestState, Election, Phase
+from elections.models import Choice, Contest, ContestState, Election
 from elections.results.models import Result, ResultFile, ResultState, TallyRun
 
 
@@ -264,14 +266,10 @@ class ElectionTurnout:
 
 
 def elections_with_results() -> QuerySet[Election]:
-    """Elections with at least one published result or a contest settled without a poll,
-    past the close of nominations."""
+    """Public elections with at least one published result, the most recent first."""
     return (
         Election.objects.public()
-        .exclude(phase__in=[Phase.NOMINATIONS])
-        .filter(
-            contests__results__state=ResultState.PUBLISHED,
-        )
+        .filter(contests__results__state=ResultState.PUBLISHED)
         .distinct()
         .order_by("-polling_closes_at", "name")
     )
