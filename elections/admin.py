@@ -234,6 +234,24 @@ class ElectionAdmin(OfficialsOnly):
         obj._state.adding = False
         obj._state.db = saved._state.db
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Drafts only: once nominations open, an election is history and stays.
+        return (
+            can_use_officials_panel(request.user)
+            and super(OfficialsOnly, self).has_delete_permission(request, obj)
+            and (obj is None or (obj.phase == Phase.DRAFT and can_administer(request.user, obj)))
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Election) -> None:
+        services.election_delete(election=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Election]) -> None:
+        for election in queryset:
+            try:
+                services.election_delete(election=election, actor=request.user)
+            except services.ElectionError as error:
+                _report(request, error)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         before = set(form.instance.officials.values_list("email", flat=True))
         super().save_related(request, form, formsets, change)
@@ -329,6 +347,24 @@ class ContestAdmin(OfficialsOnly):
             saved = services.contest_create(actor=request.user, **values)
         obj.pk = saved.pk
         obj._state.adding = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            can_use_officials_panel(request.user)
+            and super(OfficialsOnly, self).has_delete_permission(request, obj)
+            and (obj is None or (obj.election.phase == Phase.DRAFT
+                                 and can_administer(request.user, obj.election)))
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Contest) -> None:
+        services.contest_delete(contest=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contest]) -> None:
+        for contest in queryset.select_related("election"):
+            try:
+                services.contest_delete(contest=contest, actor=request.user)
+            except services.ElectionError as error:
+                _report(request, error)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Option:

@@ -298,6 +298,37 @@ def contest_update(*, contest: Contest, actor: Any, **fields: Any) -> Contest:
 
 
 @transaction.atomic
+def contest_delete(*, contest: Contest, actor: Any) -> None:
+    """Remove a contest from an election that is still a draft (nothing has happened yet)."""
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    if contest.election.phase != Phase.DRAFT:
+        raise ElectionError("Contests can be removed only while the election is a draft.")
+    audit_record(
+        actor=actor,
+        action="contest.delete",
+        target=_target(contest),
+        detail={"election": contest.election.slug, "name": contest.name, "slug": contest.slug},
+    )
+    contest.delete()
+
+
+@transaction.atomic
+def election_delete(*, election: Election, actor: Any) -> None:
+    """Remove a draft election and its contests."""
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.phase != Phase.DRAFT:
+        raise ElectionError("Only a draft election can be removed.")
+    audit_record(
+        actor=actor,
+        action="election.delete",
+        target=_target(election),
+        detail={"name": election.name, "slug": election.slug,
+                "contests": list(election.contests.values_list("slug", flat=True))},
+    )
+    election.delete()
+
+
+@transaction.atomic
 def option_create(*, contest: Contest, actor: Any, name: str, description: str = "") -> Option:
     """Add an option to a community vote before nominations close."""
     contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)

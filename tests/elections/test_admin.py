@@ -273,3 +273,27 @@ def test_an_official_extends_polling_from_the_admin_during_nominations(
     assert election.polling_closes_at.replace(microsecond=0) == later.replace(microsecond=0)
     assert election.window_start != datetime.date(2000, 1, 1)
     assert AuditEntry.objects.filter(action="election.update", actor=official).exists()
+
+
+def test_an_official_removes_a_draft_contest_but_not_one_under_way(
+    world: dict[str, Any], official: Any, make_election: Any, make_contest: Any,
+    client: Client
+) -> None:
+    draft = make_election(slug="draft-one")
+    contest = make_contest(draft, kind=ContestKind.TC, seats=2)
+    client.force_login(official)
+    response = client.post(reverse("admin:elections_contest_delete", args=[contest.pk]),
+                           {"post": "yes"})
+    assert response.status_code == 302
+    assert not draft.contests.exists()
+    assert AuditEntry.objects.filter(action="contest.delete", actor=official).exists()
+    under_way = world["contest"]
+    response = client.post(reverse("admin:elections_contest_delete", args=[under_way.pk]),
+                           {"post": "yes"})
+    assert response.status_code == 403
+    response = client.post(reverse("admin:elections_election_delete",
+                                   args=[world["election"].pk]), {"post": "yes"})
+    assert response.status_code == 403
+    response = client.post(reverse("admin:elections_election_delete", args=[draft.pk]),
+                           {"post": "yes"})
+    assert response.status_code == 302 and not Election.objects.filter(pk=draft.pk).exists()
