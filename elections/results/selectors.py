@@ -18,10 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from elections.models import Choice, Contest, ContestState, Election
+from elections.models import Choice, Contest, ContestState, Election, Phase
 from elections.results.models import Result, ResultFile, ResultState, TallyRun
 
 
@@ -266,10 +266,14 @@ class ElectionTurnout:
 
 
 def elections_with_results() -> QuerySet[Election]:
-    """Public elections with at least one published result, the most recent first."""
+    """Public elections with a published result or whose polls have closed (their pages show
+    acclamations and contests still being counted too), the most recent first."""
     return (
         Election.objects.public()
-        .filter(contests__results__state=ResultState.PUBLISHED)
+        .filter(
+            Q(contests__results__state=ResultState.PUBLISHED)
+            | Q(phase__in=[Phase.CLOSED, Phase.TALLIED, Phase.PUBLISHED])
+        )
         .distinct()
         .order_by("-polling_closes_at", "name")
     )

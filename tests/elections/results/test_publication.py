@@ -210,3 +210,13 @@ def test_the_election_page_links_its_results_feeds(tallied: Result, client: Clie
     assert reverse("results_election_feed_rss", args=[election.slug]) in head
     assert reverse("results_election_feed_atom", args=[election.slug]) in head
     assert 'rel="alternate" type="application/atom+xml"' in head
+
+
+def test_a_closed_election_is_listed_with_its_contests_still_being_counted(
+    tallied: Result, client: Client
+) -> None:
+    election = tallied.contest.election
+    index = client.get(reverse("results_index")).content.decode()
+    assert election.name in index
+    page = client.get(reverse("results_election", args=[election.slug])).content.decode()
+    assert "Not published yet" in page and "Alice Able" not in page
