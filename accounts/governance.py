@@ -194,7 +194,11 @@ def parse_governance_file(path: str | Path) -> GovernanceFile:
 
 def parse_governance_text(text: str, *, source: str) -> GovernanceFile:
     """Parse the text of a governance file; ``source`` names it in errors and picks its kind."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader refuses control characters already here, before any parsing.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:
+        raise GovernanceError(source, None, f"malformed YAML: {error}") from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -253,7 +257,12 @@ class _Reader:
     def scalar(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode):
             raise self.error(node, "expected a single value")
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):
+            # An explicit tag the value does not fit (``!!int twelve``, ``!!binary x``), an
+            # impossible date (``2024-13-45``), a merge key or an unknown tag.
+            raise self.error(node, f"cannot read {node.value!r} as {node.tag}") from None
 
     def fields(self, node: Node, what: str) -> dict[str, Node]:
         return {key: value for key, _, value in self.mapping(node, what)}
