@@ -334,7 +334,12 @@ class GerritChange:
 def _epoch(value: Any, what: str, source: str, line: int) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GerritFormatError(source, line, f"{what} is not a time in seconds: {value!r}")
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # NaN, infinity, beyond the year 9999
+        raise GerritFormatError(
+            source, line, f"{what} is not a time in seconds: {value!r}"
+        ) from None
 
 
 def _account(value: Any) -> Contact | None:
@@ -472,7 +477,7 @@ def _patch_set_number(patch_set: dict[str, Any], source: str, line: int) -> int:
     value = patch_set.get("number", 0)
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise GerritFormatError(
             source, line, f"patch set number {value!r} is not a number"
         ) from None
