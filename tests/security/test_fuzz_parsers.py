@@ -1,0 +1,327 @@
+"""Bad files, found by hypothesis: every parser answers with its own error, naming the line.
+
+PURE parsers, no database: the governance YAML reader (``accounts.governance``), the Gerrit
+JSON-lines reader (``accounts.commitlog``), the ballot file readers
+(``elections.condorcet.formats``) and the ``python -m elections.condorcet`` command line.
+Whatever the input, the answer is a parsed value or the module's documented error
+(``GovernanceError``, ``GerritFormatError``, ``BallotFormatError``; exit status 2 with an
+``error:`` line for the CLI), never another exception or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from accounts.commitlog import GerritFormatError, parse_gerrit_query
+from accounts.governance import GovernanceError, parse_governance_text
+from elections.condorcet import cli
+from elections.condorcet.formats import (
+    BallotFile,
+    BallotFormatError,
+    format_ballots,
+    parse_ballots,
+)
+
+FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+GOVERNANCE_FILES = (
+    "projects.yaml",
+    "technical-committee-repos.yaml",
+    "sigs-repos.yaml",
+    "legacy.yaml",
+)
+LINE = re.compile(r"line \d+")
+
+# Text without lone surrogates (they cannot be encoded to a file or a request at all).
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+numbers = st.one_of(
+    st.integers(),
+    st.integers(min_value=10**18, max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["0", "-1", "1e999", "nan", "9" * 5000, "", " 1 "]),
+)
+scalars = st.one_of(st.none(), st.booleans(), numbers, text, st.dates())
+
+
+# --- Governance YAML --------------------------------------------------------------------
+
+yaml_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+    max_leaves=20,
+)
+repo_names = st.one_of(st.just("openstack/nova"), text)
+# Shaped like the real files, with junk where values go.
+project_teams = st.dictionaries(
+    text,
+    st.fixed_dictionaries(
+        {
+            "ptl": st.one_of(yaml_values, st.fixed_dictionaries({"name": scalars, "email": text})),
+            "deliverables": st.dictionaries(
+                text,
+                st.fixed_dictionaries({"repos": st.lists(repo_names, max_size=3)}),
+                max_size=3,
+            ),
+        },
+        optional={"leadership_type": scalars, "retired-on": scalars, "partial": scalars},
+    ),
+    max_size=3,
+)
+owner_lists = st.dictionaries(
+    text,
+    st.lists(
+        st.fixed_dictionaries(
+            {"repo": repo_names},
+            optional={
+                "extra-acs": st.lists(
+                    st.fixed_dictionaries(
+                        {"email": scalars, "expires-in": scalars},
+                        optional={"name": scalars, "comment": scalars},
+                    ),
+                    max_size=2,
+                )
+            },
+        ),
+        max_size=3,
+    ),
+    max_size=3,
+)
+# YAML that only a hand-written file contains: tags, anchors, impossible dates, merges.
+YAML_TRICKS = [
+    "nova: !!python/object:os.system {}\n",
+    "nova:\n  ptl: !!binary not-base64\n  deliverables: {}\n",
+    "nova:\n  ptl: !!int twelve\n  deliverables: {}\n",
+    "nova:\n  retired-on: 2024-13-45\n  deliverables: {}\n",
+    "nova:\n  retired-on: !!timestamp yesterday\n  deliverables: {}\n",
+    "nova:\n  ptl: !!float one\n  deliverables: {}\n",
+    "a: &x [1, *x]\n",
+    "<<: {a: 1}\n",
+    "nova: {<<: [1, 2]}\n",
+    "nova:\n  ptl: !unknown tag\n  deliverables: {}\n",
+    "nova:\n  - repo: openstack/nova\n    extra-acs:\n      - email: a@b.c\n"
+    "        expires-in: !!str\n",
+    "nova:\n  - repo: !!set {openstack/nova}\n",
+    "? [complex, key]\n: 1\n",
+    "--- a\n--- b\n",
+    "\ufeffnova: 1\n",
+    "\x00",
+]
+
+
+def _governance_verdict(source: str, content: str) -> None:
+    try:
+        parse_governance_text(content, source=source)
+    except GovernanceError as error:
+        assert str(error).startswith(source), error
+
+
+@pytest.mark.parametrize("source", GOVERNANCE_FILES)
+@pytest.mark.parametrize("content", YAML_TRICKS)
+def test_governance_yaml_tricks_are_governance_errors(source: str, content: str) -> None:
+    _governance_verdict(source, content)
+
+
+@FUZZ
+@given(source=st.sampled_from(GOVERNANCE_FILES), content=text)
+def test_any_text_is_a_governance_file_or_a_governance_error(source: str, content: str) -> None:
+    _governance_verdict(source, content)
+
+
+@FUZZ
+@given(
+    source=st.sampled_from(GOVERNANCE_FILES),
+    document=st.one_of(yaml_values, project_teams, owner_lists),
+)
+def test_structure_shaped_junk_is_a_governance_error_naming_the_line(
+    source: str, document: Any
+) -> None:
+    try:
+        content = yaml.safe_dump(document, allow_unicode=True)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return  # not representable as YAML at all
+    _governance_verdict(source, content)
+
+
+# --- Gerrit JSON lines -----------------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), numbers.filter(lambda n: not isinstance(n, str)), text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=15,
+)
+accounts = st.one_of(json_values, st.fixed_dictionaries({"name": json_values, "email": text}))
+approvals = st.lists(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["Code-Review", "Workflow", "SUBM", "Verified"]) | text},
+        optional={"value": json_values | numbers, "grantedOn": numbers, "by": accounts},
+    ),
+    max_size=3,
+)
+changes = st.fixed_dictionaries(
+    {"project": st.one_of(st.just("openstack/nova"), text, json_values)},
+    optional={
+        "number": numbers,
+        "status": st.sampled_from(["MERGED", "NEW"]) | text,
+        "type": st.sampled_from(["stats", "error"]) | text,
+        "lastUpdated": numbers,
+        "id": json_values,
+        "owner": accounts,
+        "patchSets": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "number": numbers,
+                    "revision": st.one_of(st.just("a" * 40), text, json_values),
+                    "uploader": accounts,
+                    "approvals": approvals,
+                },
+            ),
+            max_size=3,
+        )
+        | json_values,
+        "currentPatchSet": json_values,
+    },
+)
+
+
+def _gerrit_verdict(lines: list[str]) -> None:
+    try:
+        for change in parse_gerrit_query(lines, source="export.json"):
+            assert change.project.strip() and isinstance(change.number, int)
+            assert change.merged_at.tzinfo is not None
+    except GerritFormatError as error:
+        assert LINE.search(str(error)), error
+
+
+@FUZZ
+@given(st.lists(text, max_size=5))
+def test_any_lines_are_changes_or_a_gerrit_error_naming_the_line(lines: list[str]) -> None:
+    _gerrit_verdict(lines)
+
+
+@FUZZ
+@given(st.lists(st.one_of(changes, json_values), min_size=1, max_size=4))
+@example([{"project": "p", "number": 1, "lastUpdated": 1e300}])
+@example([{"project": "p", "number": 1, "lastUpdated": float("nan")}])
+@example([{"project": "p", "number": 1, "lastUpdated": 1, "patchSets": [{"number": 1e400}]}])
+def test_change_shaped_junk_is_a_gerrit_error_naming_the_line(records: list[Any]) -> None:
+    _gerrit_verdict([json.dumps(record) for record in records])
+
+
+# --- Ballot files and the CLI ----------------------------------------------------------
+
+SAMPLE = BallotFile(
+    ["Alice", "Bob", "Carol"],
+    np.array([[1, 2, 3], [2, 1, 0], [1, 1, 2]], dtype=np.int64),
+    np.array([1, 2, 1], dtype=np.int64),
+)
+VALID = {
+    ("csv", None): format_ballots(SAMPLE, "csv"),
+    ("preflib", "toi"): format_ballots(SAMPLE, "preflib", data_type="toi"),
+    ("debian", None): format_ballots(SAMPLE, "debian"),
+}
+FORMATS = list(VALID)
+JUNK = [
+    "",
+    "0",
+    "-1",
+    "99999999999999999999999",
+    "9" * 5000,
+    "{",
+    "}",
+    ",",
+    ":",
+    "\x00",
+    "é",
+    "\u2028",
+    "\r",
+    "\n",
+    "{1,",
+    "1:",
+    "#",
+    "# ALTERNATIVE NAME 1: x",
+    "V: ",
+    '"',
+]
+
+
+@st.composite
+def mutated(draw: Any) -> tuple[str, str | None, str]:
+    """A valid ballot file of some format, then a few edits at random places."""
+    format, data_type = draw(st.sampled_from(FORMATS))
+    content = VALID[(format, data_type)]
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        position = draw(st.integers(min_value=0, max_value=len(content)))
+        cut = draw(st.integers(min_value=0, max_value=5))
+        insert = draw(st.sampled_from(JUNK) | text)
+        content = content[:position] + insert + content[position + cut :]
+    return format, data_type, content
+
+
+def _ballots_verdict(format: str, data_type: str | None, content: str) -> None:
+    try:
+        ballot_file = parse_ballots(content, format, data_type=data_type)
+    except BallotFormatError:
+        return
+    assert ballot_file.ballots.shape == (len(ballot_file.weights), len(ballot_file.candidates))
+
+
+@FUZZ
+@given(st.sampled_from(FORMATS), text)
+def test_any_text_is_ballots_or_a_ballot_format_error(
+    format_and_type: tuple[str, str | None], content: str
+) -> None:
+    _ballots_verdict(*format_and_type, content)
+
+
+@FUZZ
+@given(mutated())
+def test_damaged_ballot_files_are_ballot_format_errors(case: tuple[str, str | None, str]) -> None:
+    _ballots_verdict(*case)
+
+
+SUFFIX = {"csv": ".csv", "preflib": ".toi", "debian": ".txt"}
+
+
+@FUZZ
+@given(
+    case=mutated() | st.tuples(st.sampled_from(["csv", "preflib", "debian"]), st.none(), text),
+    raw=st.binary(max_size=40),
+    seats=st.integers(min_value=-2, max_value=5) | st.just(10**30),
+    method=st.sampled_from(["schulze", "rankedpairs"]),
+    seed=st.none() | text.filter(lambda s: not s.startswith("-")),
+)
+def test_the_tally_command_counts_or_says_error_without_a_traceback(
+    tmp_path_factory: Any,
+    capsys: Any,
+    case: tuple[str, str | None, str],
+    raw: bytes,
+    seats: int,
+    method: str,
+    seed: str | None,
+) -> None:
+    format, _, content = case
+    path = tmp_path_factory.mktemp("ballots") / f"ballots{SUFFIX[format]}"
+    # Some bytes that may not be UTF-8 at all, after a file that may be fine.
+    path.write_bytes(content.encode("utf-8") + raw)
+    argv = ["tally", str(path), "--seats", str(seats), "--method", method]
+    if seed is not None:
+        argv += ["--tie-seed", seed]
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert status in (0, 2), (status, err)
+    if status == 2:
+        assert err.startswith("error: ") and "Traceback" not in err, err
+    else:
+        assert "Winner" in out
