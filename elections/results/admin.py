@@ -21,7 +21,7 @@ from django.utils.html import format_html
 
 from elections.models import Contest, ContestState
 from elections.permissions import can_use_officials_panel
-from elections.results import permissions, services
+from elections.results import permissions, selectors, services
 from elections.results.models import (
     ElectionAtAGlance,
     Result,
@@ -104,7 +104,7 @@ class ResultAdmin(OfficialsReadOnly):
     list_filter = ("state", "contest__election")
     list_select_related = ("contest__election",)
     search_fields = ("contest__name", "contest__election__name")
-    actions = ("publish_selected", "unpublish_selected", "rerun_selected")
+    actions = ("publish_selected", "unpublish_selected", "rerun_selected", "verify_selected")
     readonly_fields = (
         "contest",
         "state",
@@ -206,6 +206,20 @@ class ResultAdmin(OfficialsReadOnly):
         contests = {result.contest_id: result.contest for result in queryset.select_related(
             "contest__election")}
         _rerun(request, list(contests.values()))
+
+    @admin.action(description="Verify the selected results against their files",
+                  permissions=["steer"])
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
+        for result in queryset.select_related("contest__election"):
+            problems = selectors.result_problems(result)
+            if problems:
+                messages.error(request, f"{result.contest}: " + " ".join(problems))
+            else:
+                messages.success(
+                    request,
+                    f"{result.contest}: the files match their hashes and the ballot file "
+                    "re-counts to the same result.",
+                )
 
 
 @admin.register(TallyRun)

@@ -331,3 +331,46 @@ def election_turnout(outcomes: Sequence[ContestOutcome]) -> ElectionTurnout:
     return ElectionTurnout(
         electorate=size, ballots=ballots, percent=turnout_percent(ballots, size)
     )
+
+
+def result_problems(result: Result) -> list[str]:
+    """Re-check a stored result from what was published; empty when everything agrees.
+
+    Every file still has the hash recorded for it; the ballot file is the one whose hash the
+    result names, re-counts to the same ranking, winners and pairwise matrix, and holds the
+    same ballots as the contest's ballot box today.
+    """
+    from elections.condorcet.formats import read_csv
+    from elections.results import counting
+
+    problems: list[str] = []
+    files = {stored.kind: stored for stored in result.files.all()}
+    for stored in files.values():
+        if hashlib.sha256(stored.content.encode("utf-8")).hexdigest() != stored.sha256:
+            problems.append(f"{stored.get_kind_display()}: content does not match its SHA-256.")
+    ballots_file = files.get("ballots_csv")
+    if ballots_file is None:
+        return [*problems, "The ballot file is missing."]
+    if ballots_file.sha256 != result.ballot_file_sha256:
+        problems.append("The ballot file is not the one the result names.")
+    ballot_file = read_csv(ballots_file.content)
+    if ballot_file.candidates != result.names:
+        return [*problems, "The ballot file names other candidates."]
+    ranks = ballot_file.expanded()
+    if ballot_set_sha256(result.names, ranks) != result.ballot_set_sha256:
+        problems.append("The ballot file holds other ballots than the ones counted.")
+    rules = counting.CountRules(
+        seats=result.seats,
+        method=result.method,
+        tie_seed=result.tie_seed,
+        affiliations=tuple(choice.get("affiliation", "") for choice in result.candidates),
+        max_per_affiliation=result.contest.max_per_affiliation,
+    )
+    recount = counting.count_ballots(result.names, ranks, rules)
+    for field in ("ranking", "winners", "pairwise", "tie_breaks", "affiliation_adjustments"):
+        if getattr(recount, field) != getattr(result, field):
+            problems.append(f"A re-count of the ballot file gives other {field.replace('_', ' ')}.")
+    current = contest_ballot_matrix(result.contest)
+    if ballot_set_sha256(current.names, current.ranks) != result.ballot_set_sha256:
+        problems.append("The contest's ballot box no longer holds the ballots that were counted.")
+    return problems

@@ -142,3 +142,38 @@ def test_the_affiliation_limit_is_applied_recorded_and_recounted(
     assert recount["affiliation_adjustments"] == result.affiliation_adjustments
     page = client.get(result.get_absolute_url()).content.decode()
     assert "Affiliation rule" in page and "Bob Baker" in page
+
+
+def test_verification_finds_a_tampered_file_or_result(
+    polled_contest: Any, official: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from elections.results.models import ResultFile
+    from elections.results.selectors import result_problems
+
+    result = publish(polled_contest, official, django_capture_on_commit_callbacks,
+                     candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    assert result_problems(result) == []
+    client.force_login(official)
+    changelist = reverse("admin:results_result_changelist")
+    page = client.post(changelist, {"action": "verify_selected",
+                                    ACTION_CHECKBOX_NAME: [str(result.pk)]}, follow=True)
+    assert "re-counts to the same result" in page.content.decode()
+    # Someone with database access swaps two ballots' first choices in the published file.
+    stored = ResultFile.objects.get(result=result, kind="ballots_csv")
+    header, first, *rest = stored.content.splitlines()
+    ResultFile.objects.filter(pk=stored.pk).update(
+        content="\n".join([header, ",".join(reversed(first.split(","))), *rest]) + "\n"
+    )
+    problems = result_problems(result)
+    assert any("does not match its SHA-256" in problem for problem in problems)
+    assert any("other ballots" in problem for problem in problems)
+    # ... or edits the stored winners.
+    ResultFile.objects.filter(pk=stored.pk).update(content=stored.content)
+    Result.objects.filter(pk=result.pk).update(winners=["D"])
+    result.refresh_from_db()
+    assert result_problems(result) == ["A re-count of the ballot file gives other winners."]
+    page = client.post(changelist, {"action": "verify_selected",
+                                    ACTION_CHECKBOX_NAME: [str(result.pk)]}, follow=True)
+    assert "gives other winners" in page.content.decode()
