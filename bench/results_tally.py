@@ -54,16 +54,24 @@ def closed_contest(candidates: int, ballots: int, seed: int, slug: str) -> objec
 
     now = timezone.now()
     election = Election.objects.create(
-        name=f"Bench {slug}", slug=slug, phase=Phase.CLOSED,
+        name=f"Bench {slug}",
+        slug=slug,
+        phase=Phase.CLOSED,
         nominations_opens_at=now - datetime.timedelta(days=40),
         nominations_closes_at=now - datetime.timedelta(days=30),
         polling_opens_at=now - datetime.timedelta(days=30),
         polling_closes_at=now - datetime.timedelta(days=1),
-        window_start=(now - datetime.timedelta(days=365)).date(), window_end=now.date(),
+        window_start=(now - datetime.timedelta(days=365)).date(),
+        window_end=now.date(),
     )
     contest = Contest.objects.create(
-        election=election, kind=ContestKind.TC, name="Technical Committee", slug="tc",
-        seats=4, tie_seed="bench", state=ContestState.CLOSED,
+        election=election,
+        kind=ContestKind.TC,
+        name="Technical Committee",
+        slug="tc",
+        seats=4,
+        tie_seed="bench",
+        state=ContestState.CLOSED,
     )
     keys = []
     for number in range(candidates):
@@ -71,7 +79,10 @@ def closed_contest(candidates: int, ballots: int, seed: int, slug: str) -> objec
             email=f"{slug}-{number}@example.org", full_name=f"Candidate {number}"
         )
         candidacy = Candidacy.objects.create(
-            contest=contest, candidate=person, platform="-", platform_html="-",
+            contest=contest,
+            candidate=person,
+            platform="-",
+            platform_html="-",
             state=CandidacyState.APPROVED,
         )
         keys.append(candidacy.choice_key)
@@ -85,8 +96,9 @@ def closed_contest(candidates: int, ballots: int, seed: int, slug: str) -> objec
             if not ranks or draw.random() > 0.2:  # one in five ties with the previous
                 rank += 1
             ranks[key] = rank
-        rows.append(Ballot(id=uuid.uuid4(), contest=contest, ranks=ranks,
-                           receipt_hash=uuid.uuid4().hex * 2))
+        rows.append(
+            Ballot(id=uuid.uuid4(), contest=contest, ranks=ranks, receipt_hash=uuid.uuid4().hex * 2)
+        )
     Ballot.objects.bulk_create(rows, batch_size=5000)
     return contest
 
@@ -131,15 +143,19 @@ def main() -> None:
             single = closed_contest(options.candidates, count, seed=1, slug=f"single-{count}")
             chunked = closed_contest(options.candidates, count, seed=1, slug=f"chunked-{count}")
             for contest in (single, chunked):
-                timed("seal (shuffle rewrite)",
-                      lambda c=contest: ballots_shuffle_rewrite(contest=c))
-            timed("read ballots as a rank matrix",
-                  lambda c=single: selectors.contest_ballot_matrix(c))
+                timed(
+                    "seal (shuffle rewrite)", lambda c=contest: ballots_shuffle_rewrite(contest=c)
+                )
+            timed(
+                "read ballots as a rank matrix", lambda c=single: selectors.contest_ballot_matrix(c)
+            )
             settings.STACKVOTE_TALLY_CHUNK_SIZE = count + 1
             timed("tally in one process", lambda c=single: tally_contest.delay(c.pk).get())
             settings.STACKVOTE_TALLY_CHUNK_SIZE = options.chunk
-            timed(f"tally in chunks of {options.chunk}",
-                  lambda c=chunked: tally_contest.delay(c.pk).get())
+            timed(
+                f"tally in chunks of {options.chunk}",
+                lambda c=chunked: tally_contest.delay(c.pk).get(),
+            )
             one = Result.objects.get(contest=single)
             many = Result.objects.get(contest=chunked)
             same = one.ranking == many.ranking and by_name(one) == by_name(many)

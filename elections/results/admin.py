@@ -203,12 +203,15 @@ class ResultAdmin(OfficialsReadOnly):
 
     @admin.action(description="Re-run the tally of these contests", permissions=["steer"])
     def rerun_selected(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
-        contests = {result.contest_id: result.contest for result in queryset.select_related(
-            "contest__election")}
+        contests = {
+            result.contest_id: result.contest
+            for result in queryset.select_related("contest__election")
+        }
         _rerun(request, list(contests.values()))
 
-    @admin.action(description="Verify the selected results against their files",
-                  permissions=["steer"])
+    @admin.action(
+        description="Verify the selected results against their files", permissions=["steer"]
+    )
     def verify_selected(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
         for result in queryset.select_related("contest__election"):
             problems = selectors.result_problems(result)
@@ -264,8 +267,9 @@ class TallyRunAdmin(OfficialsReadOnly):
 
     @admin.action(description="Re-run the tally of these contests", permissions=["steer"])
     def rerun_selected(self, request: HttpRequest, queryset: QuerySet[TallyRun]) -> None:
-        contests = {run.contest_id: run.contest for run in queryset.select_related(
-            "contest__election")}
+        contests = {
+            run.contest_id: run.contest for run in queryset.select_related("contest__election")
+        }
         _rerun(request, list(contests.values()))
 
 

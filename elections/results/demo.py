@@ -57,12 +57,16 @@ def _team_with_contributors(emails: tuple[str, ...], when: datetime.datetime) ->
 
     team, _ = Team.objects.get_or_create(
         slug=TEAM_SLUG,
-        defaults={"name": "Documentation (demo)", "kind": TeamKind.OFFICIAL,
-                  "leadership_type": "ptl"},
+        defaults={
+            "name": "Documentation (demo)",
+            "kind": TeamKind.OFFICIAL,
+            "leadership_type": "ptl",
+        },
     )
     repository, _ = Repository.objects.get_or_create(name="demo/documentation")
     TeamRepository.objects.get_or_create(
-        team=team, repository=repository,
+        team=team,
+        repository=repository,
         defaults={"deliverable": "documentation", "source": TeamKind.OFFICIAL},
     )
     for number, email in enumerate(emails, start=1):
@@ -105,9 +109,7 @@ def _load() -> Election:
     official = User.objects.get(email="official@example.org")
     now = timezone.now()
     people = sorted(set(PTL_CANDIDATES + TC_CANDIDATES + (ACCLAIMED_CANDIDATE,)))
-    team = _team_with_contributors(
-        tuple(people) + VOTERS, when=now - datetime.timedelta(days=60)
-    )
+    team = _team_with_contributors(tuple(people) + VOTERS, when=now - datetime.timedelta(days=60))
     users = {email: _person(email) for email in (*people, *VOTERS)}
     # The calendar starts tomorrow; each phase is entered early by hand, and the phase
     # machine moves the calendar's boundaries to the moment it happened.
@@ -126,20 +128,38 @@ def _load() -> Election:
     )
     contests = {
         "ptl": election_services.contest_create(
-            election=election, actor=official, kind=ContestKind.PTL, team=team,
-            name="Documentation PTL", slug="documentation-ptl", tie_seed="2026.1 docs PTL",
+            election=election,
+            actor=official,
+            kind=ContestKind.PTL,
+            team=team,
+            name="Documentation PTL",
+            slug="documentation-ptl",
+            tie_seed="2026.1 docs PTL",
         ),
         "tc": election_services.contest_create(
-            election=election, actor=official, kind=ContestKind.TC, name="Technical Committee",
-            slug="tc", seats=2, tie_seed="2026.1 TC",
+            election=election,
+            actor=official,
+            kind=ContestKind.TC,
+            name="Technical Committee",
+            slug="tc",
+            seats=2,
+            tie_seed="2026.1 TC",
         ),
         "acclaimed": election_services.contest_create(
-            election=election, actor=official, kind=ContestKind.PTL, team=team,
-            name="Translations PTL", slug="translations-ptl",
+            election=election,
+            actor=official,
+            kind=ContestKind.PTL,
+            team=team,
+            name="Translations PTL",
+            slug="translations-ptl",
         ),
         "appointment": election_services.contest_create(
-            election=election, actor=official, kind=ContestKind.PTL, team=team,
-            name="Release Management PTL", slug="release-management-ptl",
+            election=election,
+            actor=official,
+            kind=ContestKind.PTL,
+            team=team,
+            name="Release Management PTL",
+            slug="release-management-ptl",
         ),
     }
     reason = "Demo: the calendar of a past election."

@@ -35,9 +35,7 @@ def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
     from elections.condorcet.formats import BallotFile, write_csv
 
     shuffled = _shuffled(ranks)
-    return write_csv(
-        BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64))
-    )
+    return write_csv(BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64)))
 
 
 def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:

@@ -58,9 +58,7 @@ class Result(models.Model):
     # prints as input_sha256 for that file.
     ballot_file_sha256 = models.CharField(max_length=64)
     engine_version = models.CharField(max_length=50)
-    state = models.CharField(
-        max_length=20, choices=ResultState.choices, default=ResultState.DRAFT
-    )
+    state = models.CharField(max_length=20, choices=ResultState.choices, default=ResultState.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     unpublished_at = models.DateTimeField(null=True, blank=True)

@@ -47,7 +47,12 @@ SCHEMAS: dict[str, Any] = {
             "phase": {
                 "type": "string",
                 "enum": [
-                    "nominations", "campaigning", "polling", "closed", "tallied", "published",
+                    "nominations",
+                    "campaigning",
+                    "polling",
+                    "closed",
+                    "tallied",
+                    "published",
                 ],
             },
             "nominations_opens_at": _DATETIME,
@@ -102,8 +107,16 @@ SCHEMAS: dict[str, Any] = {
         "description": "A published result. The keys shared with `python -m elections."
         "condorcet tally --json` have the same meaning; input_sha256 is the sha256 of the "
         "published ballot CSV.",
-        "required": ["election", "contest", "candidates", "ranking", "winners", "pairwise",
-                     "ballot_count", "input_sha256"],
+        "required": [
+            "election",
+            "contest",
+            "candidates",
+            "ranking",
+            "winners",
+            "pairwise",
+            "ballot_count",
+            "input_sha256",
+        ],
         "properties": {
             "election": _STRING,
             "contest": _STRING,
@@ -112,11 +125,16 @@ SCHEMAS: dict[str, Any] = {
             "choices": {"type": "array", "items": _ref("Candidate")},
             "method": _STRING,
             "seats": _INTEGER,
-            "ranking": {"type": "array", "items": _NAMES, "description": "Tied groups, best "
-                        "first."},
+            "ranking": {
+                "type": "array",
+                "items": _NAMES,
+                "description": "Tied groups, best first.",
+            },
             "winners": _NAMES,
-            "pairwise": {**_MATRIX, "description": "pairwise[i][j]: ballots preferring "
-                         "candidates[i] to candidates[j]."},
+            "pairwise": {
+                **_MATRIX,
+                "description": "pairwise[i][j]: ballots preferring candidates[i] to candidates[j].",
+            },
             "strongest_paths": _MATRIX,
             "condorcet_winner": {"type": ["string", "null"]},
             "smith_set": _NAMES,
@@ -173,13 +191,22 @@ SCHEMAS["Contest"] = {
 
 PARAMETERS: dict[str, Any] = {
     "election_slug": {
-        "name": "election_slug", "in": "path", "required": True, "schema": _STRING,
+        "name": "election_slug",
+        "in": "path",
+        "required": True,
+        "schema": _STRING,
     },
     "contest_slug": {
-        "name": "contest_slug", "in": "path", "required": True, "schema": _STRING,
+        "name": "contest_slug",
+        "in": "path",
+        "required": True,
+        "schema": _STRING,
     },
     "election_filter": {
-        "name": "election", "in": "query", "required": False, "schema": _STRING,
+        "name": "election",
+        "in": "query",
+        "required": False,
+        "schema": _STRING,
         "description": "Only the results of this election (its slug).",
     },
 }

@@ -26,7 +26,7 @@ class PairwiseCell:
 
     @property
     def outcome(self) -> str:
-        """"win", "loss" or "tie" for the row's candidate (CSS class and screen-reader text)."""
+        """ "win", "loss" or "tie" for the row's candidate (CSS class and screen-reader text)."""
         if self.margin > 0:
             return "win"
         if self.margin < 0:

@@ -63,9 +63,7 @@ def _ballot_queryset(contest: Contest) -> QuerySet[Any]:
     return Ballot.objects.filter(contest=contest).order_by("id")
 
 
-def _rank_matrix(
-    rankings: Iterable[dict[str, int]], column: dict[str, int]
-) -> np.ndarray:
+def _rank_matrix(rankings: Iterable[dict[str, int]], column: dict[str, int]) -> np.ndarray:
     rows: list[list[int]] = []
     for ranks in rankings:
         row = [0] * len(column)
@@ -328,9 +326,7 @@ def election_turnout(outcomes: Sequence[ContestOutcome]) -> ElectionTurnout:
         else:
             electorate += outcome.result.electorate_size
     size = electorate if electorate_known and electorate else None
-    return ElectionTurnout(
-        electorate=size, ballots=ballots, percent=turnout_percent(ballots, size)
-    )
+    return ElectionTurnout(electorate=size, ballots=ballots, percent=turnout_percent(ballots, size))
 
 
 def result_problems(result: Result) -> list[str]:

@@ -46,8 +46,9 @@ def _contest_and_result(
 ) -> tuple[Contest, Result]:
     """The contest's published result; officials who may act on it also see the draft."""
     election = _public_election(election_slug)
-    contest = get_object_or_404(Contest.objects.select_related("election"), election=election,
-                                slug=contest_slug)
+    contest = get_object_or_404(
+        Contest.objects.select_related("election"), election=election, slug=contest_slug
+    )
     result = selectors.published_result(contest)
     if result is None and permissions.can_act_on_results(request.user, contest):
         result = selectors.latest_result(contest)

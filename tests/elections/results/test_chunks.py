@@ -15,8 +15,11 @@ def ballots_and_cuts(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
     candidates = draw(st.integers(min_value=1, max_value=6))
     rows = draw(
         st.lists(
-            st.lists(st.integers(min_value=0, max_value=candidates), min_size=candidates,
-                     max_size=candidates),
+            st.lists(
+                st.integers(min_value=0, max_value=candidates),
+                min_size=candidates,
+                max_size=candidates,
+            ),
             max_size=40,
         )
     )
@@ -35,13 +38,17 @@ def partial(ranks: np.ndarray) -> dict[str, object]:
 
 @settings(max_examples=150, deadline=None)
 @given(ballots_and_cuts())
-def test_chunks_add_up_to_the_single_count_and_its_digest(case: tuple[np.ndarray, list[int]]
-                                                          ) -> None:
+def test_chunks_add_up_to_the_single_count_and_its_digest(
+    case: tuple[np.ndarray, list[int]],
+) -> None:
     ranks, cuts = case
     pieces = np.split(ranks, cuts) if ranks.shape[0] else [ranks]
     total = counting.add_partials([partial(piece) for piece in pieces], ranks.shape[1])
-    whole = pairwise_counts(ranks, candidate_count=ranks.shape[1]) if ranks.shape[0] else (
-        np.zeros((ranks.shape[1], ranks.shape[1]), dtype=np.int64))
+    whole = (
+        pairwise_counts(ranks, candidate_count=ranks.shape[1])
+        if ranks.shape[0]
+        else (np.zeros((ranks.shape[1], ranks.shape[1]), dtype=np.int64))
+    )
     assert total.pairwise == np.asarray(whole).tolist()
     assert total.ballot_count == ranks.shape[0]
     assert total.multiset == selectors.ballot_multiset_sum(ranks)

@@ -74,8 +74,9 @@ def test_published_result_shows_winners_ranking_and_who_beats_whom(
     assert tallied.contest.election.phase == Phase.PUBLISHED
 
 
-def test_published_files_are_served_byte_for_byte(tallied: Result, client: Client,
-                                                  official: Any) -> None:
+def test_published_files_are_served_byte_for_byte(
+    tallied: Result, client: Client, official: Any
+) -> None:
     import hashlib
 
     services.result_publish(result=tallied, actor=official)
@@ -90,9 +91,11 @@ def test_published_files_are_served_byte_for_byte(tallied: Result, client: Clien
         reverse("results_file", args=[contest.election.slug, contest.slug, "ballots_csv"])
     )
     assert hashlib.sha256(ballots.content).hexdigest() == tallied.ballot_file_sha256
-    receipts = client.get(
-        reverse("results_file", args=[contest.election.slug, contest.slug, "receipts"])
-    ).content.decode().split()
+    receipts = (
+        client.get(reverse("results_file", args=[contest.election.slug, contest.slug, "receipts"]))
+        .content.decode()
+        .split()
+    )
     assert len(receipts) == len(BALLOTS) and receipts == sorted(receipts)
 
 
@@ -159,13 +162,20 @@ def test_api_lists_elections_contests_candidates_results_and_turnout(
     detail = client.get(reverse("api_election", args=[election.slug])).json()
     assert [c["slug"] for c in detail["contests"]] == [contest.slug]
     body = client.get(reverse("api_contest", args=[election.slug, contest.slug])).json()
-    assert sorted(c["name"] for c in body["candidates"]) == ["Alice Able", "Bob Baker",
-                                                              "Carol Cook"]
+    assert sorted(c["name"] for c in body["candidates"]) == [
+        "Alice Able",
+        "Bob Baker",
+        "Carol Cook",
+    ]
     assert body["result"]["winners"] == ["Alice Able"]
     assert body["result"]["input_sha256"] == tallied.ballot_file_sha256
     # Electorate: 3 candidates, 4 voters and 1 contributor who did not vote.
-    assert body["turnout"] == {"contest": contest.slug, "ballots": 4, "electorate": 8,
-                               "percent": 50.0}
+    assert body["turnout"] == {
+        "contest": contest.slug,
+        "ballots": 4,
+        "electorate": 8,
+        "percent": 50.0,
+    }
     turnout = client.get(reverse("api_election_turnout", args=[election.slug])).json()
     assert turnout["ballots"] == 4 and turnout["electorate"] == 8
     results = client.get(reverse("api_results"), {"election": election.slug}).json()
@@ -176,9 +186,14 @@ def test_openapi_document_describes_every_api_path(client: Client) -> None:
     document = client.get(reverse("api_openapi")).json()
     assert document["openapi"].startswith("3.")
     paths = set(document["paths"])
-    assert {"/elections/", "/elections/{election_slug}/",
-            "/elections/{election_slug}/{contest_slug}/",
-            "/elections/{election_slug}/turnout/", "/results/", "/openapi.json"} <= paths
+    assert {
+        "/elections/",
+        "/elections/{election_slug}/",
+        "/elections/{election_slug}/{contest_slug}/",
+        "/elections/{election_slug}/turnout/",
+        "/results/",
+        "/openapi.json",
+    } <= paths
 
     def refs(node: Any) -> list[str]:
         if isinstance(node, dict):

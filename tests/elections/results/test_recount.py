@@ -35,9 +35,7 @@ def cli_tally(path: Path, *arguments: str) -> dict[str, Any]:
 
 def download(client: Client, result: Result, kind: str, target: Path) -> Path:
     contest = result.contest
-    response = client.get(
-        reverse("results_file", args=[contest.election.slug, contest.slug, kind])
-    )
+    response = client.get(reverse("results_file", args=[contest.election.slug, contest.slug, kind]))
     assert response.status_code == 200
     target.write_bytes(response.content)
     return target
@@ -59,12 +57,22 @@ def test_published_ballots_recount_to_the_same_result_with_the_cli(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     result = publish(
-        polled_contest, official, django_capture_on_commit_callbacks,
-        candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots(), seats=2,
+        polled_contest,
+        official,
+        django_capture_on_commit_callbacks,
+        candidates=WIKIPEDIA_CANDIDATES,
+        ballots=wikipedia_ballots(),
+        seats=2,
     )
     document = json.loads(download(client, result, "result_json", tmp_path / "r.json").read_text())
-    seats_and_method = ["--seats", str(document["seats"]), "--method", document["method"],
-                        "--tie-seed", document["tie_seed"]]
+    seats_and_method = [
+        "--seats",
+        str(document["seats"]),
+        "--method",
+        document["method"],
+        "--tie-seed",
+        document["tie_seed"],
+    ]
     csv_path = download(client, result, "ballots_csv", tmp_path / "ballots.csv")
     recount = cli_tally(csv_path, *seats_and_method)
     assert recount["input_sha256"] == result.ballot_file_sha256 == document["input_sha256"]
@@ -90,8 +98,11 @@ def test_a_tie_is_recounted_with_the_published_seed(
 ) -> None:
     # Two ballots each way: Alice and Bob tie, the seeded draw decides the seat.
     result = publish(
-        polled_contest, official, django_capture_on_commit_callbacks,
-        candidates=("Alice Able", "Bob Baker"), ballots=((1, 2), (2, 1), (1, 2), (2, 1)),
+        polled_contest,
+        official,
+        django_capture_on_commit_callbacks,
+        candidates=("Alice Able", "Bob Baker"),
+        ballots=((1, 2), (2, 1), (1, 2), (2, 1)),
         tie_seed="2027.1 TC tie",
     )
     assert result.tie_breaks and result.tie_seed == "2027.1 TC tie"
@@ -105,7 +116,10 @@ def test_a_tie_is_recounted_with_the_published_seed(
 
 
 def test_the_ballot_file_is_in_random_order_and_says_nothing_of_voters(
-    polled_contest: Any, official: Any, client: Client, tmp_path: Path,
+    polled_contest: Any,
+    official: Any,
+    client: Client,
+    tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     result = publish(polled_contest, official, django_capture_on_commit_callbacks)
@@ -126,18 +140,33 @@ def test_the_affiliation_limit_is_applied_recorded_and_recounted(
     # Alice > Bob > Carol for everyone, but Alice and Bob work for the same employer and the
     # contest allows one winner per affiliation: Carol takes the second seat.
     result = publish(
-        polled_contest, official, django_capture_on_commit_callbacks,
-        ballots=((1, 2, 3),) * 3, seats=2, max_per_affiliation=1,
+        polled_contest,
+        official,
+        django_capture_on_commit_callbacks,
+        ballots=((1, 2, 3),) * 3,
+        seats=2,
+        max_per_affiliation=1,
         affiliations=("ACME", "ACME", "Initech"),
     )
     assert result.winners == ["Alice Able", "Carol Cook"]
     assert result.affiliation_adjustments[0]["candidate"] == "Bob Baker"
     document = json.loads(download(client, result, "result_json", tmp_path / "r.json").read_text())
     csv_path = download(client, result, "ballots_csv", tmp_path / "ballots.csv")
-    flags = [f"--affiliation={choice['name']}={choice['affiliation']}"
-             for choice in document["choices"] if choice["affiliation"]]
-    recount = cli_tally(csv_path, "--seats", "2", "--tie-seed", document["tie_seed"],
-                        "--max-per-affiliation", "1", *flags)
+    flags = [
+        f"--affiliation={choice['name']}={choice['affiliation']}"
+        for choice in document["choices"]
+        if choice["affiliation"]
+    ]
+    recount = cli_tally(
+        csv_path,
+        "--seats",
+        "2",
+        "--tie-seed",
+        document["tie_seed"],
+        "--max-per-affiliation",
+        "1",
+        *flags,
+    )
     assert recount["winners"] == result.winners
     assert recount["affiliation_adjustments"] == result.affiliation_adjustments
     page = client.get(result.get_absolute_url()).content.decode()
@@ -152,13 +181,21 @@ def test_verification_finds_a_tampered_file_or_result(
     from elections.results.models import ResultFile
     from elections.results.selectors import result_problems
 
-    result = publish(polled_contest, official, django_capture_on_commit_callbacks,
-                     candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    result = publish(
+        polled_contest,
+        official,
+        django_capture_on_commit_callbacks,
+        candidates=WIKIPEDIA_CANDIDATES,
+        ballots=wikipedia_ballots(),
+    )
     assert result_problems(result) == []
     client.force_login(official)
     changelist = reverse("admin:results_result_changelist")
-    page = client.post(changelist, {"action": "verify_selected",
-                                    ACTION_CHECKBOX_NAME: [str(result.pk)]}, follow=True)
+    page = client.post(
+        changelist,
+        {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(result.pk)]},
+        follow=True,
+    )
     assert "re-counts to the same result" in page.content.decode()
     # Someone with database access swaps two ballots' first choices in the published file.
     stored = ResultFile.objects.get(result=result, kind="ballots_csv")
@@ -174,6 +211,9 @@ def test_verification_finds_a_tampered_file_or_result(
     Result.objects.filter(pk=result.pk).update(winners=["D"])
     result.refresh_from_db()
     assert result_problems(result) == ["A re-count of the ballot file gives other winners."]
-    page = client.post(changelist, {"action": "verify_selected",
-                                    ACTION_CHECKBOX_NAME: [str(result.pk)]}, follow=True)
+    page = client.post(
+        changelist,
+        {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(result.pk)]},
+        follow=True,
+    )
     assert "gives other winners" in page.content.decode()

@@ -35,8 +35,9 @@ def test_the_beat_task_leaves_a_failed_tally_to_the_officials(
     polled_contest: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     contest = polled_contest()
-    TallyRun.objects.create(contest=contest, task_id="failed-once", state=TallyRunState.FAILED,
-                            error="Worker lost")
+    TallyRun.objects.create(
+        contest=contest, task_id="failed-once", state=TallyRunState.FAILED, error="Worker lost"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert tally_closed_contests.delay().get() == []
     assert not Result.objects.filter(contest=contest).exists()
@@ -67,8 +68,12 @@ def test_feeds_and_api_lists_use_the_same_number_of_queries_for_more_results(
             assert client.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    urls = [reverse("results_feed_rss"), reverse("results_feed_atom"),
-            reverse("api_results"), reverse("results_index")]
+    urls = [
+        reverse("results_feed_rss"),
+        reverse("results_feed_atom"),
+        reverse("api_results"),
+        reverse("results_index"),
+    ]
     publish_one()
     before = [queries(url) for url in urls]
     publish_one()

@@ -93,8 +93,15 @@ def by_name(result: Result, matrix: list[list[int]]) -> dict[tuple[str, str], in
 
 
 def assert_same_count(one: Result, other: Result) -> None:
-    for field in ("ranking", "winners", "tie_breaks", "unresolved_ties", "smith_set",
-                  "condorcet_winner", "ballot_count"):
+    for field in (
+        "ranking",
+        "winners",
+        "tie_breaks",
+        "unresolved_ties",
+        "smith_set",
+        "condorcet_winner",
+        "ballot_count",
+    ):
         assert getattr(one, field) == getattr(other, field), field
     assert by_name(one, one.pairwise) == by_name(other, other.pairwise)
     assert by_name(one, one.strongest_paths) == by_name(other, other.strongest_paths)
@@ -114,9 +121,7 @@ def test_ballot_set_digest_ignores_the_order_of_the_ballots() -> None:
     assert halves == selectors.ballot_multiset_sum(ranks)
 
 
-def test_a_contest_still_polling_is_not_tallied(
-    make_election: Any, make_contest: Any
-) -> None:
+def test_a_contest_still_polling_is_not_tallied(make_election: Any, make_contest: Any) -> None:
     contest = make_contest(make_election(slug="open"), kind="tc")
     with pytest.raises(services.ResultError, match="poll must be closed"):
         services.result_tally(contest=contest)
@@ -202,8 +207,11 @@ def test_a_poll_nobody_voted_in_is_tallied_as_a_public_draw(
 
 
 def test_draft_results_are_shown_only_to_officials_who_may_act_on_them(
-    polled_contest: Any, django_capture_on_commit_callbacks: Any, official: Any,
-    make_user: Any, client: Any
+    polled_contest: Any,
+    django_capture_on_commit_callbacks: Any,
+    official: Any,
+    make_user: Any,
+    client: Any,
 ) -> None:
     contest = polled_contest()
     with django_capture_on_commit_callbacks(execute=True):
@@ -217,8 +225,14 @@ def test_draft_results_are_shown_only_to_officials_who_may_act_on_them(
 
 
 def test_a_community_vote_on_options_is_tallied_by_option_name(
-    make_user: Any, make_team: Any, contribute: Any, make_election: Any, make_contest: Any,
-    open_nominations: Any, official: Any, django_capture_on_commit_callbacks: Any
+    make_user: Any,
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    open_nominations: Any,
+    official: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     from elections import services as election_services
     from elections.voting.ranking import Ranking

@@ -55,8 +55,11 @@ def test_small_and_chunked_contests_tally_identically_on_a_real_worker(
     assert_same_count(one, many)
     run = TallyRun.objects.get(contest=chunked)
     assert run.chunks_total == 5
-    wait_for(lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
-             timeout=10, what="the run to finish")
+    wait_for(
+        lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
+        timeout=10,
+        what="the run to finish",
+    )
     assert TallyRun.objects.get(pk=run.pk).chunks_done == 5
 
 
@@ -97,9 +100,21 @@ def worker_process() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
 
     def start(**environment: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.elections.results.worker_app",
-             "worker", "-P", "solo", "-l", "warning", "--without-mingle", "--without-gossip",
-             "--without-heartbeat"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.elections.results.worker_app",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "warning",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
             cwd=REPO,
             env=_worker_environment(**environment),
             stdout=subprocess.DEVNULL,
@@ -140,5 +155,8 @@ def test_a_worker_killed_mid_tally_is_replaced_and_the_tally_finishes(
     result = wait_for(lambda: stored_result(contest), timeout=25, what="the replacement worker")
     assert result.ballot_count == 12
     assert Result.objects.filter(contest=contest).count() == 1
-    wait_for(lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
-             timeout=10, what="the run to be marked done")
+    wait_for(
+        lambda: TallyRun.objects.get(pk=run.pk).state == TallyRunState.SUCCEEDED,
+        timeout=10,
+        what="the run to be marked done",
+    )
