@@ -420,7 +420,8 @@ def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChang
 
     last = max(patch_sets, key=lambda p: _patch_set_number(p, source, line), default=None)
     revision = last.get("revision", "") if last else ""
-    if not isinstance(revision, str):
+    if not isinstance(revision, str) or (revision and not _SHA_RE.fullmatch(revision)):
+        # Only hex: the revision is stored as the contribution's reference.
         raise GerritFormatError(source, line, f"revision {revision!r} is not a commit id")
 
     authors: dict[str, Contact] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -110,6 +111,8 @@ def governance_import(*, paths: Sequence[str | Path]) -> GovernanceImportReport:
     if not paths:
         raise EligibilityError("Name at least one governance file.")
     parsed = [parse_governance_file(path) for path in paths]
+    for document in parsed:
+        _check_fits(document)
     kinds: dict[FileKind, str] = {}
     for document in parsed:
         if document.kind in kinds:
@@ -139,6 +142,38 @@ def governance_import(*, paths: Sequence[str | Path]) -> GovernanceImportReport:
         ownerships=ownerships,
         extra_voters=extra,
     )
+
+
+def _check_fits(document: GovernanceFile) -> None:
+    """A value the tables cannot hold (too long, or a NUL that YAML's "\\0" lets through) is
+    an error in the file, named by its line, not a database error halfway through the import.
+    """
+
+    def check(value: str, model: type[Any], field: str, line: int, what: str) -> None:
+        limit = model._meta.get_field(field).max_length
+        if "\x00" in value:
+            raise GovernanceError(document.source, line, f"{what} contains a NUL character")
+        if limit is not None and len(value) > limit:
+            raise GovernanceError(
+                document.source, line, f"{what} is longer than {limit} characters"
+            )
+
+    for team in document.teams:
+        label = f"team name {team.name[:40]!r}"
+        check(team.name, Team, "name", team.line, label)
+        check(slugify(team.name), Team, "slug", team.line, f"the short name of {label}")
+        check(team.leadership_type, Team, "leadership_type", team.line, "leadership_type")
+        if team.ptl is not None:
+            check(team.ptl.name, Team, "ptl_name", team.line, "the PTL's name")
+            check(team.ptl.email, Team, "ptl_email", team.line, "the PTL's e-mail")
+        for repo in team.repositories:
+            check(repo.name, Repository, "name", repo.line, "a repository name")
+            check(repo.deliverable, TeamRepository, "deliverable", repo.line, "a deliverable")
+            for ac in repo.extra_acs:
+                check(ac.name, ExtraVoter, "name", ac.line, "an extra-acs name")
+                check(ac.email, ExtraVoter, "email", ac.line, "an extra-acs e-mail")
+                reason = f"extra-acs of {repo.name}" + (f" ({ac.comment})" if ac.comment else "")
+                check(reason, ExtraVoter, "reason", ac.line, "an extra-acs comment")
 
 
 def _team_slug(team: GovernanceTeam, source: str) -> str:
@@ -297,6 +332,8 @@ Row = tuple[int, str, str, str, str, str, datetime]  # repo, kind, source, ref, 
 _COPY_COLUMNS = ("repository_id", "kind", "source", "ref", "email", "name", "date")
 _EMAIL_MAX = Contribution._meta.get_field("email").max_length or 254
 _NAME_MAX = Contribution._meta.get_field("name").max_length or 200
+_REF_MAX = Contribution._meta.get_field("ref").max_length or 64
+_REPOSITORY_MAX = Repository._meta.get_field("name").max_length or 200
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
 
 
@@ -706,8 +743,19 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
             changes += 1
             repository = repositories.get(change.project)
             if repository is None:
+                # Values the tables cannot hold are the file's error, named by its line.
+                if len(change.project) > _REPOSITORY_MAX or "\x00" in change.project:
+                    raise GerritFormatError(
+                        source,
+                        change.line,
+                        f"project {change.project[:60]!r} is not a repository name",
+                    )
                 repository, _ = Repository.objects.get_or_create(name=change.project)
                 repositories[change.project] = repository
+            if len(change.reference) > _REF_MAX:
+                raise GerritFormatError(
+                    source, change.line, f"change {change.reference[:70]!r} has no usable id"
+                )
             people: list[tuple[str, Contact, datetime]] = [
                 (ContributionKind.COMMIT, author, change.merged_at) for author in change.authors
             ]
