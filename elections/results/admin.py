@@ -298,6 +298,7 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
     )
     list_filter = ("phase",)
     search_fields = ("name", "slug")
+    actions = ("tally_closed_polls",)
     fields = ("name", "phase", "polling_opens_at", "polling_closes_at")
     readonly_fields = fields
 
@@ -361,3 +362,17 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
             reverse("results_election", kwargs={"slug": election.slug}),
             reverse("turnout"),
         )
+
+    @admin.action(
+        description="Seal and tally the closed polls of these elections", permissions=["steer"]
+    )
+    def tally_closed_polls(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        contests = list(
+            Contest.objects.filter(election__in=queryset, state=ContestState.CLOSED)
+            .select_related("election")
+            .order_by("election", "pk")
+        )
+        if not contests:
+            messages.info(request, "No closed poll awaits its tally in these elections.")
+            return
+        _rerun(request, contests)

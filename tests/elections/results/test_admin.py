@@ -131,3 +131,23 @@ def test_elections_at_a_glance_show_phase_ballots_and_turnout_to_officials_only(
     with CaptureQueriesContext(connection) as three:
         client.get(url)
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_an_official_tallies_the_closed_polls_of_an_election_from_the_overview(
+    polled_contest: Any, official: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest()
+    client.force_login(official)
+    url = reverse("admin:results_electionataglance_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            {"action": "tally_closed_polls", ACTION_CHECKBOX_NAME: [str(contest.election_id)]},
+        )
+    assert Result.objects.filter(contest=contest).count() == 1
+    page = client.post(
+        url,
+        {"action": "tally_closed_polls", ACTION_CHECKBOX_NAME: [str(contest.election_id)]},
+        follow=True,
+    ).content.decode()
+    assert "No closed poll awaits its tally" in page
