@@ -7,10 +7,6 @@ from accounts import views as account_views
 from config.health import health
 from elections import views as election_views
 
-admin.site.site_header = "stackvote officials' panel"
-admin.site.site_title = "stackvote admin"
-admin.site.index_title = "Run elections"
-
 urlpatterns = [
     path("", election_views.home, name="home"),
     path("admin/", admin.site.urls),

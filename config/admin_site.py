@@ -1,0 +1,36 @@
+"""The officials' panel: Django's admin site, signed into through allauth and closed to others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class OfficialsAdminSite(admin.AdminSite):
+    site_header = "stackvote officials' panel"
+    site_title = "stackvote admin"
+    index_title = "Run elections"
+
+    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+        """A signed-in person who may not use the panel gets 403, not a second sign-in form."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def officials_only(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied("The officials' panel is for election officials.")
+            return inner(request, *args, **kwargs)
+
+        return officials_only
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # allauth's sign-in (verification, rate limits, two-factor), never Django's bare form.
+        return secure_admin_login(super().login)(request, extra_context)
