@@ -54,7 +54,8 @@ class Election(models.Model):
     polling_opens_at = models.DateTimeField()
     polling_closes_at = models.DateTimeField()
     # The qualifying window for contributions (configuration.yaml `timeframe`): rolls count
-    # contributions made between these dates, inclusive.
+    # contributions from window_start (inclusive) to window_end (exclusive), UTC days, as
+    # OpenStack's `end: 2026-08-19T00:00` reads.
     window_start = models.DateField()
     window_end = models.DateField()
     email_deadline = models.DateTimeField(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, load_people
 from elections.demo import load_elections
@@ -18,9 +20,18 @@ class Command(BaseCommand):
             raise CommandError(
                 "The demo creates accounts with a published password; it runs only with DEBUG on."
             )
-        logins = load_people()
-        elections = load_elections()
-        load_results()
+        # The demo's notification e-mails are kept in memory rather than printed, and the
+        # in-process task log is quietened, so that the logins below stay readable.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                logins = load_people()
+                elections = load_elections()
+                load_results()
+        finally:
+            trace.setLevel(level)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in logins:
