@@ -312,6 +312,28 @@ STACKVOTE_SITE_NAME: str = env.str("STACKVOTE_SITE_NAME", default="stackvote")
 # Name of the group whose members run elections (see accounts/roles.py).
 STACKVOTE_OFFICIALS_GROUP: str = "Election officials"
 
+# --- stackvote: eligibility (docs/eligibility.md; defaults and checks in accounts/conf.py) --
+# Where `<namespace>/<name>` repositories are read from: a directory or a URL prefix
+# (URLs are cloned into STACKVOTE_GIT_CACHE_DIR and fetched on later ingests).
+STACKVOTE_GIT_BASE: str = env.str("STACKVOTE_GIT_BASE", default="https://opendev.org")
+STACKVOTE_GIT_CACHE_DIR = env.path(
+    "STACKVOTE_GIT_CACHE_DIR", default=BASE_DIR / "var" / "git-cache"
+)
+# Qualifying window used where no election gives one (start inclusive, end exclusive, UTC):
+# by default the real OpenStack 2027.1 `timeframe`.
+STACKVOTE_ELIGIBILITY_START: str = env.str("STACKVOTE_ELIGIBILITY_START", default="2025-09-12")
+STACKVOTE_ELIGIBILITY_END: str = env.str("STACKVOTE_ELIGIBILITY_END", default="2026-08-19")
+STACKVOTE_MIN_CONTRIBUTIONS: int = env.int("STACKVOTE_MIN_CONTRIBUTIONS", default=1)
+# CI and proposal bots: their commits and reviews never make anyone a voter.
+STACKVOTE_BOT_EMAILS: list[str] = env.list(
+    "STACKVOTE_BOT_EMAILS",
+    default=[
+        "zuul@openstack.org",
+        "openstack-infra@lists.openstack.org",
+        "infra-root@openstack.org",
+    ],
+)
+
 # --- stackvote: elections (docs/elections.md) -------------------------------------------
 # Shortest nominations and polling phases an election calendar may have, in days.
 STACKVOTE_MIN_PHASE_DAYS: int = env.int("STACKVOTE_MIN_PHASE_DAYS", default=14)
