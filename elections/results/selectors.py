@@ -1,10 +1,10 @@
 """Reads of the results app: ballots as rank matrices, published results, turnout.
 
-Ballots are read only to count them: a whole contest through the voting app's selector
-(``elections.voting.selectors.ballot_rankings``), one chunk of a fanned-out tally as a slice
-of the voting app's Ballot model. The rank matrix has one row per ballot and one column per
-choice in ``Contest.ballot_choices()`` order, 1 = most preferred, equal numbers = tie,
-0 = unranked (the engine's convention).
+Ballots are read only to count them, on top of the voting app's Ballot model (the rows and
+order of ``elections.voting.selectors.ballot_rankings``, streamed into a numpy matrix): a
+whole contest, or one slice for a chunk of a fanned-out tally. The rank matrix has one row
+per ballot and one column per choice in ``Contest.ballot_choices()`` order, 1 = most
+preferred, equal numbers = tie, 0 = unranked (the engine's convention).
 """
 
 from __future__ import annotations
@@ -63,16 +63,23 @@ def _ballot_queryset(contest: Contest) -> QuerySet[Any]:
     return Ballot.objects.filter(contest=contest).order_by("id")
 
 
-def _rank_matrix(rankings: Iterable[dict[str, int]], column: dict[str, int]) -> np.ndarray:
-    rows: list[list[int]] = []
+def _rank_matrix(
+    rankings: Iterable[dict[str, int]], column: dict[str, int], *, expected: int
+) -> np.ndarray:
+    """Fill a V×C matrix row by row, so a large contest never sits in memory as dicts."""
+    matrix = np.zeros((expected, len(column)), dtype=np.int64)
+    count = 0
     for ranks in rankings:
+        if count == matrix.shape[0]:
+            matrix = np.concatenate([matrix, np.zeros_like(matrix[: max(1, count)])])
         row = [0] * len(column)
         for key, rank in ranks.items():
             # A choice that is no longer on the ballot (withdrawn after polling) is not counted.
             if key in column and int(rank) > 0:
                 row[column[key]] = int(rank)
-        rows.append(row)
-    return np.array(rows, dtype=np.int64).reshape(len(rows), len(column))
+        matrix[count] = row
+        count += 1
+    return matrix[:count]
 
 
 def ballot_box_sealed(contest: Contest) -> bool:
@@ -87,29 +94,31 @@ def contest_ballot_count(contest: Contest) -> int:
 
 
 def contest_ballot_matrix(contest: Contest) -> BallotMatrix:
-    """All the contest's ballots (``elections.voting.selectors.ballot_rankings``) as a V×C
-    rank matrix, columns in ``Contest.ballot_choices()`` order."""
-    from elections.voting.selectors import ballot_rankings
+    """All the contest's ballots as a V×C rank matrix, columns in
+    ``Contest.ballot_choices()`` order.
 
+    Reads the same rows, in the same order, as ``elections.voting.selectors.ballot_rankings``
+    but streams them from the voting app's Ballot model into the matrix: a contest of a
+    million ballots takes tens of megabytes here instead of a million dicts.
+    """
     choices = tuple(contest.ballot_choices())
     column = {choice.key: index for index, choice in enumerate(choices)}
+    ballots = _ballot_queryset(contest)
+    rankings = ballots.values_list("ranks", flat=True).iterator(chunk_size=5000)
     return BallotMatrix(
         choices=choices,
         names=tuple(candidate_names(choices)),
-        ranks=_rank_matrix(ballot_rankings(contest), column),
+        ranks=_rank_matrix(rankings, column, expected=ballots.count()),
     )
 
 
 def contest_ballot_chunk(contest: Contest, *, offset: int, limit: int) -> np.ndarray:
-    """Ballots ``offset:offset+limit`` of the contest (in ballot-id order) as a rank matrix.
-
-    The voting app's selector returns every ballot; a chunk of a fanned-out tally reads only
-    its own slice, on top of the voting app's Ballot model.
-    """
+    """Ballots ``offset:offset+limit`` of the contest (in ballot-id order) as a rank matrix:
+    what one chunk of a fanned-out tally counts."""
     choices = contest.ballot_choices()
     column = {choice.key: index for index, choice in enumerate(choices)}
     rankings = _ballot_queryset(contest).values_list("ranks", flat=True)[offset : offset + limit]
-    return _rank_matrix(rankings.iterator(chunk_size=5000), column)
+    return _rank_matrix(rankings.iterator(chunk_size=5000), column, expected=limit)
 
 
 # Ballot multisets are summarised by adding the sha256 of every ballot modulo 2**256: the sum

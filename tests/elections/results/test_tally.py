@@ -264,3 +264,18 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
     result = Result.objects.get(contest=contest)
     assert result.winners == ["Yoga"]
     assert sorted(result.names) == ["Xena", "Yoga", "Zed"]
+
+
+def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: Any) -> None:
+    from elections.voting.selectors import ballot_rankings
+
+    contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    matrix = selectors.contest_ballot_matrix(contest)
+    keys = [choice.key for choice in matrix.choices]
+    expected = [[ranks.get(key, 0) for key in keys] for ranks in ballot_rankings(contest)]
+    assert matrix.ranks.tolist() == expected
+    chunks = [
+        selectors.contest_ballot_chunk(contest, offset=offset, limit=10).tolist()
+        for offset in range(0, 45, 10)
+    ]
+    assert [row for chunk in chunks for row in chunk] == expected
