@@ -4,6 +4,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -48,6 +49,7 @@ def _elections_to_explain(slug: str) -> tuple[list[Any], Any]:
         key=lambda election: (order[election.phase], election.polling_closes_at),
     )
     chosen = next((e for e in current if e.slug == slug), None)
-    if chosen is None and slug:
+    # Only a slug is looked up: a NUL in the query string would make PostgreSQL refuse it.
+    if chosen is None and slug and slug_re.match(slug):
         chosen = Election.objects.public().filter(slug=slug).first()
     return current, chosen or (current[0] if current else None)
