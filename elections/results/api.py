@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.core.validators import slug_re
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -184,6 +185,10 @@ def api_results(request: HttpRequest) -> JsonResponse:
     results = selectors.published_results()
     election_slug = request.GET.get("election")
     if election_slug:
+        if not slug_re.match(election_slug):
+            # Not a slug (a NUL in it would even make PostgreSQL refuse the query): no such
+            # election, as for any other unknown slug.
+            raise Http404("No such election.")
         election = get_object_or_404(Election.objects.public(), slug=election_slug)
         results = selectors.published_results(election=election)
     return _json(request, {"results": [_result_payload(request, result) for result in results]})
