@@ -1,0 +1,77 @@
+"""Strange form fields POSTed to every page (CSRF satisfied): whatever a view reads from the
+body (a login, an e-mail address, a platform, a receipt, a rank, a code) may carry a NUL, a
+huge number or markup; the answer is never a 500 and never echoes the markup as HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.builders import PASSWORD, World
+from tests.security.test_authorization import _client, _url
+from tests.security.test_xss import dangers_in_html
+from tests.security.urlwalk import all_routes
+
+pytestmark = pytest.mark.django_db
+
+NASTY = ("\x00", "9" * 5000, "<script>alert(1)</script>\"><img src=x onerror=alert(1)>' --")
+FIELDS = (
+    "login",
+    "password",
+    "email",
+    "password1",
+    "password2",
+    "oldpassword",
+    "remember",
+    "code",
+    "key",
+    "token",
+    "platform",
+    "affiliation",
+    "receipt",
+    "step",
+    "order",
+    "rank-option-1",
+    "action",
+    "next",
+    "election",
+    "reason",
+    "provider",
+    "process",
+)
+
+
+def test_no_page_fails_on_strange_form_fields(world: World, settings: Any) -> None:
+    settings.REDIS_URL = ""
+    failures = []
+    for role in ("anonymous", "candidate"):
+        for route in all_routes():
+            if route.is_admin:
+                continue
+            url = _url(world, route)
+            for value in NASTY:
+                # Fresh each time: a POST may sign the client out or withdraw a candidacy.
+                client = _client(world, role, raise_request_exception=False)
+                response = client.post(url, dict.fromkeys(FIELDS, value))
+                if response.status_code >= 500:
+                    failures.append(f"POST {route.name} as {role}, {value[:20]!r}")
+                elif response.get("Content-Type", "").startswith("text/html"):
+                    failures += [
+                        f"POST {route.name} as {role}: {danger}"
+                        for danger in dangers_in_html(response.content.decode())
+                    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_signing_in_never_redirects_off_site(world: World) -> None:
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"):
+        response = Client().post(
+            reverse("account_login"),
+            {"login": world.elector.email, "password": PASSWORD, "next": target},
+        )
+        assert response.status_code == 302, target
+        location = response["Location"]
+        assert location.startswith("/") and "evil" not in location, (target, location)
