@@ -16,6 +16,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import Lower, Trim
 
 from accounts import conf
 from accounts.commitlog import normalise_email
@@ -211,14 +212,19 @@ def user_verified_addresses(user: Any) -> set[str]:
     }
 
 
-def user_on_roll(user: Any, roll: Roll) -> bool:
-    """Whether ``user`` is on the frozen ``roll``: one of their *verified* addresses is the
-    address of an entry or one that made the entry eligible. Unverified addresses never
-    count; anonymous users are on no roll."""
-    addresses = user_verified_addresses(user)
-    if not addresses:
+def user_on_roll(user: Any, roll: Roll | int) -> bool:
+    """Whether ``user`` is on the frozen ``roll`` (or roll id): one of their *verified*
+    addresses is the address of an entry or one that made the entry eligible. Unverified
+    addresses never count; anonymous users are on no roll. One query."""
+    if not getattr(user, "is_authenticated", False):
         return False
-    return RollAddress.objects.filter(roll=roll, email__in=addresses).exists()
+    verified = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(normalised=Lower(Trim("email")))
+        .values("normalised")
+    )
+    roll_id = roll.pk if isinstance(roll, Roll) else roll
+    return RollAddress.objects.filter(roll_id=roll_id, email__in=verified).exists()
 
 
 def roll_verify(roll: Roll) -> bool:

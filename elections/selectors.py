@@ -37,7 +37,7 @@ def user_is_elector(user: Any, contest: Contest) -> bool:
         return False
     from accounts.selectors import user_on_roll
 
-    return user_on_roll(user, contest.roll)
+    return user_on_roll(user, contest.roll_id)
 
 
 def roll_size(roll: Any) -> int:
@@ -118,9 +118,7 @@ def _eligibility_hint(user: Any, contest: Contest) -> str:
     from accounts.selectors import eligibility_explain
 
     election = contest.election
-    explained = eligibility_explain(
-        user=user, start=election.window_start, end=election.window_end
-    )
+    explained = eligibility_explain(user=user, start=election.window_start, end=election.window_end)
     mine = next(
         (
             scope

@@ -113,12 +113,16 @@ def ballot_change(*, contest: Contest, voter: Any, receipt: str, ranking: Rankin
         locked = _lock_open_contest(contest)
         _check_elector(locked, voter)
         _check_ranking(locked, ranking)
-        if not VoterRecord.objects.filter(contest=locked, user=voter).exists():
+        # Casts share the contest lock, so one voter's changes are ordered by their own
+        # voter record's row lock; and a ballot that a racing change already replaced is not
+        # there to delete any more, which refuses this change instead of adding a ballot.
+        if not VoterRecord.objects.select_for_update().filter(contest=locked, user=voter).exists():
             raise NotYetVoted("You have not voted in this contest yet: cast a ballot instead.")
-        old = Ballot.objects.filter(contest=locked, receipt_hash=receipt_hash(canonical))
-        if not old.exists():
+        deleted, _ = Ballot.objects.filter(
+            contest=locked, receipt_hash=receipt_hash(canonical)
+        ).delete()
+        if not deleted:
             raise ReceiptNotFound(RECEIPT_NOT_FOUND_MESSAGE)
-        old.delete()
         code = new_receipt_code()
         Ballot.objects.create(
             contest=locked, ranks=ranking.as_dict(), receipt_hash=receipt_hash(code)
@@ -201,7 +205,7 @@ def _lock_open_contest(contest: Contest) -> Contest:
     The lock orders every cast and change against the close: a phase move or the rewrite at
     the close waits for casts in flight, and a cast that waited then sees the closed contest.
     """
-    locked = _lock(contest)
+    locked = _lock(contest, shared=True)
     now = timezone.now()
     if BallotBoxSeal.objects.filter(contest=locked).exists() or not locked.is_polling():
         raise NotPolling(f"{locked.name} is not open for voting.")
@@ -212,12 +216,21 @@ def _lock_open_contest(contest: Contest) -> Contest:
     return locked
 
 
-def _lock(contest: Contest) -> Contest:
+def _lock(contest: Contest, *, shared: bool = False) -> Contest:
     """Lock the election's row, then the contest's, and return the contest freshly read.
 
     Election first, as ``election_phase_move`` does (election, then its contests), so that a
-    cast racing the close waits instead of deadlocking.
+    cast racing the close waits instead of deadlocking. Casts and changes take ``shared``
+    locks (PostgreSQL ``FOR SHARE``): they do not wait for each other, only for the close,
+    whose exclusive locks wait for every cast in flight and hold new ones back.
     """
+    if shared and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM elections_election WHERE id = %s FOR SHARE", [contest.election_id]
+            )
+            cursor.execute("SELECT id FROM elections_contest WHERE id = %s FOR SHARE", [contest.pk])
+        return Contest.objects.select_related("election").get(pk=contest.pk)
     election = Election.objects.select_for_update(no_key=True).get(pk=contest.election_id)
     locked = Contest.objects.select_for_update(no_key=True).get(pk=contest.pk)
     locked.election = election
