@@ -17,13 +17,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from elections.models import Contest
-from elections.selectors import user_is_elector
+from elections.selectors import election_for_public, user_is_elector
 from elections.voting import selectors
 from elections.voting.forms import BallotForm
 from elections.voting.ranking import FIELD_PREFIX
@@ -44,6 +44,15 @@ from elections.voting.services import (
 logger = logging.getLogger(__name__)
 
 
+def _contest_or_404(request: HttpRequest, contest_id: int) -> Contest:
+    """The contest, if its election is one the viewer may see: a draft is the officials'
+    business, and even its contest's name must not show on a voting page."""
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    if election_for_public(slug=contest.election.slug, user=request.user) is None:
+        raise Http404("No such contest.")
+    return contest
+
+
 @login_required
 def vote_index(request: HttpRequest) -> HttpResponse:
     """The contests polling now: may I vote, have I voted, when does it close, turnout."""
@@ -61,7 +70,7 @@ def vote_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
     """Rank (GET, or POST step=edit), review (POST), then cast or change (POST step=confirm)."""
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    contest = _contest_or_404(request, contest_id)
     if not user_is_elector(request.user, contest):
         return _refused(
             request,
@@ -193,7 +202,7 @@ def receipt_check(request: HttpRequest, contest_id: int) -> HttpResponse:
     The receipt travels in a POST body, never in the URL, so it stays out of access logs,
     browser history and Referer headers.
     """
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    contest = _contest_or_404(request, contest_id)
     public = selectors.receipts_are_public(contest)
     context: dict[str, Any] = {
         "contest": contest,
@@ -214,7 +223,7 @@ def receipt_check(request: HttpRequest, contest_id: int) -> HttpResponse:
 
 def receipt_hashes(request: HttpRequest, contest_id: int) -> HttpResponse:
     """The published list of counted receipt hashes, one per line (after the close)."""
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
+    contest = _contest_or_404(request, contest_id)
     if not selectors.receipts_are_public(contest):
         return HttpResponse(
             "Receipts are published once polling has closed and the ballots are sealed.\n",
