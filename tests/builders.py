@@ -6,7 +6,8 @@ record contributions), so the pages see what they would see in a real election:
 * an election in **nominations** where the candidate has a candidacy of their own to edit;
 * an election in **polling** with a PTL contest (two approved candidates) and a community
   vote (options), on whose rolls the elector and the candidates are;
-* an election whose PTL contest was **closed, tallied and published**, with one ballot.
+* an election whose PTL contest was **closed, tallied and published**, with one ballot
+  (``build_counted_contest`` makes more such contests, their results left as drafts).
 
 ``label`` is put in front of every name, description, platform and option a person could
 type (the security tests pass an XSS payload there).
@@ -94,6 +95,39 @@ def _stand(official: Any, contest: Contest, people: list[Any], label: str) -> li
     return candidacies
 
 
+def build_counted_contest(
+    *,
+    official: Any,
+    team: Any,
+    candidates: list[Any],
+    voter: Any,
+    capture_on_commit: Callable[..., AbstractContextManager[Any]],
+    slug: str,
+    label: str = "",
+) -> Any:
+    """A PTL contest walked through nominations and polling (``voter`` casts one ballot),
+    closed and tallied: returns its Result, a draft until someone publishes it."""
+    from elections.results import services as result_services
+    from elections.results.models import Result
+    from elections.voting.ranking import Ranking
+    from elections.voting.services import ballot_cast
+
+    election = _election(official, slug=slug, label=label)
+    contest = _ptl_contest(official, election, team, label)
+    _move(official, election, Phase.NOMINATIONS)
+    _stand(official, contest, candidates, label)
+    _move(official, election, Phase.POLLING)
+    contest.refresh_from_db()
+    keys = [choice.key for choice in contest.ballot_choices()]
+    ranking = Ranking.from_ranks({key: rank for rank, key in enumerate(keys, 1)}, keys)
+    ballot_cast(contest=contest, voter=voter, ranking=ranking)
+    _move(official, election, Phase.CLOSED)
+    contest.refresh_from_db()
+    with capture_on_commit(execute=True):
+        result_services.contest_close_and_tally(contest=contest, actor=official)
+    return Result.objects.select_related("contest__election").get(contest=contest)
+
+
 def build_world(
     *,
     official: Any,
@@ -106,9 +140,6 @@ def build_world(
     """Build the three elections; ``capture_on_commit`` is pytest-django's
     ``django_capture_on_commit_callbacks`` (the tally is queued on commit)."""
     from elections.results import services as result_services
-    from elections.results.models import Result
-    from elections.voting.ranking import Ranking
-    from elections.voting.services import ballot_cast
 
     team = make_team(name=f"{label}Nova", slug="nova")
     people = {
@@ -153,25 +184,19 @@ def build_world(
     _stand(official, polling_contest, [people["candidate"], people["rival"]], label)
     _move(official, polling, Phase.POLLING)
 
-    published = _election(official, slug="published-2026", label=label)
-    published_contest = _ptl_contest(official, published, team, label)
-    _move(official, published, Phase.NOMINATIONS)
-    _stand(official, published_contest, [people["candidate"], people["rival"]], label)
-    _move(official, published, Phase.POLLING)
-    published_contest.refresh_from_db()
-    keys = [choice.key for choice in published_contest.ballot_choices()]
-    ballot_cast(
-        contest=published_contest,
+    result = build_counted_contest(
+        official=official,
+        team=team,
+        candidates=[people["candidate"], people["rival"]],
         voter=people["elector"],
-        ranking=Ranking.from_ranks({keys[0]: 1, keys[1]: 2}, keys),
+        capture_on_commit=capture_on_commit,
+        slug="published-2026",
+        label=label,
     )
-    _move(official, published, Phase.CLOSED)
-    published_contest.refresh_from_db()
-    with capture_on_commit(execute=True):
-        result_services.contest_close_and_tally(contest=published_contest, actor=official)
-    result = Result.objects.get(contest=published_contest)
     with capture_on_commit(execute=True):
         result = result_services.result_publish(result=result, actor=official)
+    published_contest = result.contest
+    published = published_contest.election
 
     def fresh(contest: Contest) -> Contest:
         return Contest.objects.select_related("election", "team").get(pk=contest.pk)
