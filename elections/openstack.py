@@ -57,7 +57,10 @@ def _utc(value: Any, field: str) -> datetime.datetime:
             raise ConfigurationError(f"{field}: {value!r} is not a date and time.") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+01:00
+        raise ConfigurationError(f"{field}: {value!r} is out of range.") from error
 
 
 def _phase(timeline: Mapping[str, Mapping[str, Any]], name: str) -> tuple[
@@ -87,7 +90,9 @@ def parse_configuration(text: str) -> OpenStackCalendar:
     """Parse the YAML text of an OpenStack election configuration into one calendar."""
     try:
         config = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+    # PyYAML raises ValueError and friends, not YAMLError, for a value that does not fit its
+    # explicit tag (``!!int x``) or an impossible date (``2026-13-45``).
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as error:
         raise ConfigurationError(f"Not valid YAML: {error}") from error
     if not isinstance(config, Mapping):
         raise ConfigurationError("The file does not hold a mapping of settings.")
@@ -100,6 +105,8 @@ def parse_configuration(text: str) -> OpenStackCalendar:
     if not isinstance(timeframe, Mapping):
         raise ConfigurationError("The file has no timeframe (the qualifying window).")
     timeline_rows = config.get("timeline") or []
+    if not isinstance(timeline_rows, list):
+        raise ConfigurationError("The timeline is not a list of phases.")
     timeline = {
         str(row.get("name")): row for row in timeline_rows if isinstance(row, Mapping)
     }
@@ -119,7 +126,7 @@ def parse_configuration(text: str) -> OpenStackCalendar:
     deadline = timeframe.get("email_deadline")
     try:
         tc_seats = int(config.get("tc_seats", 0) or 0)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ConfigurationError("tc_seats is not a number.") from error
     if "TC Nominations" in wanted and tc_seats < 1:
         raise ConfigurationError("A TC election needs tc_seats of at least 1.")
