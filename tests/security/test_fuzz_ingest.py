@@ -23,6 +23,7 @@ from tests.security.strategies import (
     project_teams,
     text,
 )
+from tests.security.test_fuzz_parsers import damaged_configurations
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,25 @@ def test_ingest_gerrit_stores_or_refuses_naming_the_line(
     _check_refusal(message, path, before)
     if message:
         assert "line " in message, message
+
+
+@FUZZ
+@given(content=damaged_configurations(), manual=st.booleans())
+def test_import_election_creates_a_draft_or_refuses(
+    tmp_path: Path, content: str, manual: bool
+) -> None:
+    from elections.models import Contest, Election
+
+    path = tmp_path / "configuration.yaml"
+    path.write_text(content, encoding="utf-8")
+    before = (Election.objects.count(), Contest.objects.count())
+    try:
+        call_command(
+            "import_election",
+            str(path),
+            *(["--manual"] if manual else []),
+            stdout=open("/dev/null", "w"),
+        )  # noqa: SIM115
+    except CommandError as error:
+        assert str(error)
+        assert (Election.objects.count(), Contest.objects.count()) == before

@@ -216,3 +216,43 @@ def test_the_tally_command_counts_or_says_error_without_a_traceback(
         assert err.startswith("error: ") and "Traceback" not in err, err
     else:
         assert "Winner" in out
+
+
+# --- OpenStack election configuration.yaml ---------------------------------------------
+
+
+def _configuration_text() -> str:
+    from django.conf import settings as django_settings
+
+    path = django_settings.BASE_DIR / "data" / "openstack" / "configuration.yaml"
+    return path.read_text(encoding="utf-8")
+
+
+@st.composite
+def damaged_configurations(draw: Any) -> str:
+    """The real configuration.yaml with a few lines replaced by junk."""
+    lines = _configuration_text().splitlines()
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        key = lines[index].split(":", 1)[0]
+        junk = draw(
+            st.sampled_from(["", "!!int x", "2026-13-45", "[1, 2]", "{a: b}", "9" * 400, "~"])
+            | text
+        )
+        lines[index] = f"{key}: {junk}" if draw(st.booleans()) else junk
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(st.one_of(text, damaged_configurations(), yaml_values.map(str)))
+@example("timeline: 5\ntimeframe: {start: 2025-01-01, end: 2026-01-01}\n")
+@example("tc_seats: .inf\ntimeframe: {start: 2025-01-01, end: 2026-01-01}\n")
+@example("timeframe: {start: '0001-01-01T00:00+01:00', end: 2026-01-01}\n")
+@example("timeframe: 7\n")
+def test_any_configuration_is_a_calendar_or_a_configuration_error(content: str) -> None:
+    from elections.openstack import ConfigurationError, parse_configuration
+
+    try:
+        parse_configuration(content)
+    except ConfigurationError as error:
+        assert str(error), "an empty message"
