@@ -193,6 +193,12 @@ def _parse_record(raw: bytes, number: int) -> CommitRecord:
         ) from None
     if committed_at.tzinfo is None:
         raise CommitLogError(f"commit {sha}: committer date {committed!r} has no UTC offset")
+    try:
+        committed_at = committed_at.astimezone(UTC)
+    except OverflowError:  # the edge of the calendar, e.g. 0001-01-01 east of UTC
+        raise CommitLogError(
+            f"commit {sha}: committer date {committed!r} is out of range"
+        ) from None
     co_authors = (
         tuple(
             contact
@@ -205,7 +211,7 @@ def _parse_record(raw: bytes, number: int) -> CommitRecord:
     return CommitRecord(
         sha=sha,
         author=Contact(name, email),
-        committed_at=committed_at.astimezone(UTC),
+        committed_at=committed_at,
         co_authors=co_authors,
     )
 
