@@ -256,3 +256,41 @@ def test_any_configuration_is_a_calendar_or_a_configuration_error(content: str) 
         parse_configuration(content)
     except ConfigurationError as error:
         assert str(error), "an empty message"
+
+
+# --- git log output ---------------------------------------------------------------------
+
+git_fields = st.tuples(
+    st.sampled_from(["a" * 40, "b" * 64, "xyz", ""]) | text,
+    text,
+    text,
+    st.sampled_from(
+        [
+            "2026-03-01T12:00:00+00:00",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2026-03-01T12:00:00",
+            "yesterday",
+            "",
+        ]
+    )
+    | text,
+    st.sampled_from(["", "Ann <ann@example.org>", "\x1f", "<>", "x <y"]) | text,
+)
+
+
+@FUZZ
+@given(records=st.lists(git_fields, max_size=4), raw=st.binary(max_size=30), lead=st.booleans())
+@example(records=[("a" * 40, "n", "e@x", "0001-01-01T00:00:00+01:00", "")], raw=b"", lead=True)
+def test_any_git_log_output_is_commits_or_a_commit_log_error(
+    records: list[tuple[str, ...]], raw: bytes, lead: bool
+) -> None:
+    from accounts.commitlog import CommitLogError, parse_git_log
+
+    output = b"".join(b"\x1e" + "\x00".join(fields).encode("utf-8") + b"\n" for fields in records)
+    output = (b"" if lead else raw) + output + (raw if lead else b"")
+    try:
+        for record in parse_git_log([output]):
+            assert record.committed_at.tzinfo is not None
+    except CommitLogError as error:
+        assert str(error)
