@@ -418,3 +418,13 @@ def test_an_unconfigured_sign_in_provider_is_404_not_500(client: Client) -> None
     for name in ("github_login", "gitlab_callback"):
         assert client.get(reverse(name)).status_code == 404
     assert client.get(reverse("openid_connect_login", args=["sso"])).status_code == 404
+
+
+def test_a_link_cannot_sign_anyone_out(world: World) -> None:
+    """Signing out needs a POST with the CSRF token: an <img src=/accounts/logout/> on another
+    site does nothing."""
+    client = _client(world, "elector", enforce_csrf_checks=True)
+    client.get(reverse("account_logout"))
+    assert client.get(reverse("vote_index")).status_code == 200
+    assert client.post(reverse("account_logout")).status_code == 403
+    assert client.get(reverse("vote_index")).status_code == 200

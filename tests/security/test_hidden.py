@@ -118,3 +118,16 @@ def test_a_counted_result_is_hidden_until_published(world: World, hidden: dict[s
             assert b"counted-2026" not in client.get(url).content, (role, url)
     listing = _client(world, "anonymous").get(reverse("election_list")).content
     assert SECRET.encode() not in listing
+
+
+def test_receipts_of_a_poll_still_open_are_not_published(world: World) -> None:
+    """The list of counted receipts exists only once polling has closed and the box is
+    sealed; before that, a receipt cannot be looked up either."""
+    contest_id = world.polling_contest.pk
+    for role in ROLES:
+        client = _client(world, role)
+        assert client.get(reverse("receipt_hashes", args=[contest_id])).status_code == 404, role
+        check = client.post(
+            reverse("receipt_check", args=[contest_id]), {"receipt": "AAAAA-BBBBB-CCCCC-DDDDD"}
+        )
+        assert check.status_code == 409, role
