@@ -109,6 +109,22 @@ def _ballot_file(candidates: list[str], rows: list[list[int]], counts: list[int]
     return BallotFile(candidates, ballots, np.array(counts, dtype=np.int64))
 
 
+# Counts, ranks and alternative numbers have at most nine digits: far beyond any electorate,
+# never too long for int(), and int64 sums of them cannot overflow.
+_MAX_DIGITS = 9
+
+
+def _whole_number(digits: str, what: str, line: int | None) -> int:
+    if len(digits.lstrip("0")) > _MAX_DIGITS:
+        raise BallotFormatError(f"{what} {digits[:12]}... is too large", line=line)
+    return int(digits)
+
+
+def _says(value: str, number: int) -> bool:
+    """Whether a header's value is the whole number ``number`` (without int() on junk)."""
+    return value.isascii() and value.isdigit() and value.lstrip("0") == str(number).lstrip("0")
+
+
 def _check_names(names: list[str], line: int | None) -> None:
     seen: set[str] = set()
     for position, name in enumerate(names, start=1):
@@ -161,7 +177,7 @@ def read_csv(text: str) -> BallotFile:
                     raise BallotFormatError(
                         f"rank {value!r} for {name!r} is not a whole number", line=line
                     )
-                elif int(value) == 0:
+                elif _whole_number(value, f"rank for {name!r}", line) == 0:
                     raise BallotFormatError(
                         f"rank 0 for {name!r}: ranks start at 1 (leave the cell empty for "
                         "unranked)",
@@ -233,7 +249,7 @@ def _parse_order(text: str, size: int, line: int) -> list[list[int]]:
         for item in items:
             if not item.isascii() or not item.isdigit():
                 raise BallotFormatError(f"{item!r} is not an alternative number", line=line)
-            number = int(item)
+            number = _whole_number(item, "alternative", line)
             if not 1 <= number <= size:
                 raise BallotFormatError(
                     f"alternative {number} does not exist (there are {size})", line=line
@@ -259,9 +275,10 @@ def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
                 continue
             key, number, value = meta.group(1), meta.group(2), meta.group(3).strip()
             if key == "ALTERNATIVE NAME" and number is not None:
-                if int(number) in names:
+                alternative = _whole_number(number, "alternative", line)
+                if alternative in names:
                     raise BallotFormatError(f"alternative {number} is named twice", line=line)
-                names[int(number)] = value
+                names[alternative] = value
             elif number is None:
                 declared[key] = (value, line)
             continue
@@ -270,11 +287,11 @@ def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
             raise BallotFormatError(
                 "expected 'count: order' (e.g. '3: 1,{2,4},3') or a '#' header line", line=line
             )
-        orders.append((line, int(order.group(1)), order.group(2)))
+        orders.append((line, _whole_number(order.group(1), "count", line), order.group(2)))
     size = len(names)
     if "NUMBER ALTERNATIVES" in declared:
         value, line = declared["NUMBER ALTERNATIVES"]
-        if not value.isdigit() or int(value) != size:
+        if not _says(value, size):
             raise BallotFormatError(
                 f"NUMBER ALTERNATIVES says {value} but {size} alternatives are named", line=line
             )
@@ -324,7 +341,7 @@ def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
     for key, total in (("NUMBER VOTERS", sum(counts)), ("NUMBER UNIQUE ORDERS", len(rows))):
         if key in declared:
             value, line = declared[key]
-            if not value.isdigit() or int(value) != total:
+            if not _says(value, total):
                 raise BallotFormatError(f"{key} says {value} but the file has {total}", line=line)
     return _ballot_file(candidates, rows, counts)
 
@@ -418,7 +435,7 @@ def read_debian(text: str) -> BallotFile:
             continue
         if rows:
             raise BallotFormatError("'Option' header line after the ballots", line=line)
-        number = int(option.group(1))
+        number = _whole_number(option.group(1), "Option", line)
         if number != len(options) + 1:
             raise BallotFormatError(
                 f"Option {number} where Option {len(options) + 1} was expected; options "
