@@ -182,6 +182,28 @@ def test_damaged_ballot_files_are_ballot_format_errors(case: tuple[str, str | No
     _ballots_verdict(*case)
 
 
+BIG = "9" * 5000  # longer than int() reads (4300 digits)
+HUGE_NUMBERS = [
+    ("csv", "A,B\n99999999999999999999999,1\n"),
+    ("csv", f"A,B\n{BIG},1\n"),
+    ("preflib", "# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n99999999999999999999: 1,2\n"),
+    ("preflib", "# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n1: 99999999999999999999,2\n"),
+    ("preflib", f"# ALTERNATIVE NAME {BIG}: A\n"),
+    ("preflib", f"# ALTERNATIVE NAME 1: A\n# NUMBER ALTERNATIVES: {BIG}\n"),
+    ("preflib", "# ALTERNATIVE NAME 1: A\n# NUMBER ALTERNATIVES: \u00b9\n"),
+    ("preflib", f"# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n{BIG}: 1,2\n"),
+    ("debian", f"Option {BIG}--->: A\n"),
+]
+
+
+@pytest.mark.parametrize(("format", "content"), HUGE_NUMBERS)
+def test_numbers_too_large_to_count_are_ballot_format_errors(format: str, content: str) -> None:
+    """Regression: these raised OverflowError (numpy int64) or ValueError (int() digit limit),
+    and the CLI printed a traceback."""
+    with pytest.raises(BallotFormatError, match=r"line \d+"):
+        parse_ballots(content, format, data_type="toi")
+
+
 SUFFIX = {"csv": ".csv", "preflib": ".toi", "debian": ".txt"}
 
 
