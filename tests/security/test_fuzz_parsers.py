@@ -149,10 +149,18 @@ JUNK = [
 
 @st.composite
 def mutated(draw: Any) -> tuple[str, str | None, str]:
-    """A valid ballot file of some format, then a few edits at random places."""
+    """A valid ballot file of some format, then a few edits: a number swapped for junk, or
+    junk put in at a random place."""
     format, data_type = draw(st.sampled_from(FORMATS))
     content = VALID[(format, data_type)]
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        numbers = list(re.finditer(r"\d+", content))
+        if numbers and draw(st.booleans()):
+            number = draw(st.sampled_from(numbers))
+            content = (
+                content[: number.start()] + draw(st.sampled_from(JUNK)) + content[number.end() :]
+            )
+            continue
         position = draw(st.integers(min_value=0, max_value=len(content)))
         cut = draw(st.integers(min_value=0, max_value=5))
         insert = draw(st.sampled_from(JUNK) | text)
