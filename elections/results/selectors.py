@@ -187,6 +187,26 @@ def result_for_ballot_set(contest: Contest, ballot_set_sha256: str) -> Result | 
     return Result.objects.filter(contest=contest, ballot_set_sha256=ballot_set_sha256).first()
 
 
+def result_since_seal(contest: Contest, *, ballot_count: int) -> Result | None:
+    """The result counted from the contest's ballot box as it was sealed, if any.
+
+    A sealed box takes no ballot and changes none; sealing it again (a new shuffle) makes any
+    earlier result count as older than the seal, so the ballots are read and checked again.
+    """
+    from elections.voting.selectors import ballot_box_seal
+
+    seal = ballot_box_seal(contest)
+    if seal is None:
+        return None
+    return (
+        Result.objects.filter(
+            contest=contest, ballot_count=ballot_count, created_at__gte=seal.sealed_at
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def published_result(contest: Contest) -> Result | None:
     """The public result of a contest, if one is published."""
     return (

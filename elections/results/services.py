@@ -74,14 +74,14 @@ def result_tally(
     contest: Contest,
     actor: Any = None,
     pairwise: counting.PartialCount | None = None,
-    expected_ballot_set_sha256: str | None = None,
 ) -> Result:
     """Count the contest's ballots and store the Result with its published files.
 
     Idempotent: when a Result for these exact ballots exists it is returned unchanged. The
     contest row is locked (``SELECT ... FOR UPDATE``) so two workers never store a tally of one
-    contest at the same time. ``pairwise`` is the summed matrix of a chunked tally;
-    ``expected_ballot_set_sha256`` the digest of the ballots that tally started with.
+    contest at the same time. ``pairwise`` is the sum of a chunked tally's partial counts; it
+    is used only if its ballots are exactly the contest's ballots (same number, same multiset
+    digest), else ``BallotsChanged`` is raised and the tally starts again.
     """
     contest = (
         Contest.objects.select_for_update(of=("self",))
@@ -92,10 +92,6 @@ def result_tally(
     matrix = selectors.contest_ballot_matrix(contest)
     multiset = selectors.ballot_multiset_sum(matrix.ranks)
     digest = selectors.ballot_set_sha256(matrix.names, matrix.ranks, multiset=multiset)
-    if expected_ballot_set_sha256 is not None and digest != expected_ballot_set_sha256:
-        raise BallotsChanged(
-            f"The ballots of {contest.name} changed while they were being counted."
-        )
     existing = selectors.result_for_ballot_set(contest, digest)
     if existing is not None:
         return existing

@@ -279,3 +279,22 @@ def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: 
         for offset in range(0, 45, 10)
     ]
     assert [row for chunk in chunks for row in chunk] == expected
+
+
+def test_a_chunked_tally_run_again_finds_its_result_without_fanning_out(
+    polled_contest: Any, settings: Any
+) -> None:
+    from elections.voting.services import ballots_shuffle_rewrite
+
+    contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    ballots_shuffle_rewrite(contest=contest)
+    settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
+    assert tally_contest.delay(contest.pk).get() is None  # counted by the chord
+    result = Result.objects.get(contest=contest)
+    assert tally_contest.delay(contest.pk).get() == result.pk
+    again = TallyRun.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
+    assert again.chunks_total == 0 and again.result == result
+    # Sealed again (a new shuffle): the ballots are read and checked, and still one result.
+    ballots_shuffle_rewrite(contest=contest)
+    assert tally_contest.delay(contest.pk).get() is None
+    assert Result.objects.filter(contest=contest).count() == 1
