@@ -91,7 +91,7 @@ def _rerun(request: HttpRequest, contests: list[Any]) -> None:
 @admin.register(Result)
 class ResultAdmin(OfficialsReadOnly):
     list_display = (
-        "contest",
+        "contest_name",
         "election",
         "state",
         "winners_text",
@@ -129,6 +129,10 @@ class ResultAdmin(OfficialsReadOnly):
         "unpublish_reason",
     )
     fields = readonly_fields
+
+    @admin.display(description="Contest", ordering="contest__name")
+    def contest_name(self, result: Result) -> str:
+        return result.contest.name
 
     @admin.display(description="Election", ordering="contest__election__name")
     def election(self, result: Result) -> str:
