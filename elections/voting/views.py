@@ -71,19 +71,14 @@ def vote_index(request: HttpRequest) -> HttpResponse:
 def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
     """Rank (GET, or POST step=edit), review (POST), then cast or change (POST step=confirm)."""
     contest = _contest_or_404(request, contest_id)
-    if not user_is_elector(request.user, contest):
-        return _refused(
-            request,
-            contest,
-            NotAnElector(
-                f"You are not on the electorate of {contest.name}, so there is no ballot for you."
-            ),
-        )
-    if not selectors.takes_ballots(contest):
-        return _refused(request, contest, NotPolling(f"{contest.name} is not open for voting."))
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step == "confirm":
+        return _confirm(request, contest)
+    refusal = _refusal(request, contest)
+    if refusal is not None:
+        return refusal
     changing = selectors.user_has_voted(request.user, contest)
     choices = contest.ballot_choices()
-    step = request.POST.get("step", "") if request.method == "POST" else ""
 
     if step == "edit":
         values = {
@@ -108,20 +103,45 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
         # Say it at the review already, not only once the voter confirms.
         form.add_error("receipt", RECEIPT_NOT_FOUND_MESSAGE)
         return _ballot_page(request, contest, form, status=400)
-    if step != "confirm":
-        return render(
-            request,
-            "voting/review.html",
-            {
-                "contest": contest,
-                "form": form,
-                "changing": changing,
-                "tiers": _labelled_tiers(form),
-                "unranked": [form.labels()[key] for key in form.ranking.unranked],
-                "summary": form.ranking.describe(form.labels()),
-            },
-        )
+    return render(
+        request,
+        "voting/review.html",
+        {
+            "contest": contest,
+            "form": form,
+            "changing": changing,
+            "tiers": _labelled_tiers(form),
+            "unranked": [form.labels()[key] for key in form.ranking.unranked],
+            "summary": form.ranking.describe(form.labels()),
+        },
+    )
 
+
+def _refusal(request: HttpRequest, contest: Contest) -> HttpResponse | None:
+    """The refusal page for someone who may not see a ballot of ``contest`` now, or None."""
+    if not user_is_elector(request.user, contest):
+        return _refused(
+            request,
+            contest,
+            NotAnElector(
+                f"You are not on the electorate of {contest.name}, so there is no ballot for you."
+            ),
+        )
+    if not selectors.takes_ballots(contest):
+        return _refused(request, contest, NotPolling(f"{contest.name} is not open for voting."))
+    return None
+
+
+def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
+    """Cast (or, with a receipt, change) the reviewed ballot.
+
+    The services check the elector, the poll and the voter record again under their locks,
+    so they are not checked here first: a refused cast comes back as the service's message.
+    """
+    changing = "receipt" in request.POST
+    form = BallotForm(request.POST, choices=contest.ballot_choices(), changing=changing)
+    if not form.is_valid():
+        return _refusal(request, contest) or _ballot_page(request, contest, form, status=400)
     try:
         if changing:
             code = ballot_change(
