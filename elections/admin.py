@@ -102,6 +102,7 @@ _ELECTION_INPUT_FIELDS = (
     "window_end",
     "email_deadline",
     "auto_advance",
+    "auto_publish_results",
 )
 
 
@@ -133,6 +134,7 @@ class ElectionAdmin(OfficialsOnly):
                     "polling_opens_at",
                     "polling_closes_at",
                     "auto_advance",
+                    "auto_publish_results",
                 ),
                 "description": "Campaigning runs from the close of nominations to the opening "
                 "of the polls; make them equal for no campaigning.",

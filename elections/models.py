@@ -67,6 +67,11 @@ class Election(models.Model):
         default=True,
         help_text="The scheduler moves this election through its calendar when dates pass.",
     )
+    auto_publish_results = models.BooleanField(
+        default=False,
+        help_text="Publish each contest's result as soon as it is counted, without waiting "
+        "for an official (STACKVOTE_RESULTS_AUTO_PUBLISH does this for every election).",
+    )
     officials = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -127,6 +127,7 @@ _ELECTION_FIELDS: tuple[str, ...] = (
     "window_end",
     "email_deadline",
     "auto_advance",
+    "auto_publish_results",
 )
 
 

@@ -171,7 +171,7 @@ def result_tally(
             "chunked": pairwise is not None,
         },
     )
-    if conf.results_auto_publish():
+    if conf.results_auto_publish() or contest.election.auto_publish_results:
         result_publish(result=result, actor=None)
     return result
 

@@ -163,6 +163,20 @@ def test_auto_publish_publishes_as_soon_as_tallied(
     assert contest.election.phase == Phase.PUBLISHED
 
 
+def test_an_election_set_to_publish_automatically_publishes_without_an_official(
+    polled_contest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = polled_contest()
+    other = polled_contest()
+    contest.election.auto_publish_results = True
+    contest.election.save(update_fields=["auto_publish_results"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+        services.contest_close_and_tally(contest=other)
+    assert Result.objects.get(contest=contest).state == "published"
+    assert Result.objects.get(contest=other).state == "draft"
+
+
 def test_a_chunk_that_fails_for_good_marks_the_run_failed_and_frees_the_contest(
     polled_contest: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
