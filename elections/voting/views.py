@@ -12,10 +12,13 @@ voter, the ranks or the receipt.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -65,7 +68,39 @@ def vote_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _not_recorded(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """The 503 "your ballot was not recorded, try again" page, which needs no database."""
+    # No detail of the request: it would be the voter, and perhaps their ranks.
+    logger.warning("A ballot could not be recorded: database error.")
+    context = {"contest_id": contest_id}
+    try:
+        return render(request, "voting/not_recorded.html", context, status=503)
+    except DatabaseError:
+        # The signed-in user could not be loaded either: show the page as to a visitor.
+        request.user = AnonymousUser()
+        return render(request, "voting/not_recorded.html", context, status=503)
+
+
+def _cast_outage_is_not_recorded(
+    view: Callable[[HttpRequest, int], HttpResponse],
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A database outage anywhere in a cast (loading the signed-in user or the contest as
+    well as storing the ballot) answers the voter "not recorded, try again", never a 500."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, contest_id: int) -> HttpResponse:
+        try:
+            return view(request, contest_id)
+        except DatabaseError:
+            if request.method != "POST" or request.POST.get("step") != "confirm":
+                raise
+            return _not_recorded(request, contest_id)
+
+    return wrapped
+
+
 @never_cache
+@_cast_outage_is_not_recorded
 @login_required
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
@@ -160,9 +195,7 @@ def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
     except VotingError as error:
         return _refused(request, contest, error)
     except DatabaseError:
-        # No detail of the request: it would be the voter, and perhaps their ranks.
-        logger.warning("A ballot could not be recorded: database error.")
-        return render(request, "voting/not_recorded.html", {"contest": contest}, status=503)
+        return _not_recorded(request, contest.pk)
     return render(
         request,
         "voting/receipt.html",
