@@ -22,6 +22,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 logger = logging.getLogger(__name__)
 
+# A task whose result is kept (e.g. ``results.tally_contest``) first subscribes to its result
+# in Redis, before it is published; with Redis down, Celery's result backend retries and then
+# gives up with a RuntimeError carrying this text, not kombu's OperationalError.
+RESULT_STORE_GAVE_UP = "Retry limit exceeded while trying to reconnect to the Celery result store"
+
 
 class StackvoteTask(DjangoTask):
     """Tasks queued once the transaction commits, never failing the request that queued them.
@@ -45,7 +50,9 @@ class StackvoteTask(DjangoTask):
     def _send_or_log(self, args: Any, kwargs: Any, options: dict[str, Any]) -> None:
         try:
             self.apply_async(args, kwargs, **options)
-        except OperationalError as error:
+        except (OperationalError, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and RESULT_STORE_GAVE_UP not in str(error):
+                raise
             logger.error(
                 "Could not queue %s (broker unreachable: %s); the scheduler will retry it.",
                 self.name,
