@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -45,6 +45,8 @@ from elections.voting.services import (
 )
 
 logger = logging.getLogger(__name__)
+# The database failing or its connection found closed (InterfaceError is not a DatabaseError).
+DATABASE_FAILURES = (DatabaseError, InterfaceError)
 
 
 def _contest_or_404(request: HttpRequest, contest_id: int) -> Contest:
@@ -75,7 +77,7 @@ def _not_recorded(request: HttpRequest, contest_id: int) -> HttpResponse:
     context = {"contest_id": contest_id}
     try:
         return render(request, "voting/not_recorded.html", context, status=503)
-    except DatabaseError:
+    except DATABASE_FAILURES:
         # The signed-in user could not be loaded either: show the page as to a visitor.
         request.user = AnonymousUser()
         return render(request, "voting/not_recorded.html", context, status=503)
@@ -91,7 +93,7 @@ def _cast_outage_is_not_recorded(
     def wrapped(request: HttpRequest, contest_id: int) -> HttpResponse:
         try:
             return view(request, contest_id)
-        except DatabaseError:
+        except DATABASE_FAILURES:
             if request.method != "POST" or request.POST.get("step") != "confirm":
                 raise
             return _not_recorded(request, contest_id)

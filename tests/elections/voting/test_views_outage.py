@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -26,6 +26,11 @@ def _down(*args: Any, **kwargs: Any) -> Any:
     raise OperationalError("server closed the connection unexpectedly")
 
 
+def _closed(*args: Any, **kwargs: Any) -> Any:
+    # What the next query meets on a connection the restart dropped; not a DatabaseError.
+    raise InterfaceError("connection already closed")
+
+
 def _assert_not_recorded(page: Any, contest: Contest) -> None:
     html = page.content.decode()
     assert page.status_code == 503
@@ -37,13 +42,14 @@ def _assert_not_recorded(page: Any, contest: Contest) -> None:
     assert not VoterRecord.objects.filter(contest=contest).exists()
 
 
+@pytest.mark.parametrize("failure", [_down, _closed], ids=["operational", "closed"])
 def test_outage_while_loading_the_signed_in_voter_is_not_recorded(
-    poll: Contest, elector: Any, monkeypatch: pytest.MonkeyPatch
+    poll: Contest, elector: Any, monkeypatch: pytest.MonkeyPatch, failure: Any
 ) -> None:
     client = signed_in(elector)
     # The session is read, but the user row behind it cannot be (and neither can it be for
     # the page saying so: it is shown as to a visitor).
-    monkeypatch.setattr("django.contrib.auth.backends.ModelBackend.get_user", _down)
+    monkeypatch.setattr("django.contrib.auth.backends.ModelBackend.get_user", failure)
     page = client.post(reverse("ballot", args=[poll.pk]), {**ranks(poll, A="1"), "step": "confirm"})
     _assert_not_recorded(page, poll)
 
