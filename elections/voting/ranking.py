@@ -76,13 +76,18 @@ class Ranking:
 
     def describe(self, labels: Mapping[str, str]) -> str:
         """The ranking in words: ``1. A, 2. B = C; unranked: D``."""
+
+        # Names within a tie, and the unranked, in alphabetical order: they have no order of
+        # their own, and the voter should read the same summary however they were listed.
+        def names(keys: Iterable[str]) -> list[str]:
+            return sorted((labels.get(key, key) for key in keys), key=str.casefold)
+
         parts = [
-            f"{position}. " + " = ".join(labels.get(key, key) for key in tier)
-            for position, tier in enumerate(self.tiers, 1)
+            f"{position}. " + " = ".join(names(tier)) for position, tier in enumerate(self.tiers, 1)
         ]
         text = ", ".join(parts) if parts else "nobody ranked"
         if self.unranked:
-            text += "; unranked: " + ", ".join(labels.get(key, key) for key in self.unranked)
+            text += "; unranked: " + ", ".join(names(self.unranked))
         return text
 
 

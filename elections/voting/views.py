@@ -148,7 +148,9 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
             "form": form,
             "changing": changing,
             "tiers": _labelled_tiers(form),
-            "unranked": [form.labels()[key] for key in form.ranking.unranked],
+            "unranked": sorted(
+                (form.labels()[key] for key in form.ranking.unranked), key=str.casefold
+            ),
             "summary": form.ranking.describe(form.labels()),
         },
     )
@@ -246,7 +248,7 @@ def _refused(
 
 def _labelled_tiers(form: BallotForm) -> list[list[str]]:
     labels = form.labels()
-    return [[labels[key] for key in tier] for tier in form.ranking.tiers]
+    return [sorted((labels[key] for key in tier), key=str.casefold) for tier in form.ranking.tiers]
 
 
 @never_cache
