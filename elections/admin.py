@@ -46,14 +46,10 @@ class OfficialsOnly(admin.ModelAdmin):
         return can_use_officials_panel(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return can_use_officials_panel(request.user) and super().has_add_permission(
-            request, *args
-        )
+        return can_use_officials_panel(request.user) and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user) and super().has_change_permission(
-            request, obj
-        )
+        return can_use_officials_panel(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -88,22 +84,6 @@ class ContestInline(admin.TabularInline):
         if contest.roll_id is None:
             return "not frozen"
         return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
-
-
-_ELECTION_INPUT_FIELDS = (
-    "name",
-    "slug",
-    "description",
-    "nominations_opens_at",
-    "nominations_closes_at",
-    "polling_opens_at",
-    "polling_closes_at",
-    "window_start",
-    "window_end",
-    "email_deadline",
-    "auto_advance",
-    "auto_publish_results",
-)
 
 
 @admin.register(Election)
@@ -170,8 +150,9 @@ class ElectionAdmin(OfficialsOnly):
 
     def phase_move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         election = get_object_or_404(Election, pk=object_id)
-        if not (self.has_change_permission(request, election)
-                and can_administer(request.user, election)):
+        if not (
+            self.has_change_permission(request, election) and can_administer(request.user, election)
+        ):
             raise PermissionDenied
         form = PhaseMoveForm(request.POST or None, election=election)
         if request.method == "POST" and form.is_valid():
@@ -201,8 +182,12 @@ class ElectionAdmin(OfficialsOnly):
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
-        if obj is not None and obj.phase not in (Phase.DRAFT, Phase.NOMINATIONS,
-                                                 Phase.CAMPAIGNING, Phase.POLLING):
+        if obj is not None and obj.phase not in (
+            Phase.DRAFT,
+            Phase.NOMINATIONS,
+            Phase.CAMPAIGNING,
+            Phase.POLLING,
+        ):
             for name in form.base_fields:
                 if name not in ("name", "description", "officials"):
                     form.base_fields[name].disabled = True
@@ -212,8 +197,13 @@ class ElectionAdmin(OfficialsOnly):
                 form.base_fields[name].disabled = True
         return form
 
-    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
-                        form_url: str = "", extra_context: Any = None) -> HttpResponse:
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ElectionError as error:
@@ -223,9 +213,12 @@ class ElectionAdmin(OfficialsOnly):
     def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
         # On a change only what the official edited: the admin's widgets drop microseconds,
         # so an untouched date would otherwise look moved.
-        names = form.changed_data if change else _ELECTION_INPUT_FIELDS
-        fields = {name: form.cleaned_data[name] for name in _ELECTION_INPUT_FIELDS
-                  if name in names and name in form.cleaned_data}
+        names = form.changed_data if change else services.ELECTION_FIELDS
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.ELECTION_FIELDS
+            if name in names and name in form.cleaned_data
+        }
         if change:
             if not can_administer(request.user, obj):
                 raise PermissionDenied
@@ -337,9 +330,12 @@ class ContestAdmin(OfficialsOnly):
         if not can_administer(request.user, election):
             raise PermissionDenied
         if change:
-            editable = {name: form.cleaned_data[name] for name in form.changed_data
-                        if name in ("name", "description", "seats", "method",
-                                    "max_per_affiliation", "tie_seed")}
+            editable = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name
+                in ("name", "description", "seats", "method", "max_per_affiliation", "tie_seed")
+            }
             saved = services.contest_update(contest=obj, actor=request.user, **editable)
         else:
             values = {name: form.cleaned_data.get(name) for name in _CONTEST_CREATE_FIELDS}
@@ -354,8 +350,12 @@ class ContestAdmin(OfficialsOnly):
         return (
             can_use_officials_panel(request.user)
             and super(OfficialsOnly, self).has_delete_permission(request, obj)
-            and (obj is None or (obj.election.phase == Phase.DRAFT
-                                 and can_administer(request.user, obj.election)))
+            and (
+                obj is None
+                or (
+                    obj.election.phase == Phase.DRAFT and can_administer(request.user, obj.election)
+                )
+            )
         )
 
     def delete_model(self, request: HttpRequest, obj: Contest) -> None:
@@ -385,8 +385,13 @@ class ContestAdmin(OfficialsOnly):
                 )
         return None
 
-    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
-                        form_url: str = "", extra_context: Any = None) -> HttpResponse:
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ElectionError as error:
@@ -399,14 +404,30 @@ class ContestAdmin(OfficialsOnly):
 
 @admin.register(Candidacy)
 class CandidacyAdmin(OfficialsOnly):
-    list_display = ("candidate", "contest", "election", "affiliation", "state", "submitted_at",
-                    "reviewed_by")
+    list_display = (
+        "candidate",
+        "contest",
+        "election",
+        "affiliation",
+        "state",
+        "submitted_at",
+        "reviewed_by",
+    )
     list_filter = ("state", "contest__election", "contest__kind")
     search_fields = ("candidate__email", "candidate__full_name", "contest__name")
     list_select_related = ("candidate", "contest__election", "reviewed_by")
     actions = ("approve_selected", "reject_selected")
-    fields = ("contest", "candidate", "affiliation", "state", "platform_rendered",
-              "reviewed_by", "reviewed_at", "review_reason", "submitted_at")
+    fields = (
+        "contest",
+        "candidate",
+        "affiliation",
+        "state",
+        "platform_rendered",
+        "reviewed_by",
+        "reviewed_at",
+        "review_reason",
+        "submitted_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
@@ -427,8 +448,9 @@ class CandidacyAdmin(OfficialsOnly):
     def platform_rendered(self, candidacy: Candidacy) -> str:
         return mark_safe(candidacy.platform_html)  # noqa: S308 - sanitised by nh3 when written
 
-    def _review(self, request: HttpRequest, queryset: QuerySet[Candidacy], *, approve: bool,
-                reason: str) -> None:
+    def _review(
+        self, request: HttpRequest, queryset: QuerySet[Candidacy], *, approve: bool, reason: str
+    ) -> None:
         done = 0
         for candidacy in queryset.select_related("contest__election", "candidate"):
             try:
@@ -447,10 +469,12 @@ class CandidacyAdmin(OfficialsOnly):
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Candidacy]) -> None:
         self._review(request, queryset, approve=True, reason="")
 
-    @admin.action(description="Reject selected candidacies (asks for a reason)",
-                  permissions=["review"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Candidacy]
-                        ) -> HttpResponse | None:
+    @admin.action(
+        description="Reject selected candidacies (asks for a reason)", permissions=["review"]
+    )
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Candidacy]
+    ) -> HttpResponse | None:
         form = RejectionForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
             self._review(request, queryset, approve=False, reason=form.cleaned_data["reason"])
@@ -483,8 +507,15 @@ class AuditEntryAdmin(ReadOnly):
     list_display = ("created_at", "actor_label", "action", "target", "detail", "entry_hash")
     list_filter = ("action",)
     search_fields = ("target", "actor_label", "action")
-    readonly_fields = ("created_at", "actor_label", "action", "target", "detail",
-                       "previous_hash", "entry_hash")
+    readonly_fields = (
+        "created_at",
+        "actor_label",
+        "action",
+        "target",
+        "detail",
+        "previous_hash",
+        "entry_hash",
+    )
     fields = readonly_fields
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
@@ -499,14 +530,31 @@ class AuditEntryAdmin(ReadOnly):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnly):
-    list_display = ("created_at", "kind", "recipient", "contest", "state", "attempts",
-                    "last_error", "sent_at")
+    list_display = (
+        "created_at",
+        "kind",
+        "recipient",
+        "contest",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    )
     list_filter = ("state", "kind", "contest__election")
     search_fields = ("recipient__email",)
     list_select_related = ("recipient", "contest")
     actions = ("retry_selected",)
-    readonly_fields = ("kind", "recipient", "contest", "candidacy", "state", "attempts",
-                       "last_error", "created_at", "sent_at")
+    readonly_fields = (
+        "kind",
+        "recipient",
+        "contest",
+        "candidacy",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
     fields = readonly_fields
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
@@ -517,8 +565,9 @@ class NotificationAdmin(ReadOnly):
             failed = selectors.failed_notification_count()
             if failed:
                 messages.warning(
-                    request, f"{failed} e-mail{'s' if failed != 1 else ''} could not be sent; "
-                    "see the last error, fix the mail settings and retry them."
+                    request,
+                    f"{failed} e-mail{'s' if failed != 1 else ''} could not be sent; "
+                    "see the last error, fix the mail settings and retry them.",
                 )
         return super().changelist_view(request, extra_context)
 
@@ -527,4 +576,3 @@ class NotificationAdmin(ReadOnly):
         ids = list(queryset.filter(state=NotificationState.FAILED).values_list("pk", flat=True))
         count = services.notifications_retry(notification_ids=ids, actor=request.user)
         self.message_user(request, f"{count} e-mail{'s' if count != 1 else ''} queued again.")
-

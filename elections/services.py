@@ -115,7 +115,8 @@ def audit_record(*, actor: Any, action: str, target: str, detail: dict[str, Any]
 
 # --- Elections, contests, options ----------------------------------------------------------
 
-_ELECTION_FIELDS: tuple[str, ...] = (
+# The fields of an election that officials set (forms, the admin, create and update).
+ELECTION_FIELDS: tuple[str, ...] = (
     "name",
     "slug",
     "description",
@@ -145,7 +146,7 @@ def _full_clean(instance: Any) -> None:
 @transaction.atomic
 def election_create(*, actor: Any, **fields: Any) -> Election:
     """Create an election in draft. ``fields`` are Election fields (name, slug, calendar...)."""
-    unknown = set(fields) - set(_ELECTION_FIELDS)
+    unknown = set(fields) - set(ELECTION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
     election = Election(**fields)
@@ -155,7 +156,7 @@ def election_create(*, actor: Any, **fields: Any) -> Election:
         actor=actor,
         action="election.create",
         target=_target(election),
-        detail={field: getattr(election, field) for field in _ELECTION_FIELDS},
+        detail={field: getattr(election, field) for field in ELECTION_FIELDS},
     )
     return election
 
@@ -167,7 +168,7 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
     Dates of phases already under way or over cannot move backwards past ``now``: only the
     calendar ahead can change.
     """
-    unknown = set(fields) - set(_ELECTION_FIELDS)
+    unknown = set(fields) - set(ELECTION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
     election = Election.objects.select_for_update().get(pk=election.pk)
@@ -323,8 +324,11 @@ def election_delete(*, election: Election, actor: Any) -> None:
         actor=actor,
         action="election.delete",
         target=_target(election),
-        detail={"name": election.name, "slug": election.slug,
-                "contests": list(election.contests.values_list("slug", flat=True))},
+        detail={
+            "name": election.name,
+            "slug": election.slug,
+            "contests": list(election.contests.values_list("slug", flat=True)),
+        },
     )
     election.delete()
 
@@ -435,9 +439,7 @@ def _check_move(election: Election, to_phase: str) -> None:
 
 
 @transaction.atomic
-def election_phase_move(
-    *, election: Election, to_phase: str, actor: Any, reason: str
-) -> Election:
+def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason: str) -> Election:
     """Move ``election`` to ``to_phase`` and do what entering that phase means.
 
     ``actor`` is the official moving it by hand (a reason is then required) or None for the
@@ -552,9 +554,7 @@ def contest_settle(*, contest: Contest, actor: Any) -> Contest:
         return contest
     roll = _freeze(contest, actor)
     contest.roll = roll
-    approved = list(
-        contest.candidacies.filter(state=CandidacyState.APPROVED).order_by("pk")
-    )
+    approved = list(contest.candidacies.filter(state=CandidacyState.APPROVED).order_by("pk"))
     unreviewed = list(
         contest.candidacies.filter(state=CandidacyState.SUBMITTED).values_list("pk", flat=True)
     )
@@ -697,8 +697,11 @@ def candidacy_submit(
         actor=candidate,
         action="candidacy.submit",
         target=_target(candidacy),
-        detail={"contest": contest.pk, "previous_state": previous_state,
-                "affiliation": candidacy.affiliation},
+        detail={
+            "contest": contest.pk,
+            "previous_state": previous_state,
+            "affiliation": candidacy.affiliation,
+        },
     )
     return candidacy
 
@@ -710,8 +713,10 @@ def candidacy_edit(
     """The candidate changes their platform or affiliation while nominations are open."""
     from elections.permissions import can_edit_candidacy
 
-    candidacy = Candidacy.objects.select_for_update().select_related("contest__election").get(
-        pk=candidacy.pk
+    candidacy = (
+        Candidacy.objects.select_for_update()
+        .select_related("contest__election")
+        .get(pk=candidacy.pk)
     )
     if not can_edit_candidacy(actor, candidacy):
         raise CandidacyRefused("This candidacy can no longer be edited.")
@@ -735,8 +740,10 @@ def candidacy_withdraw(*, candidacy: Candidacy, actor: Any) -> Candidacy:
     """The candidate withdraws while nominations are open."""
     from elections.permissions import can_edit_candidacy
 
-    candidacy = Candidacy.objects.select_for_update().select_related("contest__election").get(
-        pk=candidacy.pk
+    candidacy = (
+        Candidacy.objects.select_for_update()
+        .select_related("contest__election")
+        .get(pk=candidacy.pk)
     )
     if not can_edit_candidacy(actor, candidacy):
         raise CandidacyRefused("This candidacy cannot be withdrawn now.")
@@ -762,9 +769,11 @@ def candidacy_review(
     """
     from elections.permissions import can_administer
 
-    candidacy = Candidacy.objects.select_for_update().select_related(
-        "contest__election", "candidate"
-    ).get(pk=candidacy.pk)
+    candidacy = (
+        Candidacy.objects.select_for_update()
+        .select_related("contest__election", "candidate")
+        .get(pk=candidacy.pk)
+    )
     election = candidacy.contest.election
     if not can_administer(reviewer, election):
         raise CandidacyRefused("Only the officials of this election review its candidacies.")
@@ -944,16 +953,17 @@ def notifications_requeue_stale(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def notifications_give_up(*, notification_ids: Sequence[int]) -> int:
     """Mark notifications that ran out of retries as failed, for officials to see."""
-    failed = Notification.objects.filter(
-        pk__in=notification_ids, state=NotificationState.PENDING
-    )
+    failed = Notification.objects.filter(pk__in=notification_ids, state=NotificationState.PENDING)
     for notification in failed:
         audit_record(
             actor=None,
             action="notification.failed",
             target=_target(notification),
-            detail={"kind": notification.kind, "attempts": notification.attempts,
-                    "error": notification.last_error},
+            detail={
+                "kind": notification.kind,
+                "attempts": notification.attempts,
+                "error": notification.last_error,
+            },
         )
     return failed.update(state=NotificationState.FAILED)
 
@@ -968,8 +978,9 @@ def notifications_retry(*, notification_ids: Sequence[int], actor: Any) -> int:
     )
     Notification.objects.filter(pk__in=ids).update(state=NotificationState.PENDING)
     for pk in ids:
-        audit_record(actor=actor, action="notification.retry", target=f"notification:{pk}",
-                     detail={})
+        audit_record(
+            actor=actor, action="notification.retry", target=f"notification:{pk}", detail={}
+        )
     _queue_sending(ids)
     return len(ids)
 
