@@ -1,0 +1,733 @@
+"""Fault drills: Redis stopped, a worker killed mid-tally, PostgreSQL restarted mid-casting.
+
+    .venv/bin/python bench/faults.py [--voters 300]
+
+Everything runs on this machine, on loopback, against PRIVATE servers that the script starts
+in a temporary directory and tears down at the end (also on failure): a PostgreSQL cluster
+(initdb + pg_ctl, run as the ``postgres`` user, trust auth) and a Redis, each on a free port.
+The machine's shared PostgreSQL and Redis are never touched. gunicorn and the Celery workers
+are real subprocesses pointed at those private servers; mail goes to files
+(``EMAIL_URL=filemail://...``) so every delivered message can be counted.
+
+1. Redis stopped during polling. While Redis is down: polling opens (the electorate's mail is
+   queued), half the electorate casts through gunicorn, the reminders are queued. Casting
+   must work (ballots live in PostgreSQL) and queueing must be logged, not raised. Redis comes
+   back; the scheduler (``elections.advance_elections``, on the real worker) queues again the
+   mail whose queueing was lost, fifteen minutes later (the script ages the rows instead of
+   waiting): each elector gets exactly one "polling is open" and each non-voter exactly one
+   reminder. Redis stops again: the election is closed, and an official presses "close and
+   tally" on a second contest (its tally is recorded as queued, the message is lost). Redis
+   returns: ``results.tally_closed_contests`` (twice) leaves exactly one Result for the first
+   contest, and once the lost run is stale (the script ages it) one for the second, each
+   counting every ballot.
+2. A worker killed with SIGKILL mid-tally: a contest counted in chunks by a worker whose chunk
+   hangs; the worker is killed, a new one is started, the tally completes with one Result.
+3. PostgreSQL restarted during casting: ballots are cast at a steady rate while
+   ``pg_ctl restart -m fast`` runs. Every cast shown a receipt must be stored (found by the
+   SHA-256 of the receipt, ranks as sent); every other cast must have told the voter to try
+   again (a "not recorded" page) or failed visibly (a connection error); the voters whose
+   cast failed then try again, and must all succeed.
+
+It prints one PASS/FAIL line per scenario with the counts, and exits non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime
+import email
+import glob
+import logging
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load_vote import (  # noqa: E402
+    HOST,
+    RECEIPT,
+    ROOT,
+    Voter,
+    build_poll,
+    cast_ballots,
+    check_ballots,
+    dense,
+    load_ballots,
+    request,
+    start_gunicorn,
+)
+
+CLIENT_ERRORS = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float, interval: float = 0.3) -> Any:
+    """``condition()``'s first truthy value, or None after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+# --- Private servers ------------------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A throwaway cluster owned by ``postgres``: trust auth, loopback, its own socket dir."""
+
+    def __init__(self, base: Path, port: int) -> None:
+        self.port = port
+        self.root = base / "pg"
+        self.data = self.root / "data"
+        self.sockets = self.root / "sock"
+        self.log = self.root / "server.log"
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not binaries:
+            raise SystemExit("PostgreSQL server binaries not found in /usr/lib/postgresql/")
+        self.bin = Path(binaries[-1]).parent
+        self.started = False
+
+    def _run(self, *command: str) -> None:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*as_postgres, *command], check=True, stdout=subprocess.DEVNULL, cwd=self.root
+        )
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
+                  *extra, action)  # fmt: skip
+
+    def start(self) -> None:
+        self.sockets.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            shutil.chown(self.sockets, "postgres", "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
+                  "postgres", "--no-sync", "-E", "UTF8")  # fmt: skip
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses={HOST}"
+        self._ctl("start", "-o", options)
+        self.started = True
+        self._run(str(self.bin / "createdb"), "-h", HOST, "-p", str(self.port), "-U",
+                  "postgres", "stackvote_faults")  # fmt: skip
+
+    def restart(self) -> float:
+        """``pg_ctl restart -m fast`` (sessions are ended, open transactions rolled back)."""
+        started = time.perf_counter()
+        self._ctl("restart", "-m", "fast")
+        return time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.started:
+            self._ctl("stop", "-m", "immediate")
+            self.started = False
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/stackvote_faults"
+
+
+class PrivateRedis:
+    def __init__(self, base: Path, port: int) -> None:
+        self.port = port
+        self.base = base
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with (self.base / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", "",
+                 "--appendonly", "no", "--daemonize", "no"],
+                cwd=self.base, stdout=log, stderr=log,
+            )  # fmt: skip
+        import redis
+
+        client = redis.Redis(host=HOST, port=self.port, socket_connect_timeout=0.5)
+        if not wait_for(lambda: _answers(client), timeout=10, interval=0.1):
+            raise SystemExit("the private Redis did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+
+def _answers(client: Any) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+class Processes:
+    """Subprocesses (each in its own session) that the script started and must end."""
+
+    def __init__(self, logs: Path, env: dict[str, str]) -> None:
+        self.logs = logs
+        self.env = env
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def _log(self, name: str) -> IO[bytes]:
+        return (self.logs / f"{name}.log").open("ab")
+
+    def worker(self, name: str, app: str = "config", **extra: str) -> subprocess.Popen[bytes]:
+        command = [
+            sys.executable, "-m", "celery", "-A", app, "worker", "-P", "solo", "-l", "info",
+            "-n", f"{name}@faults", "--without-mingle", "--without-gossip", "--without-heartbeat",
+        ]  # fmt: skip
+        with self._log(name) as log:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env={**self.env, **extra}, stdout=log, stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
+        self.running.append(process)
+        return process
+
+    def gunicorn(self, port: int, workers: int) -> subprocess.Popen[bytes]:
+        with self._log("gunicorn") as log:
+            process = start_gunicorn(port, workers, self.env, log=log)
+        self.running.append(process)
+        return process
+
+    def end(self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, sig) if sig == signal.SIGKILL else process.send_signal(sig)
+                process.wait(timeout=20)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
+        if process in self.running:
+            self.running.remove(process)
+
+    def end_all(self) -> None:
+        for process in list(self.running):
+            self.end(process)
+
+
+class QueueFailures(logging.Handler):
+    """Counts "Could not queue ..." records: work queued while the broker is down is logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Could not queue"):
+            self.count += 1
+
+
+# --- Helpers on the Django side ---------------------------------------------------------------
+
+
+def worker_answers(timeout: float) -> bool:
+    from config.celery import app
+
+    def ping() -> bool:
+        try:
+            return bool(app.control.ping(timeout=1.0))
+        except Exception:  # noqa: BLE001 - broker still coming back
+            return False
+
+    return bool(wait_for(ping, timeout=timeout, interval=0.5))
+
+
+def queue(task: Any) -> None:
+    """``task.delay()``, retried for a few seconds while the producer reconnects to Redis."""
+    from kombu.exceptions import OperationalError
+
+    for attempt in range(10):
+        try:
+            task.delay()
+            return
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+
+
+def mail_delivered(mail_dir: Path) -> collections.Counter[tuple[str, str]]:
+    """(recipient, subject) → messages written by the file mail backend."""
+    delivered: collections.Counter[tuple[str, str]] = collections.Counter()
+    for path in sorted(mail_dir.glob("*.log")):
+        for chunk in path.read_text().split("-" * 79):
+            if chunk.strip():
+                message = email.message_from_string(chunk.strip())
+                delivered[(str(message["To"]), str(message["Subject"]))] += 1
+    return delivered
+
+
+def cast_voters(port: int, contest_id: int, voters: list[Voter], seed: int) -> int:
+    """Load the ballot pages, then cast; returns the requests that failed (0 = all receipts)."""
+    from elections.models import Contest
+
+    keys = [choice.key for choice in Contest.objects.get(pk=contest_id).ballot_choices()]
+    failures = asyncio.run(load_ballots(port, contest_id, voters, 50))
+    failed, _, _ = asyncio.run(cast_ballots(port, contest_id, keys, voters, 50, seed))
+    return failures + failed
+
+
+def results_of(contest_id: int) -> list[Any]:
+    from elections.results.models import Result
+
+    return list(Result.objects.filter(contest_id=contest_id))
+
+
+# --- Scenario 1: Redis stopped during polling ---------------------------------------------------
+
+
+def scenario_redis(
+    args: argparse.Namespace, procs: Processes, redis: PrivateRedis, port: int, mail_dir: Path,
+    queue_failures: QueueFailures, run: str,
+) -> list[str]:  # fmt: skip
+    from django.db.models import F
+
+    from elections.models import Contest, Notification, NotificationState, Phase
+    from elections.results import conf as results_conf
+    from elections.results import services as results_services
+    from elections.results.models import TallyRun
+    from elections.results.tasks import tally_closed_contests
+    from elections.selectors import roll_electors
+    from elections.services import election_phase_move, election_queue_reminders
+    from elections.tasks import advance_elections
+
+    problems: list[str] = []
+    worker = procs.worker("worker-redis")
+    if not worker_answers(30):
+        return ["the worker did not start"]
+    # A second, small poll whose tally an official starts while Redis is down (below).
+    other_id, _, _, others = build_poll(args.tally_voters, run + "o")
+    if cast_voters(port, other_id, others, args.seed + 3):
+        return ["casts failed before the outage"]
+    other = Contest.objects.select_related("election").get(pk=other_id)
+
+    print("  Redis stopped (outage 1: polling)")
+    redis.stop()
+    health = asyncio.run(request(port, "GET", "/healthz"))
+    print(f"  /healthz during the outage: {health.status} {health.body.decode()[:120]}")
+    if health.status != 503:
+        problems.append("/healthz did not report the outage")
+    queued_before = queue_failures.count
+    contest_id, _, _, voters = build_poll(args.voters, run + "r")
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    election = contest.election
+    voting = voters[: len(voters) // 2]
+    failed = cast_voters(port, contest_id, voting, args.seed)
+    print(f"  casts during the outage: {len(voting) - failed} receipts of {len(voting)}")
+    if failed:
+        problems.append(f"{failed} requests failed while Redis was down")
+    problems += check_ballots(contest_id, voting)
+    reminders = election_queue_reminders(election=election)
+    # Hand-added voters are site-wide: the electorate also holds the other poll's voters.
+    electorate = {user.email for user in roll_electors(contest.roll)}
+    lost = queue_failures.count - queued_before
+    pending = Notification.objects.filter(contest=contest, state=NotificationState.PENDING)
+    print(f"  mail queued while down: {pending.count()} notifications "
+          f"({reminders} reminders), {lost} queueings logged as failed, none raised")  # fmt: skip
+    if reminders != len(electorate) - len(voting):
+        problems.append(f"{reminders} reminders queued, expected {len(electorate) - len(voting)}")
+    if lost == 0:
+        problems.append("no queueing failure was logged while the broker was down")
+
+    redis.start()
+    back = time.perf_counter()
+    if worker_answers(60):
+        waited = time.perf_counter() - back
+        print(f"  Redis back; the worker reconnected by itself after {waited:.1f} s")
+    else:
+        print("  Redis back; the worker did not reconnect within 60 s: restarting it")
+        procs.end(worker)
+        worker = procs.worker("worker-redis-2")
+        if not worker_answers(30):
+            return [*problems, "no worker after Redis came back"]
+    sent_early = Notification.objects.filter(contest=contest, state=NotificationState.SENT)
+    if sent_early.exists():
+        problems.append("mail whose queueing failed was sent before the scheduler re-queued it")
+    # The scheduler re-queues mail left untried for 15 minutes; age the rows instead of waiting.
+    pending.update(created_at=F("created_at") - datetime.timedelta(minutes=16))
+    queue(advance_elections)
+    queue(advance_elections)  # a second scheduler tick before the first batch is sent
+    expected = len(electorate) + reminders
+    sent = Notification.objects.filter(contest=contest, state=NotificationState.SENT)
+    wait_for(lambda: sent.count() >= expected, timeout=90, interval=0.5)
+    time.sleep(2)  # let any duplicate batch finish before counting the files
+    delivered = mail_delivered(mail_dir)
+    emails = electorate
+    voted = {voter.email for voter in voting}
+    # Only this poll's mail (the other poll's electorate got its own "polling is open").
+    opening = f"Polling is open: {contest.name} ({election.name})"
+    opens = {to: n for (to, subject), n in delivered.items() if subject == opening}
+    nudges = {to: n for (to, subject), n in delivered.items() if subject.startswith("Reminder")}
+    missing = len(emails - set(opens)) + len(emails - voted - set(nudges))
+    doubled = sum(n - 1 for n in [*opens.values(), *nudges.values()] if n > 1)
+    wrong = len(voted & set(nudges))
+    print(
+        f"  mail after Redis returned: {sum(opens.values())} 'polling is open' for "
+        f"{len(emails)} electors, {sum(nudges.values())} reminders for "
+        f"{len(emails - voted)} non-voters; {missing} missing, {doubled} doubled, "
+        f"{wrong} reminders to voters; notifications sent {sent.count()} of {expected}"
+    )
+    failed_mail = Notification.objects.filter(contest=contest, state=NotificationState.FAILED)
+    if failed_mail.exists():
+        problems.append(f"{failed_mail.count()} notifications failed")
+    if missing or doubled or wrong or sent.count() != expected:
+        problems.append(f"mail: {missing} missing, {doubled} doubled, {wrong} misdirected")
+
+    print("  Redis stopped (outage 2: the close)")
+    redis.stop()
+    queued_before = queue_failures.count
+    for closing in (election, other.election):
+        election_phase_move(election=closing, to_phase=Phase.CLOSED, actor=None, reason="drill")
+    contest.refresh_from_db()
+    # An official presses "close and tally" on the other contest: the run is recorded as
+    # queued, but its message never reaches the broker.
+    pressed = time.perf_counter()
+    results_services.contest_close_and_tally(contest=other)
+    pressed = time.perf_counter() - pressed
+    lost = queue_failures.count - queued_before
+    print(f"  while down: both elections closed (contest {contest.state}); an official's "
+          f"tally of the other contest returned in {pressed:.1f} s, {lost} queueing logged "
+          f"as failed")  # fmt: skip
+    if lost != 1:
+        problems.append(f"{lost} queueing failures logged for one tally")
+    redis.start()
+    print("  Redis back")
+    if not worker_answers(60):
+        procs.end(worker)
+        worker = procs.worker("worker-redis-3")
+        worker_answers(30)
+    queue(tally_closed_contests)
+    wait_for(lambda: results_of(contest_id), timeout=60)
+    queue(tally_closed_contests)  # the next beat tick finds nothing more to count
+    time.sleep(3)
+    results = results_of(contest_id)
+    counted = results[0].ballot_count if results else None
+    waiting = len(results_of(other_id))
+    print(f"  beat task after Redis returned: {len(results)} Result(s), counting {counted} "
+          f"ballots of {len(voting)} cast; the official's lost tally: {waiting} Result(s) "
+          f"(its run is queued and not yet stale)")  # fmt: skip
+    if len(results) != 1 or counted != len(voting):
+        problems.append(f"{len(results)} results counting {counted} ballots")
+    # A queued run with no news for longer than the tally lock lives was lost: due again.
+    stale = datetime.timedelta(seconds=results_conf.tally_lock_seconds() + 60)
+    TallyRun.objects.filter(contest_id=other_id).update(updated_at=F("updated_at") - stale)
+    queue(tally_closed_contests)
+    wait_for(lambda: results_of(other_id), timeout=60)
+    queue(tally_closed_contests)
+    time.sleep(3)
+    others_results = results_of(other_id)
+    counted = others_results[0].ballot_count if others_results else None
+    first = len(results_of(contest_id))
+    print(f"  once that run is stale: {len(others_results)} Result(s), counting {counted} "
+          f"ballots of {len(others)} cast; the first contest still has {first}")  # fmt: skip
+    if len(others_results) != 1 or counted != len(others):
+        problems.append(f"lost tally: {len(others_results)} results counting {counted} ballots")
+    if first != 1:
+        problems.append("the first contest was counted again")
+    procs.end(worker)
+    return problems
+
+
+# --- Scenario 2: a worker killed mid-tally --------------------------------------------------------
+
+
+def scenario_kill(args: argparse.Namespace, procs: Processes, port: int, run: str) -> list[str]:
+    from config.celery import app
+    from elections.models import Contest, Phase
+    from elections.results import services
+    from elections.results.models import TallyRun, TallyRunState
+    from elections.results.tasks import tally_closed_contests
+    from elections.services import election_phase_move
+
+    problems: list[str] = []
+    contest_id, _, _, voters = build_poll(args.tally_voters, run + "k")
+    failed = cast_voters(port, contest_id, voters, args.seed + 1)
+    if failed:
+        return [f"{failed} casts failed before the tally"]
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    election_phase_move(election=contest.election, to_phase=Phase.CLOSED, actor=None,
+                        reason="drill")  # fmt: skip
+    app.control.purge()  # this drill's worker must take the tally first
+    chunk = max(1, -(-len(voters) // 3))
+    marker = procs.logs / f"chunk-started-{run}"
+    worker_env = {"STACKVOTE_TALLY_CHUNK_SIZE": str(chunk), "CELERY_VISIBILITY_TIMEOUT": "2"}
+    app_module = "tests.elections.results.worker_app"  # the project's app, restore every second
+    doomed = procs.worker("worker-doomed", app_module, SLOW_CHUNK_MARKER=str(marker),
+                          **worker_env)  # fmt: skip
+    services.contest_close_and_tally(contest=Contest.objects.get(pk=contest_id))
+    if not wait_for(marker.exists, timeout=60):
+        procs.end(doomed, signal.SIGKILL)
+        return ["the worker never started a chunk"]
+    run_row = TallyRun.objects.get(contest_id=contest_id)
+    print(f"  worker pid {doomed.pid} counting chunk 1 of {run_row.chunks_total} "
+          f"({chunk} ballots each); run {run_row.state}: SIGKILL")  # fmt: skip
+    procs.end(doomed, signal.SIGKILL)
+    if results_of(contest_id):
+        problems.append("a result was stored before the tally could finish")
+    started = time.perf_counter()
+    replacement = procs.worker("worker-replacement", app_module, **worker_env)
+    results = wait_for(lambda: results_of(contest_id), timeout=60)
+    finished = time.perf_counter() - started
+    queue(tally_closed_contests)
+    time.sleep(3)
+    results = results_of(contest_id)
+    run_row.refresh_from_db()
+    counted = results[0].ballot_count if results else None
+    print(f"  replacement worker: {len(results)} Result(s) after {finished:.1f} s, counting "
+          f"{counted} of {len(voters)} ballots; run {run_row.state}, chunks "
+          f"{run_row.chunks_done}/{run_row.chunks_total}")  # fmt: skip
+    if len(results) != 1 or counted != len(voters):
+        problems.append(f"{len(results)} results counting {counted} ballots")
+    if run_row.state != TallyRunState.SUCCEEDED or run_row.chunks_total < 2:
+        problems.append(f"tally run {run_row.state}, {run_row.chunks_total} chunks")
+    procs.end(replacement)
+    return problems
+
+
+# --- Scenario 3: PostgreSQL restarted during casting ---------------------------------------------
+
+
+async def cast_once(port: int, contest_id: int, voter: Voter) -> str:
+    form = {"csrfmiddlewaretoken": voter.csrf_token, "step": "confirm"}
+    form.update({f"rank-{key}": str(rank) for key, rank in voter.ranks.items()})
+    try:
+        response = await request(port, "POST", f"/vote/{contest_id}/", cookies=voter.cookies,
+                                 form=form)  # fmt: skip
+    except CLIENT_ERRORS:
+        return "connection error"
+    body = response.body.decode(errors="replace")
+    match = RECEIPT.search(body)
+    if response.status == 200 and match:
+        voter.receipt = match.group(1)
+        return "receipt"
+    if response.status == 503 and "not recorded" in body and "try again" in body:
+        return "503 not recorded, try again"
+    if response.status == 409 and "already voted" in body:
+        return "already voted"
+    return f"other: {response.status}"
+
+
+async def cast_through_restart(
+    port: int, contest_id: int, voters: list[Voter], rate: float, restart: Callable[[], float]
+) -> tuple[dict[int, str], float, float]:
+    """Cast at ``rate`` per second; restart PostgreSQL once a quarter of them are launched."""
+    semaphore = asyncio.Semaphore(100)
+    outcomes: dict[int, str] = {}
+    restart_task: asyncio.Task[float] | None = None
+    restart_at = 0.0
+
+    async def one(voter: Voter) -> None:
+        async with semaphore:
+            outcomes[voter.user_id] = await cast_once(port, contest_id, voter)
+
+    started = time.perf_counter()
+    tasks = []
+    for index, voter in enumerate(voters):
+        await asyncio.sleep(max(0.0, started + index / rate - time.perf_counter()))
+        if index == len(voters) // 4:
+            restart_at = time.perf_counter() - started
+            restart_task = asyncio.create_task(asyncio.to_thread(restart))
+        tasks.append(asyncio.create_task(one(voter)))
+    await asyncio.gather(*tasks)
+    took = await restart_task if restart_task else 0.0
+    return outcomes, restart_at, took
+
+
+def scenario_postgres(
+    args: argparse.Namespace, pg: PrivatePostgres, port: int, run: str
+) -> list[str]:
+    from django.db import connections
+
+    from elections.models import Contest
+    from elections.voting.models import Ballot, VoterRecord
+    from elections.voting.receipts import receipt_hash
+
+    problems: list[str] = []
+    contest_id, _, _, voters = build_poll(args.voters, run + "p")
+    keys = [choice.key for choice in Contest.objects.get(pk=contest_id).ballot_choices()]
+    if asyncio.run(load_ballots(port, contest_id, voters, 50)):
+        return ["ballot pages failed to load before the restart"]
+    rng = random.Random(args.seed + 2)
+    for voter in voters:
+        voter.ranks = {key: rng.randint(1, len(keys)) for key in keys if rng.random() < 0.8}
+        voter.ranks = voter.ranks or {keys[0]: 1}
+    connections.close_all()
+    outcomes, restart_at, took = asyncio.run(
+        cast_through_restart(port, contest_id, voters, args.rate, pg.restart)
+    )
+    first = collections.Counter(outcomes.values())
+    print(f"  {len(voters)} casts at {args.rate:.0f}/s; pg_ctl restart -m fast at "
+          f"{restart_at:.2f} s took {took:.2f} s")  # fmt: skip
+    print("  outcomes: " + ", ".join(f"{n} {what}" for what, n in sorted(first.items())))
+    told = ("receipt", "503 not recorded, try again", "connection error")
+    odd = {what: n for what, n in first.items() if what not in told}
+    if odd:
+        problems.append(f"casts neither confirmed nor told to try again: {odd}")
+    failed_first = sum(n for what, n in first.items() if what != "receipt")
+    if not failed_first:
+        problems.append("no cast met the restart (nothing proven); raise --rate or --voters")
+
+    # The voters told to try again do so, until every one has a receipt or is told they voted.
+    retry_outcomes: collections.Counter[str] = collections.Counter()
+    stored_unconfirmed = 0
+    for _round in range(5):
+        waiting = [v for v in voters if not v.receipt and outcomes[v.user_id] != "already voted"]
+        if not waiting:
+            break
+        time.sleep(1)
+        for voter in waiting:
+            outcome = asyncio.run(cast_once(port, contest_id, voter))
+            outcomes[voter.user_id] = outcome
+            retry_outcomes[outcome] += 1
+    stored_unconfirmed = sum(1 for v in voters if outcomes[v.user_id] == "already voted")
+    never = sum(1 for v in voters if not v.receipt and outcomes[v.user_id] != "already voted")
+    print("  retries: " + (", ".join(f"{n} {w}" for w, n in sorted(retry_outcomes.items()))
+                           or "none needed"))  # fmt: skip
+    if never:
+        problems.append(f"{never} voters could still not cast after the restart")
+
+    connections.close_all()
+    by_hash = {
+        b.receipt_hash: b.ranks
+        for b in Ballot.objects.filter(contest_id=contest_id).only("receipt_hash", "ranks")
+    }
+    records = VoterRecord.objects.filter(contest_id=contest_id).count()
+    confirmed = [v for v in voters if v.receipt]
+    missing = sum(1 for v in confirmed if receipt_hash(v.receipt) not in by_hash)
+    altered = sum(
+        1 for v in confirmed
+        if receipt_hash(v.receipt) in by_hash
+        and dense(by_hash[receipt_hash(v.receipt)]) != dense(v.ranks)
+    )  # fmt: skip
+    print(f"  stored {len(by_hash)} ballots, {records} voter records; {len(confirmed)} "
+          f"receipts shown, {missing} of them missing, {altered} altered; "
+          f"{stored_unconfirmed} stored though the voter was told to try again")  # fmt: skip
+    if missing or altered:
+        problems.append(f"{missing} confirmed ballots missing, {altered} altered")
+    if not len(by_hash) == records == len(confirmed) + stored_unconfirmed:
+        problems.append("ballots, voter records and receipts do not add up")
+    return problems
+
+
+# --- The run --------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voters", type=int, default=300, help="electorate of scenarios 1, 3")
+    parser.add_argument("--tally-voters", type=int, default=60, help="ballots of scenario 2")
+    parser.add_argument("--rate", type=float, default=100.0, help="casts/s in scenario 3")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--keep", action="store_true", help="keep the logs directory")
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="stackvote-faults-"))
+    base.chmod(0o755)
+    logs, mail_dir = base / "logs", base / "mail"
+    logs.mkdir()
+    mail_dir.mkdir()
+    pg = PrivatePostgres(base, free_port())
+    redis = PrivateRedis(base, free_port())
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "faults-" + "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "DATABASE_URL": pg.url,
+        "REDIS_URL": redis.url,
+        "EMAIL_URL": f"filemail:///{mail_dir}",  # four slashes: an absolute path
+    }
+    procs = Processes(logs, env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    verdicts: list[tuple[str, list[str]]] = []
+    try:
+        pg.start()
+        redis.start()
+        print(f"private PostgreSQL on {HOST}:{pg.port}, Redis on {HOST}:{redis.port}; "
+              f"logs in {logs}")  # fmt: skip
+        os.environ.update(env)
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                       check=True)  # fmt: skip
+
+        import django
+
+        django.setup()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.addHandler(logging.FileHandler(logs / "bench.log"))
+        queue_failures = QueueFailures()
+        logging.getLogger("config.celery").addHandler(queue_failures)
+
+        port = free_port()
+        procs.gunicorn(port, args.workers)
+        run = datetime.datetime.now(datetime.UTC).strftime("%H%M%S")
+        scenarios: list[tuple[str, Callable[[], list[str]]]] = [
+            ("1 Redis stopped during polling",
+             lambda: scenario_redis(args, procs, redis, port, mail_dir, queue_failures, run)),
+            ("2 worker killed mid-tally", lambda: scenario_kill(args, procs, port, run)),
+            ("3 PostgreSQL restarted during casting",
+             lambda: scenario_postgres(args, pg, port, run)),
+        ]  # fmt: skip
+        for name, scenario in scenarios:
+            print(f"\n== {name}")
+            if redis.process is None:  # a failed drill may have left it stopped
+                redis.start()
+            started = time.perf_counter()
+            try:
+                problems = scenario()
+            except Exception as error:  # noqa: BLE001 - a crashed drill is a failed drill
+                logging.getLogger(__name__).exception("scenario %s crashed", name)
+                problems = [f"crashed: {type(error).__name__}: {error}"]
+            verdicts.append((name, problems))
+            verdict = "PASS" if not problems else "FAIL: " + "; ".join(problems)
+            print(f"{verdict.split(':')[0]} scenario {name} ({time.perf_counter() - started:.0f} s)"
+                  + ("" if not problems else ": " + "; ".join(problems)))  # fmt: skip
+    finally:
+        procs.end_all()
+        redis.stop()
+        pg.stop()
+        shutil.rmtree(pg.root, ignore_errors=True)
+        failed = not verdicts or any(problems for _, problems in verdicts)
+        if args.keep or failed:
+            print(f"logs kept in {logs}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    print()
+    for name, problems in verdicts:
+        print(f"{'PASS' if not problems else 'FAIL'}  {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
