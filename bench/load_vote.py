@@ -262,6 +262,8 @@ async def cast_ballots(
     for voter in voters:
         # Ranks with ties and unranked choices, as real ballots have.
         voter.ranks = {key: rng.randint(1, len(keys)) for key in keys if rng.random() < 0.8}
+        if not voter.ranks:  # a blank ballot is refused by design: rank one at least
+            voter.ranks = {rng.choice(keys): 1}
 
     async def cast(voter: Voter) -> bool:
         form = {"csrfmiddlewaretoken": voter.csrf_token, "step": "confirm"}
