@@ -867,6 +867,9 @@ def election_queue_reminders(*, election: Election) -> int:
     return queued
 
 
+_POLLING_MAIL = frozenset({NotificationKind.POLLING_OPEN, NotificationKind.POLLING_REMINDER})
+
+
 def notifications_send(*, notification_ids: Sequence[int]) -> list[int]:
     """Send the pending notifications among ``notification_ids`` over one mail connection.
 
@@ -903,6 +906,13 @@ def notifications_send(*, notification_ids: Sequence[int]) -> list[int]:
                     .first()
                 )
                 if locked is None:
+                    continue
+                if notification.kind in _POLLING_MAIL and not notification.contest.is_polling():
+                    # Held up (mail server or broker down) until the poll closed: telling
+                    # people to vote now would be wrong. Officials see it among failed mail.
+                    locked.state = NotificationState.FAILED
+                    locked.last_error = "Not sent: polling had closed before it could be sent."
+                    locked.save(update_fields=["state", "last_error"])
                     continue
                 message = notification_message(notification)
                 message.connection = mail_connection

@@ -224,3 +224,23 @@ def test_a_notification_is_never_sent_twice(polling_setup: dict[str, Any]) -> No
     assert services.notifications_send(notification_ids=[notification.pk]) == []
     assert services.notifications_send(notification_ids=[notification.pk]) == []
     assert len(mail.outbox) == 1
+
+
+def test_polling_mail_held_up_until_after_the_close_is_not_sent(
+    polling_setup: dict[str, Any], official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Mail saying "polls are open" that could not go out before they closed is dropped,
+    and shown to officials as failed, rather than sent late."""
+    _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    alice = polling_setup["people"]["alice"]
+    held = Notification.objects.get(kind="polling_open", recipient=alice)
+    Notification.objects.filter(pk=held.pk).update(state=NotificationState.PENDING, sent_at=None)
+    services.election_phase_move(
+        election=polling_setup["election"], to_phase=Phase.CLOSED, actor=official, reason="close"
+    )
+    assert services.notifications_send(notification_ids=[held.pk]) == []
+    held.refresh_from_db()
+    assert mail.outbox == []
+    assert held.state == NotificationState.FAILED
+    assert "polling had closed" in held.last_error
