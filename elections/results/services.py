@@ -286,7 +286,10 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     # Queued after the commit; if the broker is down then, the run stays "queued" and the
     # beat task (results.tally_closed_contests) queues the tally again once it is stale.
-    tally_contest.apply_async_on_commit((contest.pk, actor_id), task_id=task_id)
+    # Progress is followed in the TallyRun row, not in Celery's result store: without
+    # ignore_result, queueing would first subscribe to the result in Redis, and an official's
+    # request would hang for Celery's reconnection attempts while Redis is down.
+    tally_contest.apply_async_on_commit((contest.pk, actor_id), task_id=task_id, ignore_result=True)
     audit_record(
         actor=actor,
         action="result.tally_queued",
