@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
+import os
+import pickle
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -335,6 +339,8 @@ _NAME_MAX = Contribution._meta.get_field("name").max_length or 200
 _REF_MAX = Contribution._meta.get_field("ref").max_length or 64
 _REPOSITORY_MAX = Repository._meta.get_field("name").max_length or 200
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+# Bytes handed to PostgreSQL per COPY message (psycopg2 reads the buffer in pieces of this).
+_COPY_CHUNK = 1 << 20
 
 
 @contextmanager
@@ -353,18 +359,26 @@ def ingest_atomic() -> Iterator[None]:
         yield
 
 
-def _store(rows: Sequence[Row], *, fresh: bool = False, text: str | None = None) -> int:
+def _store(
+    rows: Sequence[Row],
+    *,
+    fresh: bool = False,
+    text: bytes | None = None,
+    count: int | None = None,
+) -> int:
     """Insert contributions, skipping ones already stored; returns how many were new.
 
     PostgreSQL: COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING,
     an order of magnitude faster than row inserts; with ``fresh`` (the caller knows none of
     the rows can be stored already) COPY straight into the table. Elsewhere: batched
-    ``bulk_create``.
+    ``bulk_create``. ``text`` is ``rows`` already in COPY format and ``count`` their number,
+    when only the text was kept (``rows`` may then be empty).
     """
-    if not rows:
+    total = len(rows) if count is None else count
+    if not total:
         return 0
     if connection.vendor == "postgresql":
-        return _store_with_copy(rows, fresh=fresh, text=text)
+        return _store_with_copy(rows, total=total, fresh=fresh, text=text)
     table = Contribution.objects.filter(repository_id__in={r[0] for r in rows})
     before = table.count()
     Contribution.objects.bulk_create(
@@ -395,21 +409,21 @@ def _copy_text(rows: Sequence[Row]) -> str:
     )
 
 
-def _store_with_copy(rows: Sequence[Row], *, fresh: bool, text: str | None) -> int:
-    buffer = io.StringIO(text if text is not None else _copy_text(rows))
+def _store_with_copy(rows: Sequence[Row], *, total: int, fresh: bool, text: bytes | None) -> int:
+    buffer = io.BytesIO(text if text is not None else _copy_text(rows).encode("utf-8"))
     table = Contribution._meta.db_table
     columns = ", ".join(_COPY_COLUMNS)
     with connection.cursor() as cursor:
         if fresh:
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-            return len(rows)
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, _COPY_CHUNK)
+            return total
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS contribution_stage "
             "(repository_id bigint, kind varchar(6), source varchar(6), ref varchar(64), "
             "email varchar(254), name varchar(200), date timestamptz) ON COMMIT DELETE ROWS"
         )
         cursor.execute("TRUNCATE contribution_stage")
-        cursor.copy_expert(f"COPY contribution_stage ({columns}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY contribution_stage ({columns}) FROM STDIN", buffer, _COPY_CHUNK)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM contribution_stage "  # noqa: S608 - fixed identifiers
             "ON CONFLICT DO NOTHING"
@@ -546,8 +560,9 @@ def _map_contacts(path: Path, contacts: list[Contact]) -> Mapping[Contact, Conta
 @dataclass(frozen=True)
 class _Batch:
     commits: int
-    rows: list[Row]
-    text: str | None
+    count: int  # rows in the batch
+    rows: list[Row]  # empty when only the COPY text is kept
+    text: bytes | None
 
 
 @dataclass(frozen=True)
@@ -560,10 +575,12 @@ def commit_sources_store(
 ) -> tuple[list[RepositoryIngest], list[tuple[str, Exception]]]:
     """Store several repositories' commits, each repository in its own transaction.
 
-    A background thread runs ``git log``, parses, maps co-authors and formats the next
-    batches while this thread writes the current ones, so on two cores Python and the
-    database work side by side. The thread never touches the database. Returns what was
-    stored and, by repository name, the input errors of those that failed (left unchanged).
+    A producer runs ``git log``, parses, maps co-authors and formats the next batches while
+    this thread writes the current ones, so on two cores Python and the database work side
+    by side. On PostgreSQL (where batches travel as COPY text) the producer is a forked
+    child process, so parsing and writing do not share the GIL; elsewhere it is a thread.
+    The producer never touches the database. Returns what was stored and, by repository
+    name, the input errors of those that failed (left unchanged).
     """
     bots = conf.bot_emails()
     batch_size = conf.ingest_batch_size()
@@ -580,19 +597,33 @@ def commit_sources_store(
                 continue
         return False
 
-    def produce() -> None:
-        for index, source in enumerate(sources):
-            error: BaseException | None = None
+    child: int | None = None
+    if as_text and sources and hasattr(os, "fork"):
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        child = os.fork()
+        if child == 0:  # the child: produce into the pipe, then leave without any cleanup
+            status = 1
             try:
-                for batch in _batches(source, bots, batch_size, as_text):
-                    if not put((index, batch)):
-                        return
-            except Exception as failure:  # noqa: BLE001 - handed over to the writing thread
-                error = failure
-            if not put((index, _End(error))):
-                return
-
-    reader = threading.Thread(target=produce, name="commit-ingest-reader", daemon=True)
+                receiver.close()
+                _produce(sources, bots, batch_size, as_text, partial(_send, sender))
+                sender.close()
+                status = 0
+            finally:
+                os._exit(status)
+        sender.close()
+        reader = threading.Thread(
+            target=_relay,
+            args=(receiver, put, len(sources)),
+            name="commit-ingest-relay",
+            daemon=True,
+        )
+    else:
+        reader = threading.Thread(
+            target=_produce,
+            args=(sources, bots, batch_size, as_text, put),
+            name="commit-ingest-reader",
+            daemon=True,
+        )
     reader.start()
     done: list[RepositoryIngest] = []
     failures: list[tuple[str, Exception]] = []
@@ -610,8 +641,71 @@ def commit_sources_store(
                 progress(total)
     finally:
         stop.set()
+        if child is not None:
+            # Our own child, not yet reaped (so its id cannot have been reused): stop it if
+            # it is still producing, which also ends the relay thread's read.
+            os.kill(child, signal.SIGKILL)
         reader.join()
+        if child is not None:
+            os.waitpid(child, 0)
+            receiver.close()
     return done, failures
+
+
+def _produce(
+    sources: Sequence[CommitSource],
+    bots: frozenset[str],
+    batch_size: int,
+    as_text: bool,
+    send: Callable[[tuple[int, _Batch | _End]], bool],
+) -> None:
+    """Every source's batches, each source closed by an ``_End`` (carrying its error)."""
+    for index, source in enumerate(sources):
+        error: BaseException | None = None
+        try:
+            for batch in _batches(source, bots, batch_size, as_text):
+                if not send((index, batch)):
+                    return
+        except Exception as failure:  # noqa: BLE001 - handed over to the writing thread
+            error = failure
+        if not send((index, _End(error))):
+            return
+
+
+def _send(connection_end: Any, item: tuple[int, _Batch | _End]) -> bool:
+    """Send one item from the producing child to the parent; false once the parent is gone."""
+    index, payload = item
+    try:
+        try:
+            connection_end.send(item)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            if not isinstance(payload, _End) or payload.error is None:
+                raise
+            # An error that cannot cross the pipe goes over as its message.
+            error = RuntimeError(f"{type(payload.error).__name__}: {payload.error}")
+            connection_end.send((index, _End(error)))
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+    return True
+
+
+def _relay(receiver: Any, put: Callable[[tuple[int, _Batch | _End]], bool], count: int) -> None:
+    """Move the child's batches into the writer's queue (the writing thread's side)."""
+    finished = 0
+    while True:
+        try:
+            item = receiver.recv()
+        except (EOFError, OSError):
+            break
+        if not put(item):
+            return
+        if isinstance(item[1], _End):
+            finished = item[0] + 1
+    # The child ended before closing every source (killed, out of memory): fail the rest.
+    lost = RuntimeError("the commit reader process ended early")
+    for index in range(finished, count):
+        if not put((index, _End(lost))):
+            return
 
 
 def _batches(
@@ -639,7 +733,10 @@ def _batches(
                         record.committed_at,
                     )
                 )
-        batch = _Batch(len(pending), rows, _copy_text(rows) if as_text else None)
+        if as_text:
+            batch = _Batch(len(pending), len(rows), [], _copy_text(rows).encode("utf-8"))
+        else:
+            batch = _Batch(len(pending), len(rows), rows, None)
         pending.clear()
         return batch
 
@@ -694,7 +791,7 @@ def _store_source(
             commits = stored = 0
             for batch in batches():
                 commits += batch.commits
-                stored += _store(batch.rows, fresh=fresh, text=batch.text)
+                stored += _store(batch.rows, fresh=fresh, text=batch.text, count=batch.count)
                 if progress:
                     progress(offset + stored)
             if state is None:

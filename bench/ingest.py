@@ -117,7 +117,8 @@ def real_repository(path: Path, commits: int, authors: int, rng: random.Random) 
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """CPU time used so far by this process (all threads) and by its PostgreSQL backend."""
+    """CPU time used so far by this process (all threads) with its finished children (the
+    forked parsing process), and by its PostgreSQL backend."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
@@ -126,7 +127,8 @@ def cpu_seconds() -> tuple[float, float]:
         backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:  # PostgreSQL on another machine: only this side is known
         backend = 0.0
-    return time.process_time(), backend
+    spent = os.times()
+    return time.process_time() + spent.children_user + spent.children_system, backend
 
 
 def timed(label: str, action, goal: float | None = None):  # noqa: ANN001, ANN201 - bench helper
@@ -202,7 +204,7 @@ def run(options: argparse.Namespace, rng: random.Random) -> None:
 
     def ingest_all() -> tuple[int, int]:
         # The same path as `ingest_commits`: one transaction per repository, parsing in a
-        # reader thread while the database writes; only the git process is left out.
+        # forked process while the database writes; only the git process is left out.
         sources = [
             CommitSource(
                 repository=repository,
@@ -232,7 +234,7 @@ def run(options: argparse.Namespace, rng: random.Random) -> None:
         f"{python_cpu:6.1f} / {backend_cpu:.1f}"
     )
     if backend_cpu:
-        # The reader thread and the backend overlap, so with two cores to themselves the
+        # The parsing process and the backend overlap, so with two cores to themselves the
         # wall time tends to the larger of the two (the load of other processes aside).
         bound = commits / max(python_cpu, backend_cpu)
         print(f"{'  → commits/s if both had a core of their own':<58} {bound:10,.0f}")
