@@ -71,6 +71,12 @@ def use_broker(url: str) -> None:
     pools.reset()  # kombu keeps pools per connection in a registry of its own
 
 
+def _forget_result_backend() -> None:
+    """The app keeps the result backend it first built (per thread unless thread-safe)."""
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
+
+
 def _redis_url_for_worker() -> str:
     from django.conf import settings
 
@@ -100,6 +106,7 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
         key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
     }
     celery_app.conf.update(result_backend=url, task_always_eager=False)
+    _forget_result_backend()
     use_broker(url)
     try:
         with start_worker(
@@ -108,6 +115,7 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
             yield worker
     finally:
         celery_app.conf.update(saved)
+        _forget_result_backend()
         use_broker(saved["broker_url"])
 
 

@@ -23,6 +23,11 @@ from elections.voting.services import ballots_shuffle_rewrite
 from .test_tally import WIKIPEDIA_CANDIDATES, assert_same_count, wikipedia_ballots
 
 pytestmark = pytest.mark.worker
+# A worker thread writing beside the test needs PostgreSQL: SQLite's shared in-memory test
+# database locks whole tables ("database table is locked").
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
+)
 
 REPO = Path(settings.BASE_DIR)
 
@@ -41,6 +46,7 @@ def stored_result(contest: Any) -> Result | None:
     return Result.objects.filter(contest=contest).first()
 
 
+@needs_postgres
 def test_small_and_chunked_contests_tally_identically_on_a_real_worker(
     celery_worker: Any, polled_contest: Any, settings: Any
 ) -> None:
@@ -63,6 +69,7 @@ def test_small_and_chunked_contests_tally_identically_on_a_real_worker(
     assert TallyRun.objects.get(pk=run.pk).chunks_done == 5
 
 
+@needs_postgres
 def test_the_task_run_twice_on_a_worker_stores_one_result(
     celery_worker: Any, polled_contest: Any
 ) -> None:
