@@ -86,8 +86,25 @@ class ContestInline(admin.TabularInline):
         return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
 
 
+class ReportsElectionErrors(OfficialsOnly):
+    """A change refused by the elections services comes back as a message on the form page."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ElectionError as error:
+            _report(request, error)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Election)
-class ElectionAdmin(OfficialsOnly):
+class ElectionAdmin(ReportsElectionErrors):
     list_display = (
         "name",
         "phase",
@@ -197,19 +214,6 @@ class ElectionAdmin(OfficialsOnly):
                 form.base_fields[name].disabled = True
         return form
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.ElectionError as error:
-            _report(request, error)
-            return HttpResponseRedirect(request.get_full_path())
-
     def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
         # On a change only what the official edited: the admin's widgets drop microseconds,
         # so an untouched date would otherwise look moved.
@@ -299,7 +303,7 @@ _CONTEST_CREATE_FIELDS = (
 
 
 @admin.register(Contest)
-class ContestAdmin(OfficialsOnly):
+class ContestAdmin(ReportsElectionErrors):
     list_display = ("name", "election", "kind", "seats", "state", "electorate_size")
     list_filter = ("election", "kind", "state")
     search_fields = ("name", "slug", "team__name")
@@ -384,19 +388,6 @@ class ContestAdmin(OfficialsOnly):
                     )
                 )
         return None
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.ElectionError as error:
-            _report(request, error)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 # --- Candidacies -----------------------------------------------------------------------------

@@ -143,6 +143,24 @@ def _full_clean(instance: Any) -> None:
         raise ElectionError(messages) from error
 
 
+def _save_changes(
+    instance: Any, *, fields: dict[str, Any], before: dict[str, Any], actor: Any, action: str
+) -> None:
+    """Apply ``fields``, validate, save what changed and audit it as from → to."""
+    for field, value in fields.items():
+        setattr(instance, field, value)
+    _full_clean(instance)
+    changed = [field for field in fields if before[field] != getattr(instance, field)]
+    if changed:
+        instance.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action=action,
+            target=_target(instance),
+            detail={f: {"from": before[f], "to": getattr(instance, f)} for f in changed},
+        )
+
+
 @transaction.atomic
 def election_create(*, actor: Any, **fields: Any) -> Election:
     """Create an election in draft. ``fields`` are Election fields (name, slug, calendar...)."""
@@ -186,18 +204,7 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
             "The qualifying window and the opening of nominations are fixed once nominations "
             "have opened: the rolls were frozen from them."
         )
-    for field, value in fields.items():
-        setattr(election, field, value)
-    _full_clean(election)
-    changed = [field for field in fields if before[field] != getattr(election, field)]
-    if changed:
-        election.save(update_fields=changed)
-        audit_record(
-            actor=actor,
-            action="election.update",
-            target=_target(election),
-            detail={f: {"from": before[f], "to": getattr(election, f)} for f in changed},
-        )
+    _save_changes(election, fields=fields, before=before, actor=actor, action="election.update")
     return election
 
 
@@ -284,18 +291,7 @@ def contest_update(*, contest: Contest, actor: Any, **fields: Any) -> Contest:
         raise ElectionError(
             "Seats, method, affiliation limit and seed are fixed once nominations close."
         )
-    for field, value in fields.items():
-        setattr(contest, field, value)
-    _full_clean(contest)
-    changed = [field for field in fields if before[field] != getattr(contest, field)]
-    if changed:
-        contest.save(update_fields=changed)
-        audit_record(
-            actor=actor,
-            action="contest.update",
-            target=_target(contest),
-            detail={f: {"from": before[f], "to": getattr(contest, f)} for f in changed},
-        )
+    _save_changes(contest, fields=fields, before=before, actor=actor, action="contest.update")
     return contest
 
 
