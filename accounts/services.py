@@ -263,33 +263,25 @@ def _import_file(document: GovernanceFile) -> GovernanceImportReport:
     }
     TeamRepository.objects.bulk_create(ownership_rows.values())
 
-    if kind == TeamKind.LEGACY:
-        # legacy.yaml carries no extra-acs: retired teams' voters come from contributions.
-        return GovernanceImportReport(
-            files=(document.source,),
-            created=tuple(created),
-            renamed=tuple(renamed),
-            unlisted=tuple(unlisted),
-            teams=len(slugs),
-            ownerships=len(ownership_rows),
-            extra_voters=0,
-        )
-    ExtraVoter.objects.filter(source=ExtraVoterSource(kind.value)).delete()
-    extra_rows = [
-        ExtraVoter(
-            team=matched[slug],
-            repository=repositories[r.name],
-            name=ac.name,
-            email=normalise_email(ac.email),
-            reason=f"extra-acs of {r.name}" + (f" ({ac.comment})" if ac.comment else ""),
-            expires_on=ac.expires_on,
-            source=ExtraVoterSource(kind.value),
-        )
-        for slug, entry in slugs.items()
-        for r in entry.repositories
-        for ac in r.extra_acs
-    ]
-    ExtraVoter.objects.bulk_create(extra_rows)
+    extra_rows: list[ExtraVoter] = []
+    # legacy.yaml carries no extra-acs: retired teams' voters come from contributions.
+    if kind != TeamKind.LEGACY:
+        ExtraVoter.objects.filter(source=ExtraVoterSource(kind.value)).delete()
+        extra_rows = [
+            ExtraVoter(
+                team=matched[slug],
+                repository=repositories[r.name],
+                name=ac.name,
+                email=normalise_email(ac.email),
+                reason=f"extra-acs of {r.name}" + (f" ({ac.comment})" if ac.comment else ""),
+                expires_on=ac.expires_on,
+                source=ExtraVoterSource(kind.value),
+            )
+            for slug, entry in slugs.items()
+            for r in entry.repositories
+            for ac in r.extra_acs
+        ]
+        ExtraVoter.objects.bulk_create(extra_rows)
     return GovernanceImportReport(
         files=(document.source,),
         created=tuple(created),
