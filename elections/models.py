@@ -334,7 +334,16 @@ class Contest(models.Model):
         return self.kind != ContestKind.COMMUNITY
 
     def ballot_choices(self) -> list[Choice]:
-        """What a voter ranks, in a stable order (by key): approved candidacies or options."""
+        """What a voter ranks, in a stable order (by key): approved candidacies or options.
+
+        The list is fixed from the close of nominations, so on an instance loaded while its
+        contest polls it is read once and kept (a cast asks for it twice).
+        """
+        cached = getattr(self, "_polling_choices", None)
+        if cached is not None:
+            return list(cached)
+        # Only when the election came with the contest: asking would cost a query otherwise.
+        polling = Contest.election.is_cached(self) and self.is_polling()
         if self.has_candidates:
             choices = [
                 Choice(
@@ -344,12 +353,17 @@ class Contest(models.Model):
                 )
                 for candidacy in self.candidacies.filter(state=CandidacyState.APPROVED)
                 .select_related("candidate")
+                .order_by()
             ]
         else:
             choices = [
-                Choice(key=option.choice_key, label=option.name) for option in self.options.all()
+                Choice(key=option.choice_key, label=option.name)
+                for option in self.options.order_by()
             ]
-        return sorted(choices, key=lambda choice: choice.key)
+        choices.sort(key=lambda choice: choice.key)
+        if polling:
+            self._polling_choices = tuple(choices)
+        return choices
 
     def is_polling(self) -> bool:
         """The election is in its polling phase and this contest goes to a poll."""

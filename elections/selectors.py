@@ -198,15 +198,20 @@ def election_contests(election: Election) -> list[Contest]:
 
 def election_for_public(*, slug: str, user: Any) -> Election | None:
     """The election at ``slug`` if the viewer may see it (drafts: officials only)."""
+    election = Election.objects.filter(slug=slug).first()
+    if election is None or not election_is_public(election, user):
+        return None
+    return election
+
+
+def election_is_public(election: Election, user: Any) -> bool:
+    """Whether the viewer may see ``election``: any but a draft, which is the officials'
+    business unless it is scheduled to open its nominations by itself."""
     from accounts.roles import is_official
 
-    election = Election.objects.filter(slug=slug).first()
-    if election is None:
-        return None
     if election.phase == Phase.DRAFT and not is_official(user):
-        scheduled = election.auto_advance and election.nominations_closes_at > timezone.now()
-        return election if scheduled else None
-    return election
+        return election.auto_advance and election.nominations_closes_at > timezone.now()
+    return True
 
 
 def user_candidacies(user: Any) -> QuerySet[Candidacy]:

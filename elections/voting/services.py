@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from functools import cache
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -84,8 +85,7 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
             locked = _lock_open_contest(contest)
             _check_elector(locked, voter)
             _check_ranking(locked, ranking)
-            if VoterRecord.objects.filter(contest=locked, user=voter).exists():
-                raise AlreadyVoted(ALREADY_VOTED_MESSAGE)
+            # A voter who has voted already is refused by the unique constraint (below).
             VoterRecord.objects.create(contest=locked, user=voter)
             code = new_receipt_code()
             Ballot.objects.create(
@@ -205,9 +205,9 @@ def _lock_open_contest(contest: Contest) -> Contest:
     The lock orders every cast and change against the close: a phase move or the rewrite at
     the close waits for casts in flight, and a cast that waited then sees the closed contest.
     """
-    locked = _lock(contest, shared=True)
+    locked, sealed = _lock_shared(contest)
     now = timezone.now()
-    if BallotBoxSeal.objects.filter(contest=locked).exists() or not locked.is_polling():
+    if sealed or not locked.is_polling():
         raise NotPolling(f"{locked.name} is not open for voting.")
     if now >= locked.polling_closes_at:
         raise NotPolling(f"Polling in {locked.name} closed at {_when(locked.polling_closes_at)}.")
@@ -216,21 +216,53 @@ def _lock_open_contest(contest: Contest) -> Contest:
     return locked
 
 
-def _lock(contest: Contest, *, shared: bool = False) -> Contest:
-    """Lock the election's row, then the contest's, and return the contest freshly read.
+def _lock_shared(contest: Contest) -> tuple[Contest, bool]:
+    """Share-lock the election's row, then the contest's; return the contest with what a cast
+    depends on read afresh under the locks, and whether its ballot box is sealed.
 
-    Election first, as ``election_phase_move`` does (election, then its contests), so that a
-    cast racing the close waits instead of deadlocking. Casts and changes take ``shared``
-    locks (PostgreSQL ``FOR SHARE``): they do not wait for each other, only for the close,
-    whose exclusive locks wait for every cast in flight and hold new ones back.
+    Casts and changes take ``FOR SHARE`` locks on PostgreSQL: they do not wait for each
+    other, only for the close, whose exclusive locks wait for every cast in flight and hold
+    new ones back. Election first, as ``election_phase_move`` does (election, then its
+    contests), so that a cast racing the close waits instead of deadlocking.
+
+    On PostgreSQL the two locking statements also read the fresh values, into ``contest``
+    itself: every cast runs them, and two short statements cost far less than the ORM's
+    reload. Elsewhere (SQLite, which locks the whole database) the contest is reloaded.
     """
-    if shared and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM elections_election WHERE id = %s FOR SHARE", [contest.election_id]
-            )
-            cursor.execute("SELECT id FROM elections_contest WHERE id = %s FOR SHARE", [contest.pk])
-        return Contest.objects.select_related("election").get(pk=contest.pk)
+    if connection.vendor != "postgresql":
+        locked = _lock(contest)
+        return locked, BallotBoxSeal.objects.filter(contest=locked).exists()
+    election_sql, contest_sql = _share_lock_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(election_sql, [contest.election_id])
+        election_row = cursor.fetchone()
+        cursor.execute(contest_sql, [contest.pk])
+        contest_row = cursor.fetchone()
+    if election_row is None or contest_row is None:
+        raise NotPolling(f"{contest.name} is not open for voting.")
+    election = contest.election
+    election.phase, election.polling_opens_at, election.polling_closes_at = election_row
+    contest.state, contest.roll_id, contest.name, sealed = contest_row
+    return contest, bool(sealed)
+
+
+@cache
+def _share_lock_sql() -> tuple[str, str]:
+    election = Election._meta.db_table
+    contest = Contest._meta.db_table
+    seal = BallotBoxSeal._meta.db_table
+    return (
+        f"SELECT phase, polling_opens_at, polling_closes_at FROM {election} "  # noqa: S608
+        "WHERE id = %s FOR SHARE",
+        f"SELECT c.state, c.roll_id, c.name, EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id) "
+        f"FROM {contest} c WHERE c.id = %s FOR SHARE OF c",
+    )
+
+
+def _lock(contest: Contest) -> Contest:
+    """Lock the election's row, then the contest's, for writing; return the contest freshly
+    read. Election first, as ``election_phase_move`` does."""
     election = Election.objects.select_for_update(no_key=True).get(pk=contest.election_id)
     locked = Contest.objects.select_for_update(no_key=True).get(pk=contest.pk)
     locked.election = election

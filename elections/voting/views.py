@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from elections.models import Contest
-from elections.selectors import election_for_public, user_is_elector
+from elections.selectors import election_is_public, user_is_elector
 from elections.voting import selectors
 from elections.voting.forms import BallotForm
 from elections.voting.ranking import FIELD_PREFIX
@@ -53,7 +53,7 @@ def _contest_or_404(request: HttpRequest, contest_id: int) -> Contest:
     """The contest, if its election is one the viewer may see: a draft is the officials'
     business, and even its contest's name must not show on a voting page."""
     contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
-    if election_for_public(slug=contest.election.slug, user=request.user) is None:
+    if not election_is_public(contest.election, request.user):
         raise Http404("No such contest.")
     return contest
 
