@@ -52,6 +52,7 @@ OPTIONS = ("Ada", "Brian", "Carol", "Dennis", "Edsger", "Frances")
 RECEIPT = re.compile(r"\b([A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5})\b")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REQUEST_TIMEOUT = 60.0
+BENCH_REASON = "Load test elector"
 
 
 # --- A small HTTP/1.1 client on asyncio streams (keeps the client cheap next to the server) ---
@@ -139,6 +140,7 @@ def build_poll(voter_count: int, run: str) -> tuple[int, str, str, list[Voter]]:
     from allauth.account.models import EmailAddress
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
     from django.utils import timezone
 
     from accounts.models import ExtraVoter, ExtraVoterSource, User
@@ -150,6 +152,9 @@ def build_poll(voter_count: int, run: str) -> tuple[int, str, str, list[Voter]]:
         option_create,
     )
 
+    # Hand-added voters count in every later roll: those of earlier runs would swell this
+    # run's electorate, so they go (their frozen rolls keep their addresses).
+    ExtraVoter.objects.filter(reason=BENCH_REASON).delete()
     emails = [f"bench-{run}-{index}@example.org" for index in range(voter_count)]
     User.objects.bulk_create(
         [User(email=email, password="!", full_name=f"Voter {i}") for i, email in enumerate(emails)],
@@ -163,7 +168,7 @@ def build_poll(voter_count: int, run: str) -> tuple[int, str, str, list[Voter]]:
     # Hand-added voters, exactly as voter_add() writes them, in bulk for speed.
     ExtraVoter.objects.bulk_create(
         [
-            ExtraVoter(email=u.email, reason="Load test elector", source=ExtraVoterSource.MANUAL)
+            ExtraVoter(email=u.email, reason=BENCH_REASON, source=ExtraVoterSource.MANUAL)
             for u in users
         ],
         batch_size=2000,
@@ -189,6 +194,9 @@ def build_poll(voter_count: int, run: str) -> tuple[int, str, str, list[Voter]]:
     election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=None, reason="bench")
     election_phase_move(election=election, to_phase=Phase.POLLING, actor=None, reason="bench")
 
+    # Polls open days after the roll is frozen, by when autovacuum has analysed the new rows.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     voters = []
     for user in users:
         store = SessionStore()
