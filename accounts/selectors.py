@@ -223,12 +223,14 @@ def user_on_roll(user: Any, roll: Roll | int) -> bool:
         return False
     roll_id = roll.pk if isinstance(roll, Roll) else roll
     with connection.cursor() as cursor:
-        cursor.execute(_on_roll_sql(connection.vendor), [roll_id, user.pk])
+        cursor.execute(f"SELECT 1 WHERE {on_roll_sql(connection.vendor)}", [roll_id, user.pk])
         return cursor.fetchone() is not None
 
 
 @cache
-def _on_roll_sql(vendor: str) -> str:
+def on_roll_sql(vendor: str) -> str:
+    """An SQL condition, true when the account (second parameter) is on the roll (first):
+    ``user_on_roll`` for statements that test it on the way, such as a cast's insert."""
     roll_address = RollAddress._meta.db_table
     email_address = EmailAddress._meta.db_table
     # Addresses on a roll are stored lower-cased and trimmed; the account's are compared
@@ -242,14 +244,10 @@ def _on_roll_sql(vendor: str) -> str:
         # (roll, email) index. As a plain IN (subquery) the planner may instead walk the
         # whole roll, when its statistics still say the tables are small: a roll of 50,000
         # frozen just before the polls open made every cast scan all of it.
-        return (
-            f"SELECT 1 FROM {roll_address} r WHERE r.roll_id = %s "  # noqa: S608
-            f"AND r.email = ANY(ARRAY({addresses})) LIMIT 1"
-        )
-    return (
-        f"SELECT 1 FROM {roll_address} r WHERE r.roll_id = %s "  # noqa: S608
-        f"AND r.email IN ({addresses}) LIMIT 1"
-    )
+        matching = f"r.email = ANY(ARRAY({addresses}))"
+    else:
+        matching = f"r.email IN ({addresses})"
+    return f"EXISTS (SELECT 1 FROM {roll_address} r WHERE r.roll_id = %s AND {matching})"  # noqa: S608
 
 
 def roll_verify(roll: Roll) -> bool:

@@ -83,11 +83,15 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
     try:
         with transaction.atomic():
             locked = _lock_open_contest(contest)
-            _check_elector(locked, voter)
-            _check_ranking(locked, ranking)
+            try:
+                _check_ranking(locked, ranking)
+            except BallotRefused:
+                _check_elector(locked, voter)  # someone off the roll hears that first
+                raise
+            code = new_receipt_code()
             # A voter who has voted already is refused by the unique constraint.
-            _insert_voter_record(locked, voter)
-            code = _insert_ballot(locked, ranking)
+            if not _record_vote(locked, voter, ranking, code):
+                raise NotAnElector(_not_an_elector_message(locked))
     except IntegrityError as error:
         raise AlreadyVoted(ALREADY_VOTED_MESSAGE) from error
     return code
@@ -219,38 +223,38 @@ def _lock_shared(contest: Contest) -> tuple[Contest, bool]:
     new ones back. Election first, as ``election_phase_move`` does (election, then its
     contests), so that a cast racing the close waits instead of deadlocking.
 
-    On PostgreSQL the two locking statements also read the fresh values, into ``contest``
-    itself: every cast runs them, and two short statements cost far less than the ORM's
-    reload. Elsewhere (SQLite, which locks the whole database) the contest is reloaded.
+    On PostgreSQL the locking statements also read the fresh values, into ``contest``
+    itself: every cast runs them, and one round trip costs far less than the ORM's reload.
+    Elsewhere (SQLite, which locks the whole database) the contest is reloaded.
     """
     if connection.vendor != "postgresql":
         locked = _lock(contest)
         return locked, BallotBoxSeal.objects.filter(contest=locked).exists()
-    election_sql, contest_sql = _share_lock_sql()
     with connection.cursor() as cursor:
-        cursor.execute(election_sql, [contest.election_id])
-        election_row = cursor.fetchone()
-        cursor.execute(contest_sql, [contest.pk])
-        contest_row = cursor.fetchone()
-    if election_row is None or contest_row is None:
+        # Two statements, run in order in one round trip; the second's row is returned.
+        cursor.execute(_share_lock_sql(), [contest.election_id, contest.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise NotPolling(f"{contest.name} is not open for voting.")
     election = contest.election
-    election.phase, election.polling_opens_at, election.polling_closes_at = election_row
-    contest.state, contest.roll_id, contest.name, sealed = contest_row
+    contest.state, contest.roll_id, contest.name, sealed = row[:4]
+    election.phase, election.polling_opens_at, election.polling_closes_at = row[4:]
     return contest, bool(sealed)
 
 
 @cache
-def _share_lock_sql() -> tuple[str, str]:
+def _share_lock_sql() -> str:
     election = Election._meta.db_table
     contest = Contest._meta.db_table
     seal = BallotBoxSeal._meta.db_table
+    # The election's columns are read in the second statement, under the first one's lock.
     return (
-        f"SELECT phase, polling_opens_at, polling_closes_at FROM {election} "  # noqa: S608
-        "WHERE id = %s FOR SHARE",
-        f"SELECT c.state, c.roll_id, c.name, EXISTS "  # noqa: S608
-        f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id) "
-        f"FROM {contest} c WHERE c.id = %s FOR SHARE OF c",
+        f"SELECT 1 FROM {election} WHERE id = %s FOR SHARE; "  # noqa: S608
+        f"SELECT c.state, c.roll_id, c.name, EXISTS "
+        f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id), "
+        "e.phase, e.polling_opens_at, e.polling_closes_at "
+        f"FROM {contest} c JOIN {election} e ON e.id = c.election_id "
+        "WHERE c.id = %s FOR SHARE OF c"
     )
 
 
@@ -263,39 +267,69 @@ def _lock(contest: Contest) -> Contest:
     return locked
 
 
-def _insert_voter_record(contest: Contest, voter: Any) -> None:
-    """Record that ``voter`` has voted in ``contest``; IntegrityError if they had already.
+def _record_vote(contest: Contest, voter: Any, ranking: Ranking, code: str) -> bool:
+    """If ``voter`` is on the contest's roll, write their voter record and their ballot
+    (receipt ``code``) and return True; otherwise write nothing and return False. Raises
+    IntegrityError if they have voted already.
 
-    This and ``_insert_ballot`` are the two writes of every cast, written out because the
-    ORM's save machinery costs several times the insert itself.
+    Every cast runs this, so it is written out rather than left to the ORM, whose save
+    machinery costs several times the inserts themselves; on PostgreSQL the roll test and
+    both inserts are one statement, one round trip.
     """
+    from elections.selectors import user_is_elector
+
+    ballot = _ballot_values(ranking, code)
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql()[0], [contest.pk, voter.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute(_cast_sql(), [contest.pk, voter.pk, contest.roll_id, voter.pk, *ballot])
+            return cursor.rowcount == 1
+        if not user_is_elector(voter, contest):
+            return False
+        cursor.execute(_record_insert_sql(), [contest.pk, voter.pk])
+        cursor.execute(_ballot_insert_sql(), [*ballot, contest.pk])
+    return True
 
 
 def _insert_ballot(contest: Contest, ranking: Ranking) -> str:
     """Store ``ranking`` as a new ballot of ``contest`` with a fresh receipt; return its code."""
     code = new_receipt_code()
-    id_field, ranks_field = Ballot._meta.pk, Ballot._meta.get_field("ranks")
     with connection.cursor() as cursor:
-        cursor.execute(
-            _insert_sql()[1],
-            [
-                id_field.get_db_prep_value(uuid.uuid4(), connection),
-                contest.pk,
-                ranks_field.get_db_prep_value(ranking.as_dict(), connection),
-                receipt_hash(code),
-            ],
-        )
+        cursor.execute(_ballot_insert_sql(), [*_ballot_values(ranking, code), contest.pk])
     return code
 
 
+def _ballot_values(ranking: Ranking, code: str) -> list[Any]:
+    """A new ballot's id, ranks and receipt hash, as the database takes them."""
+    return [
+        Ballot._meta.pk.get_db_prep_value(uuid.uuid4(), connection),
+        Ballot._meta.get_field("ranks").get_db_prep_value(ranking.as_dict(), connection),
+        receipt_hash(code),
+    ]
+
+
 @cache
-def _insert_sql() -> tuple[str, str]:
+def _record_insert_sql() -> str:
+    return f"INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) VALUES (%s, %s)"  # noqa: S608
+
+
+@cache
+def _ballot_insert_sql() -> str:
     return (
-        f"INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) VALUES (%s, %s)",  # noqa: S608
-        f"INSERT INTO {Ballot._meta.db_table} (id, contest_id, ranks, receipt_hash) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s)",
+        f"INSERT INTO {Ballot._meta.db_table} (id, ranks, receipt_hash, contest_id) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s)"
+    )
+
+
+@cache
+def _cast_sql() -> str:
+    """PostgreSQL: the voter record, if the voter is on the roll, and then the ballot."""
+    from accounts.selectors import on_roll_sql
+
+    return (
+        f"WITH record AS (INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) "  # noqa: S608
+        f"SELECT %s, %s WHERE {on_roll_sql('postgresql')} RETURNING contest_id) "
+        f"INSERT INTO {Ballot._meta.db_table} (id, ranks, receipt_hash, contest_id) "
+        "SELECT %s, %s, %s, contest_id FROM record"
     )
 
 
@@ -303,9 +337,11 @@ def _check_elector(contest: Contest, voter: Any) -> None:
     from elections.selectors import user_is_elector
 
     if not user_is_elector(voter, contest):
-        raise NotAnElector(
-            f"You are not on the electorate of {contest.name}, so you cannot vote in it."
-        )
+        raise NotAnElector(_not_an_elector_message(contest))
+
+
+def _not_an_elector_message(contest: Contest) -> str:
+    return f"You are not on the electorate of {contest.name}, so you cannot vote in it."
 
 
 def _check_ranking(contest: Contest, ranking: Ranking) -> None:
