@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -39,7 +39,32 @@ def _default(key: Any, default: Any = None, *args: Any, **kwargs: Any) -> Any:
     return kwargs.get("default", default)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one redis-py client per connection pool.
+
+    Django makes a new redis-py client for every call, and a redis-py client registers its
+    hundred-odd response callbacks when it is made: that cost more than the GET itself, on
+    every request that reads its session. A redis-py client is safe to share between
+    threads (connections come from the pool).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = super().get_client(key, write=write)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     get = _tolerant(RedisCache.get, _default)
     get_many = _tolerant(RedisCache.get_many, lambda *a, **k: {})
     set = _tolerant(RedisCache.set, lambda *a, **k: None)

@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -52,8 +52,8 @@ DATABASE_FAILURES = (DatabaseError, InterfaceError)
 def _contest_or_404(request: HttpRequest, contest_id: int) -> Contest:
     """The contest, if its election is one the viewer may see: a draft is the officials'
     business, and even its contest's name must not show on a voting page."""
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=contest_id)
-    if not election_is_public(contest.election, request.user):
+    contest = selectors.contest_with_election(contest_id)
+    if contest is None or not election_is_public(contest.election, request.user):
         raise Http404("No such contest.")
     return contest
 
