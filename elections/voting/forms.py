@@ -33,6 +33,17 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+def submitted_ranking(data: Any, choices: Sequence[Choice]) -> Ranking:
+    """The ranking in posted ``data`` (a QueryDict or a plain dict); RankingError if it is not
+    a valid one. All a cast needs of the form: the review step shows errors with the form."""
+    submitted = {
+        name: data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        for name in data
+        if name.startswith(FIELD_PREFIX)
+    }
+    return parse_ranking(submitted, [choice.key for choice in choices])
+
+
 class RankField(forms.ChoiceField):
     """A ``<select>`` of "no opinion" and ranks 1..N; the value is checked by parse_ranking."""
 
@@ -110,13 +121,8 @@ class BallotForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        submitted = {
-            name: self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
-            for name in self.data
-            if name.startswith(FIELD_PREFIX)
-        }
         try:
-            cleaned["ranking"] = parse_ranking(submitted, [choice.key for choice in self.choices])
+            cleaned["ranking"] = submitted_ranking(self.data, self.choices)
         except RankingError as error:
             for key, message in error.field_errors.items():
                 self.add_error(field_name(key), message)

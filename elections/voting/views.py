@@ -28,8 +28,8 @@ from django.views.decorators.http import require_http_methods
 from elections.models import Contest
 from elections.selectors import election_is_public, user_is_elector
 from elections.voting import selectors
-from elections.voting.forms import BallotForm
-from elections.voting.ranking import FIELD_PREFIX
+from elections.voting.forms import BallotForm, submitted_ranking
+from elections.voting.ranking import FIELD_PREFIX, RankingError
 from elections.voting.receipts import receipt_hash
 from elections.voting.services import (
     ALREADY_VOTED_MESSAGE,
@@ -178,22 +178,34 @@ def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
     so they are not checked here first: a refused cast comes back as the service's message.
     """
     changing = "receipt" in request.POST
-    form = BallotForm(request.POST, choices=contest.ballot_choices(), changing=changing)
-    if not form.is_valid():
-        return _refusal(request, contest) or _ballot_page(request, contest, form, status=400)
+    choices = contest.ballot_choices()
+    form = None
+    try:
+        # A first cast needs only the ranking; the whole form is built to change a ballot
+        # (it checks the receipt too) or to show what is wrong.
+        ranking = None if changing else submitted_ranking(request.POST, choices)
+    except RankingError:
+        ranking = None
+    if ranking is None:
+        form = BallotForm(request.POST, choices=choices, changing=changing)
+        if not form.is_valid():
+            return _refusal(request, contest) or _ballot_page(request, contest, form, status=400)
+        ranking = form.ranking
     try:
         if changing:
             code = ballot_change(
                 contest=contest,
                 voter=request.user,
                 receipt=form.cleaned_data["receipt"],
-                ranking=form.ranking,
+                ranking=ranking,
             )
         else:
-            code = ballot_cast(contest=contest, voter=request.user, ranking=form.ranking)
+            code = ballot_cast(contest=contest, voter=request.user, ranking=ranking)
     except AlreadyVoted as error:
         return _refused(request, contest, error, offer_change=True)
     except (ReceiptNotFound, BallotRefused) as error:
+        form = form or BallotForm(request.POST, choices=choices, changing=changing)
+        form.is_valid()
         form.add_error("receipt" if isinstance(error, ReceiptNotFound) else None, str(error))
         return _ballot_page(request, contest, form, status=error.status)
     except VotingError as error:
