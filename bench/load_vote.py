@@ -13,7 +13,11 @@ What it does, all on this machine (loopback only, bounded in count and time):
    the password hasher's cost is not what this measures);
 3. starts gunicorn in production mode (``config/gunicorn.py``, ``--workers``);
 4. each voter loads their ballot page (for the CSRF token), then all of them cast at once,
-   ``--concurrency`` at a time: the casts are timed;
+   ``--concurrency`` at a time: the casts are timed. This measures the most ballots per
+   second; the latency it shows is mostly queueing (Little's law: 200 in flight at 300/s
+   wait 0.67 s on average). With ``--rate N`` voters arrive N per second instead (still at
+   most ``--concurrency`` in flight), which measures the latency at that load; each cast's
+   time counts from its arrival, so waiting for a free slot is included;
 5. checks that ballots stored = voter records = voters, and that every ballot, found by the
    hash of the receipt its voter was shown, holds exactly the ranks that voter sent;
 6. closes, tallies and publishes the contest, then times ``--readers`` concurrent readers of
@@ -225,25 +229,39 @@ def report(label: str, latencies: list[float], elapsed: float) -> str:
     )
 
 
-async def bounded(concurrency: int, jobs: list, worker) -> tuple[list[float], float, int]:  # noqa: ANN001
+async def bounded(
+    concurrency: int,
+    jobs: list,  # noqa: ANN001
+    worker,  # noqa: ANN001
+    rate: float = 0,
+) -> tuple[list[float], float, int]:
+    """Run ``worker`` on every job, at most ``concurrency`` at a time.
+
+    With a ``rate`` (jobs per second) job i is due at i / rate seconds (voters arriving at
+    that pace) and its latency counts from when it was due, so that time spent waiting for a
+    free slot, when the server falls behind, is counted too.
+    """
     semaphore = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     failures = 0
+    started = time.perf_counter()
 
-    async def one(job: object) -> None:
+    async def one(index: int, job: object) -> None:
         nonlocal failures
+        due = started + index / rate if rate else 0.0
+        if rate:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
         async with semaphore:
-            started = time.perf_counter()
+            began = due or time.perf_counter()
             try:
                 ok = await worker(job)
             except (TimeoutError, OSError, ValueError) as error:
                 print(f"  request failed: {type(error).__name__}: {error}", file=sys.stderr)
                 ok = False
-            latencies.append(time.perf_counter() - started)
+            latencies.append(time.perf_counter() - began)
             failures += 0 if ok else 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one(job) for job in jobs))
+    await asyncio.gather(*(one(index, job) for index, job in enumerate(jobs)))
     return latencies, time.perf_counter() - started, failures
 
 
@@ -264,7 +282,13 @@ async def load_ballots(port: int, contest_id: int, voters: list[Voter], concurre
 
 
 async def cast_ballots(
-    port: int, contest_id: int, keys: list[str], voters: list[Voter], concurrency: int, seed: int
+    port: int,
+    contest_id: int,
+    keys: list[str],
+    voters: list[Voter],
+    concurrency: int,
+    seed: int,
+    rate: float,
 ) -> tuple[int, list[float], float]:
     rng = random.Random(seed)
     for voter in voters:
@@ -285,7 +309,7 @@ async def cast_ballots(
         voter.receipt = match.group(1)
         return True
 
-    latencies, elapsed, failures = await bounded(concurrency, voters, cast)
+    latencies, elapsed, failures = await bounded(concurrency, voters, cast, rate)
     return failures, latencies, elapsed
 
 
@@ -397,6 +421,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voters", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="voters arriving per second (default: all at once, --concurrency at a time)",
+    )
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--reads", type=int, default=2000, help="requests per page read")
@@ -440,11 +470,14 @@ def main() -> int:
     server = start_gunicorn(args.port, args.workers, env, access_log=access_log)
     problems: list[str] = []
     try:
-        print(f"gunicorn: {args.workers} workers; {args.concurrency} voters at a time")
+        pace = f", arriving at {args.rate:g}/s" if args.rate else ", all at once"
+        print(f"gunicorn: {args.workers} workers; {args.concurrency} voters at a time{pace}")
         if asyncio.run(load_ballots(args.port, contest_id, voters, args.concurrency)):
             problems.append("some ballot pages failed to load")
         failures, latencies, elapsed = asyncio.run(
-            cast_ballots(args.port, contest_id, keys, voters, args.concurrency, args.seed)
+            cast_ballots(
+                args.port, contest_id, keys, voters, args.concurrency, args.seed, args.rate
+            )
         )
         print(report("cast (POST, confirmed receipt)", latencies, elapsed))
         # Seen by the client, a cast's time includes waiting for a free worker: with 200 casts
