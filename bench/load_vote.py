@@ -427,7 +427,7 @@ def main() -> int:
         default=0,
         help="voters arriving per second (default: all at once, --concurrency at a time)",
     )
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--reads", type=int, default=2000, help="requests per page read")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")

@@ -1,14 +1,15 @@
 """gunicorn settings: ``gunicorn -c config/gunicorn.py config.wsgi``.
 
-Each worker process holds its own database connection; on a 2-core machine 2×cores+1
-synchronous workers keep both cores busy while some wait on PostgreSQL.
+Each worker process holds its own database connection. A cast spends most of its time in
+Python and little waiting on PostgreSQL, so cores+1 synchronous workers keep every core busy;
+more only add switching (bench/load_vote.py: 3 workers cast the most ballots on 2 cores).
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
