@@ -641,7 +641,7 @@ def main() -> int:
     parser.add_argument("--voters", type=int, default=300, help="electorate of scenarios 1, 3")
     parser.add_argument("--tally-voters", type=int, default=60, help="ballots of scenario 2")
     parser.add_argument("--rate", type=float, default=100.0, help="casts/s in scenario 3")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--seed", type=int, default=2027)
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
     args = parser.parse_args()

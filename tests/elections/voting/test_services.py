@@ -100,6 +100,55 @@ def test_ballot_for_another_contest_is_refused(make_poll: Any, elector: Any) -> 
     assert not Ballot.objects.exists()
 
 
+def test_non_elector_sending_another_contests_ballot_hears_they_are_not_an_elector(
+    make_poll: Any, elector: Any, make_user: Any
+) -> None:
+    first = make_poll(electors=[elector])
+    second = make_poll(electors=[elector])
+    outsider = make_user("outsider@example.org")
+    with pytest.raises(NotAnElector):
+        ballot_cast(contest=second, voter=outsider, ranking=ranking_of(first, A=1))
+    assert not Ballot.objects.exists()
+
+
+def test_a_second_verified_address_on_the_roll_makes_an_elector(
+    make_poll: Any, make_user: Any
+) -> None:
+    from allauth.account.models import EmailAddress
+
+    from accounts.services import voter_add
+
+    voter_add(email="second@example.org", reason="Contributes under a second address")
+    contest = make_poll()
+    person = make_user("main@example.org")
+    EmailAddress.objects.create(user=person, email=" Second@Example.org ", verified=True)
+    code = ballot_cast(contest=contest, voter=person, ranking=ranking_of(contest, A=1))
+    assert Ballot.objects.get(receipt_hash=receipt_hash(code)).contest == contest
+
+
+def test_choices_read_during_nominations_follow_later_additions(db: Any) -> None:
+    """A contest read while nominations are open must not keep an old list of choices."""
+    from elections.services import (
+        contest_create,
+        election_create,
+        election_phase_move,
+        option_create,
+    )
+
+    from .conftest import _calendar
+
+    election = election_create(actor=None, name="Names", slug="names", **_calendar())
+    contest = contest_create(
+        election=election, actor=None, kind="community", name="Name", slug="name"
+    )
+    option_create(contest=contest, actor=None, name="Ada")
+    election_phase_move(election=election, to_phase="nominations", actor=None, reason="")
+    loaded = Contest.objects.select_related("election").get(pk=contest.pk)
+    assert [choice.label for choice in loaded.ballot_choices()] == ["Ada"]
+    option_create(contest=contest, actor=None, name="Brian")
+    assert [choice.label for choice in loaded.ballot_choices()] == ["Ada", "Brian"]
+
+
 def test_closed_contest_takes_no_ballot(poll: Contest, elector: Any, close_poll: Any) -> None:
     closed = close_poll(poll, seal=False)
     with pytest.raises(NotPolling):

@@ -161,8 +161,12 @@ def test_anonymous_visitor_is_sent_to_sign_in(poll: Contest) -> None:
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
 
 
-def test_unknown_contest_is_404(elector: Any, db: Any) -> None:
-    assert signed_in(elector).get(reverse("ballot", args=[987654])).status_code == 404
+@pytest.mark.parametrize("contest_id", [987654, 2**63, 10**30])
+def test_unknown_contest_is_404(elector: Any, db: Any, contest_id: int) -> None:
+    client = signed_in(elector)
+    assert client.get(reverse("ballot", args=[contest_id])).status_code == 404
+    cast = client.post(reverse("ballot", args=[contest_id]), {"step": "confirm"})
+    assert cast.status_code == 404
 
 
 @pytest.mark.parametrize(
