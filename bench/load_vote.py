@@ -288,7 +288,7 @@ async def cast_ballots(
     voters: list[Voter],
     concurrency: int,
     seed: int,
-    rate: float,
+    rate: float = 0,
 ) -> tuple[int, list[float], float]:
     rng = random.Random(seed)
     for voter in voters:
