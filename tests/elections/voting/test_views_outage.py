@@ -49,7 +49,7 @@ def test_outage_while_loading_the_signed_in_voter_is_not_recorded(
     client = signed_in(elector)
     # The session is read, but the user row behind it cannot be (and neither can it be for
     # the page saying so: it is shown as to a visitor).
-    monkeypatch.setattr("django.contrib.auth.backends.ModelBackend.get_user", failure)
+    monkeypatch.setattr("accounts.backends.user_by_id", failure)
     page = client.post(reverse("ballot", args=[poll.pk]), {**ranks(poll, A="1"), "step": "confirm"})
     _assert_not_recorded(page, poll)
 
