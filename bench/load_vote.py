@@ -156,6 +156,7 @@ def build_poll(
     and electorate, so that the same voters can cast again in another measurement.
     """
     from allauth.account.models import EmailAddress
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
@@ -225,7 +226,7 @@ def build_poll(
     for user in users:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         voters.append(Voter(user.pk, user.email, session_key=store.session_key or ""))

@@ -9,6 +9,7 @@ rows and answer questions about a single row.
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +236,21 @@ class Choice:
     affiliation: str = ""
 
 
+# The choices of contests polling now, kept by each process for a few seconds: a ballot
+# page and a cast each need them, and reading them again would be a tenth of a cast's work.
+# Nothing may change them while polling (options and candidacies are settled when
+# nominations close), but a candidate's display name may: that shows within the few
+# seconds. Keyed by contest, election and polling start, so a contest polling again under a
+# reused id (SQLite) is read afresh; any save of the rows behind a choice empties it here.
+POLLING_CHOICES_SECONDS = 10.0
+_POLLING_CHOICES: dict[tuple[Any, ...], tuple[float, tuple[Choice, ...]]] = {}
+
+
+def forget_polling_choices(**kwargs: Any) -> None:
+    """Signal receiver: the rows behind choices changed in this process, so read them again."""
+    _POLLING_CHOICES.clear()
+
+
 class Contest(models.Model):
     """One decision inside an election: a PTL seat, the TC seats, or a community vote."""
 
@@ -336,14 +352,17 @@ class Contest(models.Model):
     def ballot_choices(self) -> list[Choice]:
         """What a voter ranks, in a stable order (by key): approved candidacies or options.
 
-        The list is fixed from the close of nominations, so on an instance loaded while its
-        contest polls it is read once and kept (a cast asks for it twice).
+        The list is fixed from the close of nominations, so while the contest polls each
+        process keeps it for a few seconds (every ballot page and cast asks for it): see
+        ``_POLLING_CHOICES``.
         """
-        cached = getattr(self, "_polling_choices", None)
-        if cached is not None:
-            return list(cached)
         # Only when the election came with the contest: asking would cost a query otherwise.
         polling = Contest.election.is_cached(self) and self.is_polling()
+        if polling:
+            key = (self.pk, self.election_id, self.election.polling_opens_at)
+            kept = _POLLING_CHOICES.get(key)
+            if kept is not None and time.monotonic() - kept[0] < POLLING_CHOICES_SECONDS:
+                return list(kept[1])
         if self.has_candidates:
             choices = [
                 Choice(
@@ -362,7 +381,9 @@ class Contest(models.Model):
             ]
         choices.sort(key=lambda choice: choice.key)
         if polling:
-            self._polling_choices = tuple(choices)
+            if len(_POLLING_CHOICES) >= 1000:  # contests of long-gone polls
+                _POLLING_CHOICES.clear()
+            _POLLING_CHOICES[key] = (time.monotonic(), tuple(choices))
         return choices
 
     def is_polling(self) -> bool:
