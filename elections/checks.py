@@ -41,9 +41,7 @@ def elections_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Err
             )
         )
     schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", {})
-    if not any(
-        entry.get("task") == "elections.advance_elections" for entry in schedule.values()
-    ):
+    if not any(entry.get("task") == "elections.advance_elections" for entry in schedule.values()):
         errors.append(
             Error(
                 "CELERY_BEAT_SCHEDULE has no entry for elections.advance_elections: no "

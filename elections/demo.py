@@ -99,9 +99,7 @@ def _load_contributions(when: datetime.datetime) -> None:
                     "status": "MERGED",
                     "lastUpdated": epoch,
                     "owner": person,
-                    "patchSets": [
-                        {"number": 1, "revision": f"{number:040x}", "uploader": person}
-                    ],
+                    "patchSets": [{"number": 1, "revision": f"{number:040x}", "uploader": person}],
                 }
             )
         )
@@ -149,8 +147,7 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
         actor=official,
         name="Demo 2027.1 PTL and TC elections",
         slug=POLLING_SLUG,
-        description="A demo election: the polls are open. Sign in as a demo contributor "
-        "to vote.",
+        description="A demo election: the polls are open. Sign in as a demo contributor to vote.",
         nominations_opens_at=now - datetime.timedelta(days=13),
         nominations_closes_at=now + datetime.timedelta(days=1),
         polling_opens_at=now + datetime.timedelta(days=1),
@@ -158,15 +155,35 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
         email_deadline=now - datetime.timedelta(days=14),
         **_window(now),
     )
-    nova = services.contest_create(election=election, actor=official, kind=ContestKind.PTL,
-                                   name="Nova PTL", slug="nova", team=_team("nova"))
-    swift = services.contest_create(election=election, actor=official, kind=ContestKind.PTL,
-                                    name="Swift PTL", slug="swift", team=_team("swift"))
-    tc = services.contest_create(election=election, actor=official, kind=ContestKind.TC,
-                                 name="Technical Committee", slug="tc", seats=2,
-                                 max_per_affiliation=1)
+    nova = services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.PTL,
+        name="Nova PTL",
+        slug="nova",
+        team=_team("nova"),
+    )
+    swift = services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.PTL,
+        name="Swift PTL",
+        slug="swift",
+        team=_team("swift"),
+    )
+    tc = services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.TC,
+        name="Technical Committee",
+        slug="tc",
+        seats=2,
+        max_per_affiliation=1,
+    )
     election = services.election_phase_move(
-        election=election, to_phase=Phase.NOMINATIONS, actor=official,
+        election=election,
+        to_phase=Phase.NOMINATIONS,
+        actor=official,
         reason="Demo: nominations open.",
     )
     _stand(nova, "alice@example.org", approve=True, official=official)
@@ -175,7 +192,9 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
     for email in ("bob@example.org", "dave@example.org", "erin@example.org"):
         _stand(tc, email, approve=True, official=official)
     return services.election_phase_move(
-        election=election, to_phase=Phase.POLLING, actor=official,
+        election=election,
+        to_phase=Phase.POLLING,
+        actor=official,
         reason="Demo: nominations closed early so that the polls are open.",
     )
 
@@ -192,17 +211,28 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
         polling_closes_at=now + datetime.timedelta(days=40),
         **_window(now),
     )
-    cinder = services.contest_create(election=election, actor=official, kind=ContestKind.PTL,
-                                     name="Cinder PTL", slug="cinder", team=_team("cinder"))
+    cinder = services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.PTL,
+        name="Cinder PTL",
+        slug="cinder",
+        team=_team("cinder"),
+    )
     names = services.contest_create(
-        election=election, actor=official, kind=ContestKind.COMMUNITY,
-        name="Release name for 2028.1", slug="release-name",
+        election=election,
+        actor=official,
+        kind=ContestKind.COMMUNITY,
+        name="Release name for 2028.1",
+        slug="release-name",
         description="Rank the names proposed for the 2028.1 release.",
     )
     for option in ("Alpaca", "Bison", "Caribou"):
         services.option_create(contest=names, actor=official, name=option)
     election = services.election_phase_move(
-        election=election, to_phase=Phase.NOMINATIONS, actor=official,
+        election=election,
+        to_phase=Phase.NOMINATIONS,
+        actor=official,
         reason="Demo: nominations open.",
     )
     _stand(cinder, "dave@example.org", approve=None, official=official)
@@ -227,4 +257,3 @@ def load_elections() -> list[tuple[str, str]]:
         (election.name, election.get_phase_display())
         for election in Election.objects.filter(slug__in=[POLLING_SLUG, NOMINATIONS_SLUG])
     ]
-

@@ -125,14 +125,25 @@ class Election(models.Model):
     def calendar(self) -> list[CalendarPhase]:
         """The dated phases in order, for the public calendar."""
         rows = [
-            CalendarPhase(Phase.NOMINATIONS, "Nominations", self.nominations_opens_at,
-                          self.nominations_closes_at),
+            CalendarPhase(
+                Phase.NOMINATIONS,
+                "Nominations",
+                self.nominations_opens_at,
+                self.nominations_closes_at,
+            ),
         ]
         if self.has_campaigning:
-            rows.append(CalendarPhase(Phase.CAMPAIGNING, "Campaigning", self.nominations_closes_at,
-                                      self.polling_opens_at))
-        rows.append(CalendarPhase(Phase.POLLING, "Polling", self.polling_opens_at,
-                                  self.polling_closes_at))
+            rows.append(
+                CalendarPhase(
+                    Phase.CAMPAIGNING,
+                    "Campaigning",
+                    self.nominations_closes_at,
+                    self.polling_opens_at,
+                )
+            )
+        rows.append(
+            CalendarPhase(Phase.POLLING, "Polling", self.polling_opens_at, self.polling_closes_at)
+        )
         return rows
 
     def scheduled_phase(self, now: datetime.datetime) -> str:
@@ -200,9 +211,7 @@ def calendar_errors(
             f"Polling must stay open at least {minimum.days} days."
         )
     if window_start and window_end and window_end < window_start:
-        errors.setdefault("window_end", []).append(
-            "The qualifying window ends before it starts."
-        )
+        errors.setdefault("window_end", []).append("The qualifying window ends before it starts.")
     return errors
 
 
@@ -460,8 +469,7 @@ class Candidacy(models.Model):
     @property
     def elected_by_acclamation(self) -> bool:
         return (
-            self.state == CandidacyState.APPROVED
-            and self.contest.state == ContestState.ACCLAIMED
+            self.state == CandidacyState.APPROVED and self.contest.state == ContestState.ACCLAIMED
         )
 
 

@@ -63,9 +63,9 @@ def _utc(value: Any, field: str) -> datetime.datetime:
         raise ConfigurationError(f"{field}: {value!r} is out of range.") from error
 
 
-def _phase(timeline: Mapping[str, Mapping[str, Any]], name: str) -> tuple[
-    datetime.datetime, datetime.datetime
-] | None:
+def _phase(
+    timeline: Mapping[str, Mapping[str, Any]], name: str
+) -> tuple[datetime.datetime, datetime.datetime] | None:
     entry = timeline.get(name)
     if entry is None:
         return None
@@ -107,9 +107,7 @@ def parse_configuration(text: str) -> OpenStackCalendar:
     timeline_rows = config.get("timeline") or []
     if not isinstance(timeline_rows, list):
         raise ConfigurationError("The timeline is not a list of phases.")
-    timeline = {
-        str(row.get("name")): row for row in timeline_rows if isinstance(row, Mapping)
-    }
+    timeline = {str(row.get("name")): row for row in timeline_rows if isinstance(row, Mapping)}
     wanted = {
         "ptl": ("PTL Nominations",),
         "tc": ("TC Nominations",),

@@ -94,8 +94,13 @@ def candidacy_submit(request: HttpRequest, election_slug: str, contest_slug: str
     return render(
         request,
         "elections/candidacy_form.html",
-        {"contest": contest, "election": contest.election, "form": form, "refusal": refusal,
-         "editing": False},
+        {
+            "contest": contest,
+            "election": contest.election,
+            "form": form,
+            "refusal": refusal,
+            "editing": False,
+        },
         status=status,
     )
 
@@ -128,8 +133,14 @@ def candidacy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "elections/candidacy_form.html",
-        {"contest": candidacy.contest, "election": candidacy.contest.election, "form": form,
-         "candidacy": candidacy, "editing": True, "refusal": ""},
+        {
+            "contest": candidacy.contest,
+            "election": candidacy.contest.election,
+            "form": form,
+            "candidacy": candidacy,
+            "editing": True,
+            "refusal": "",
+        },
     )
 
 

@@ -87,9 +87,7 @@ def _converted(fields: Any, values: Any) -> list[Any]:
     out = []
     for field, value in zip(fields, values, strict=True):
         column = field.cached_col
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        )
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         for converter in converters:
             value = converter(value, column, connection)
         out.append(value)

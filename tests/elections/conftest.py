@@ -38,8 +38,9 @@ def make_team(db: Any) -> Callable[..., Any]:
     from accounts.models import Repository, Team, TeamKind, TeamRepository
 
     def make(name: str = "Nova", slug: str = "nova") -> Any:
-        team = Team.objects.create(name=name, slug=slug, kind=TeamKind.OFFICIAL,
-                                   leadership_type="ptl")
+        team = Team.objects.create(
+            name=name, slug=slug, kind=TeamKind.OFFICIAL, leadership_type="ptl"
+        )
         repository = Repository.objects.create(name=f"openstack/{slug}")
         TeamRepository.objects.create(
             team=team, repository=repository, deliverable=slug, source=TeamKind.OFFICIAL
@@ -94,8 +95,15 @@ def make_election(db: Any, official: Any) -> Callable[..., Election]:
 
 @pytest.fixture
 def make_contest(official: Any) -> Callable[..., Contest]:
-    def make(election: Election, *, kind: str = ContestKind.PTL, team: Any = None,
-             seats: int = 1, slug: str = "", **extra: Any) -> Contest:
+    def make(
+        election: Election,
+        *,
+        kind: str = ContestKind.PTL,
+        team: Any = None,
+        seats: int = 1,
+        slug: str = "",
+        **extra: Any,
+    ) -> Contest:
         name = f"{team.name} PTL" if team is not None else "Technical Committee"
         return services.contest_create(
             election=election,

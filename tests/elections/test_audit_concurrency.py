@@ -26,8 +26,12 @@ def test_concurrent_appends_never_fork_the_chain() -> None:
         try:
             start.wait()
             for entry in range(per_writer):
-                services.audit_record(actor=None, action="test.concurrent",
-                                      target=f"writer:{number}", detail={"entry": entry})
+                services.audit_record(
+                    actor=None,
+                    action="test.concurrent",
+                    target=f"writer:{number}",
+                    detail={"entry": entry},
+                )
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             failures.append(error)
         finally:

@@ -19,8 +19,9 @@ OPENS = datetime.datetime(2031, 1, 6, 23, 45, tzinfo=datetime.UTC)
 def election(official: Any, make_contest: Any) -> Any:
     from tests.elections.conftest import calendar_from
 
-    election = services.election_create(actor=official, name="Browser election",
-                                        slug="browser", **calendar_from(OPENS))
+    election = services.election_create(
+        actor=official, name="Browser election", slug="browser", **calendar_from(OPENS)
+    )
     make_contest(election, kind=ContestKind.TC, seats=2)
     return election
 
@@ -30,8 +31,9 @@ def _first_time(tab: Any) -> tuple[str, str]:
     return node.inner_text(), node.get_attribute("datetime") or ""
 
 
-def test_dates_are_shown_in_the_viewers_timezone(chromium: Any, live_server: Any,
-                                                 election: Any) -> None:
+def test_dates_are_shown_in_the_viewers_timezone(
+    chromium: Any, live_server: Any, election: Any
+) -> None:
     # CSP enforced: the script is a static file, never inline.
     context = chromium.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
     tab = context.new_page()
@@ -47,8 +49,9 @@ def test_dates_are_shown_in_the_viewers_timezone(chromium: Any, live_server: Any
     context.close()
 
 
-def test_without_javascript_the_dates_stay_in_utc(chromium: Any, live_server: Any,
-                                                  election: Any) -> None:
+def test_without_javascript_the_dates_stay_in_utc(
+    chromium: Any, live_server: Any, election: Any
+) -> None:
     context = chromium.new_context(java_script_enabled=False, timezone_id="Asia/Tokyo")
     tab = context.new_page()
     tab.goto(f"{live_server.url}{election.get_absolute_url()}")
@@ -56,8 +59,8 @@ def test_without_javascript_the_dates_stay_in_utc(chromium: Any, live_server: An
     context.close()
 
 
-def test_the_election_page_has_no_serious_accessibility_findings(page: Any, live_server: Any,
-                                                                 election: Any,
-                                                                 axe: Any) -> None:
+def test_the_election_page_has_no_serious_accessibility_findings(
+    page: Any, live_server: Any, election: Any, axe: Any
+) -> None:
     page.goto(f"{live_server.url}{election.get_absolute_url()}")
     assert axe(page) == []

@@ -55,8 +55,11 @@ def test_the_minimum_is_a_setting(official: Any, settings: Any) -> None:
 def test_polling_cannot_open_before_nominations_close(official: Any) -> None:
     fields = calendar_from(OPENS)
     with pytest.raises(services.ElectionError, match="Polling cannot open before nominations"):
-        _create(official, polling_opens_at=fields["nominations_closes_at"] - datetime.timedelta(1),
-                polling_closes_at=fields["polling_closes_at"])
+        _create(
+            official,
+            polling_opens_at=fields["nominations_closes_at"] - datetime.timedelta(1),
+            polling_closes_at=fields["polling_closes_at"],
+        )
 
 
 def test_naive_dates_are_refused(official: Any) -> None:
@@ -80,7 +83,8 @@ def test_real_openstack_configuration_maps_onto_one_calendar() -> None:
     assert calendar.polling_opens_at == datetime.datetime(2026, 8, 26, 23, 45, tzinfo=utc)
     assert calendar.polling_closes_at == datetime.datetime(2026, 9, 16, 23, 45, tzinfo=utc)
     assert (calendar.window_start, calendar.window_end) == (
-        datetime.date(2025, 9, 12), datetime.date(2026, 8, 19)
+        datetime.date(2025, 9, 12),
+        datetime.date(2026, 8, 19),
     )
 
 
@@ -103,8 +107,11 @@ def test_import_command_creates_the_election_tc_and_ptl_contests(make_team: Any)
     assert election.nominations_closes_at - election.nominations_opens_at == datetime.timedelta(14)
     assert election.polling_closes_at - election.polling_opens_at == datetime.timedelta(21)
     kinds = sorted((c.kind, c.slug, c.seats) for c in election.contests.all())
-    assert kinds == [(ContestKind.PTL, "nova", 1), (ContestKind.PTL, "swift", 1),
-                     (ContestKind.TC, "tc", 4)]
+    assert kinds == [
+        (ContestKind.PTL, "nova", 1),
+        (ContestKind.PTL, "swift", 1),
+        (ContestKind.TC, "tc", 4),
+    ]
     assert AuditEntry.objects.filter(action="election.create").count() == 1
 
 
@@ -118,30 +125,35 @@ def test_import_command_reports_a_bad_file(tmp_path: Path) -> None:
 # --- Phase moves by hand ------------------------------------------------------------------------
 
 
-def test_illegal_moves_are_refused_with_a_message(official: Any, make_election: Any,
-                                                   make_contest: Any) -> None:
+def test_illegal_moves_are_refused_with_a_message(
+    official: Any, make_election: Any, make_contest: Any
+) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
     with pytest.raises(services.IllegalPhaseMove, match="cannot move from Draft to Polling"):
-        services.election_phase_move(election=election, to_phase=Phase.POLLING, actor=official,
-                                     reason="skip ahead")
+        services.election_phase_move(
+            election=election, to_phase=Phase.POLLING, actor=official, reason="skip ahead"
+        )
     election.refresh_from_db()
     assert election.phase == Phase.DRAFT
 
 
-def test_a_move_by_hand_needs_a_reason(official: Any, make_election: Any,
-                                       make_contest: Any) -> None:
+def test_a_move_by_hand_needs_a_reason(
+    official: Any, make_election: Any, make_contest: Any
+) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
     with pytest.raises(services.IllegalPhaseMove, match="reason"):
-        services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS,
-                                     actor=official, reason="  ")
+        services.election_phase_move(
+            election=election, to_phase=Phase.NOMINATIONS, actor=official, reason="  "
+        )
 
 
 def test_an_election_without_contests_cannot_open(official: Any, make_election: Any) -> None:
     with pytest.raises(services.IllegalPhaseMove, match="no contest"):
-        services.election_phase_move(election=make_election(), to_phase=Phase.NOMINATIONS,
-                                     actor=official, reason="go")
+        services.election_phase_move(
+            election=make_election(), to_phase=Phase.NOMINATIONS, actor=official, reason="go"
+        )
 
 
 def test_an_official_not_named_for_the_election_cannot_move_it(
@@ -155,16 +167,22 @@ def test_an_official_not_named_for_the_election_cannot_move_it(
     election.officials.add(official)
     make_contest(election, kind=ContestKind.TC, seats=3)
     with pytest.raises(services.IllegalPhaseMove, match="Only the officials"):
-        services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=other,
-                                     reason="go")
+        services.election_phase_move(
+            election=election, to_phase=Phase.NOMINATIONS, actor=other, reason="go"
+        )
 
 
-def test_every_move_is_in_the_audit_log(official: Any, make_election: Any,
-                                        make_contest: Any) -> None:
+def test_every_move_is_in_the_audit_log(
+    official: Any, make_election: Any, make_contest: Any
+) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
-    services.election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=official,
-                                 reason="announced on the mailing list")
+    services.election_phase_move(
+        election=election,
+        to_phase=Phase.NOMINATIONS,
+        actor=official,
+        reason="announced on the mailing list",
+    )
     entry = AuditEntry.objects.filter(action="election.phase_move").get()
     assert entry.actor == official and entry.actor_label == official.email
     assert entry.target == f"election:{election.pk}"
@@ -195,23 +213,26 @@ def test_audit_chain_detects_a_changed_or_removed_entry(official: Any) -> None:
     assert audit_chain_breaks() == []
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET target = %s WHERE id = %s",  # noqa: S608
-                       ["x:99", entries[1].pk])
+        cursor.execute(
+            f"UPDATE {table} SET target = %s WHERE id = %s",  # noqa: S608
+            ["x:99", entries[1].pk],
+        )
     assert audit_chain_breaks() == [entries[1].pk]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entries[1].pk])  # noqa: S608
     assert entries[2].pk in audit_chain_breaks()
 
 
-def test_the_window_is_fixed_once_nominations_open(official: Any, make_election: Any,
-                                                   make_contest: Any,
-                                                   open_nominations: Any) -> None:
+def test_the_window_is_fixed_once_nominations_open(
+    official: Any, make_election: Any, make_contest: Any, open_nominations: Any
+) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
     election = open_nominations(election)
     with pytest.raises(services.ElectionError, match="rolls were frozen"):
-        services.election_update(election=election, actor=official,
-                                 window_start=datetime.date(2025, 1, 1))
+        services.election_update(
+            election=election, actor=official, window_start=datetime.date(2025, 1, 1)
+        )
     later = election.polling_closes_at + datetime.timedelta(days=2)
     services.election_update(election=election, actor=official, polling_closes_at=later)
     entry = AuditEntry.objects.filter(action="election.update").latest("pk")

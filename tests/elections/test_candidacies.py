@@ -20,8 +20,9 @@ def nova(make_team: Any) -> Any:
 
 
 @pytest.fixture
-def ptl_contest(make_election: Any, make_contest: Any, open_nominations: Any, nova: Any,
-                contribute: Any) -> Any:
+def ptl_contest(
+    make_election: Any, make_contest: Any, open_nominations: Any, nova: Any, contribute: Any
+) -> Any:
     """A Nova PTL contest with nominations open; alice contributed to Nova."""
     contribute(nova, "alice@example.org")
     contribute(nova, "carol@old.example.net")
@@ -42,8 +43,9 @@ def test_an_eligible_contributor_can_stand(ptl_contest: Any, make_user: Any) -> 
     assert AuditEntry.objects.filter(action="candidacy.submit", actor=alice).exists()
 
 
-def test_the_stand_page_submits_a_candidacy(ptl_contest: Any, make_user: Any,
-                                            client: Client) -> None:
+def test_the_stand_page_submits_a_candidacy(
+    ptl_contest: Any, make_user: Any, client: Client
+) -> None:
     client.force_login(make_user("alice@example.org"))
     url = reverse("candidacy_submit", args=[ptl_contest.election.slug, ptl_contest.slug])
     response = client.post(url, {"platform": "Hello <script>x()</script>", "affiliation": ""})
@@ -53,8 +55,7 @@ def test_the_stand_page_submits_a_candidacy(ptl_contest: Any, make_user: Any,
     assert "&lt;script&gt;" in page and "<script>x()" not in page
 
 
-def test_an_ineligible_user_is_told_why(ptl_contest: Any, make_user: Any,
-                                        client: Client) -> None:
+def test_an_ineligible_user_is_told_why(ptl_contest: Any, make_user: Any, client: Client) -> None:
     erin = make_user("erin@example.org")
     with pytest.raises(services.CandidacyRefused, match="not on the roll"):
         services.candidacy_submit(contest=ptl_contest, candidate=erin, platform="x")
@@ -68,13 +69,14 @@ def test_an_ineligible_user_is_told_why(ptl_contest: Any, make_user: Any,
     assert client.post(url, {"platform": "x"}).status_code == 403
 
 
-def test_an_unverified_address_does_not_make_a_candidate(ptl_contest: Any,
-                                                        make_user: Any) -> None:
+def test_an_unverified_address_does_not_make_a_candidate(ptl_contest: Any, make_user: Any) -> None:
     from allauth.account.models import EmailAddress
 
     carol = make_user("carol@example.org", unverified=("carol@old.example.net",))
-    with pytest.raises(services.CandidacyRefused,
-                       match="unverified address carol@old.example.net has contributions"):
+    with pytest.raises(
+        services.CandidacyRefused,
+        match="unverified address carol@old.example.net has contributions",
+    ):
         services.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
     # Once verified, the address that contributed is on the frozen roll.
     EmailAddress.objects.filter(email="carol@old.example.net").update(verified=True)
@@ -92,8 +94,9 @@ def test_an_official_cannot_stand_in_an_election_they_administer(
         services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
 
 
-def test_an_official_of_another_election_may_stand(ptl_contest: Any, make_user: Any,
-                                                   official: Any) -> None:
+def test_an_official_of_another_election_may_stand(
+    ptl_contest: Any, make_user: Any, official: Any
+) -> None:
     from accounts.roles import ensure_official_group
 
     ptl_contest.election.officials.add(official)
@@ -102,22 +105,26 @@ def test_an_official_of_another_election_may_stand(ptl_contest: Any, make_user: 
     services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
 
 
-def test_nobody_stands_outside_nominations(make_election: Any, make_contest: Any, nova: Any,
-                                           make_user: Any) -> None:
+def test_nobody_stands_outside_nominations(
+    make_election: Any, make_contest: Any, nova: Any, make_user: Any
+) -> None:
     contest = make_contest(make_election(), team=nova)
     with pytest.raises(services.CandidacyRefused, match="Nominations are not open"):
-        services.candidacy_submit(contest=contest, candidate=make_user("alice@example.org"),
-                                  platform="x")
+        services.candidacy_submit(
+            contest=contest, candidate=make_user("alice@example.org"), platform="x"
+        )
 
 
-def test_a_candidate_edits_and_withdraws_and_may_stand_again(ptl_contest: Any,
-                                                            make_user: Any) -> None:
+def test_a_candidate_edits_and_withdraws_and_may_stand_again(
+    ptl_contest: Any, make_user: Any
+) -> None:
     alice = make_user("alice@example.org")
     candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="v1")
     with pytest.raises(services.CandidacyRefused, match="already stand"):
         services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="again")
-    services.candidacy_edit(candidacy=candidacy, actor=alice, platform="v2 *new*",
-                            affiliation="Foo")
+    services.candidacy_edit(
+        candidacy=candidacy, actor=alice, platform="v2 *new*", affiliation="Foo"
+    )
     candidacy.refresh_from_db()
     assert candidacy.platform_html == "<p>v2 <em>new</em></p>" and candidacy.affiliation == "Foo"
     services.candidacy_withdraw(candidacy=candidacy, actor=alice)
@@ -130,9 +137,9 @@ def test_a_candidate_edits_and_withdraws_and_may_stand_again(ptl_contest: Any,
     assert again.pk == candidacy.pk and again.state == CandidacyState.SUBMITTED
 
 
-def test_someone_else_cannot_edit_or_withdraw_a_candidacy(ptl_contest: Any, make_user: Any,
-                                                          contribute: Any, nova: Any,
-                                                          client: Client) -> None:
+def test_someone_else_cannot_edit_or_withdraw_a_candidacy(
+    ptl_contest: Any, make_user: Any, contribute: Any, nova: Any, client: Client
+) -> None:
     alice = make_user("alice@example.org")
     candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="mine")
     client.force_login(make_user("bob@example.org"))
@@ -144,18 +151,24 @@ def test_someone_else_cannot_edit_or_withdraw_a_candidacy(ptl_contest: Any, make
     assert candidacy.state == CandidacyState.SUBMITTED
 
 
-def test_the_candidate_sees_the_decision_and_reason(ptl_contest: Any, make_user: Any,
-                                                    official: Any, client: Client) -> None:
+def test_the_candidate_sees_the_decision_and_reason(
+    ptl_contest: Any, make_user: Any, official: Any, client: Client
+) -> None:
     alice = make_user("alice@example.org")
     candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="p")
-    services.candidacy_review(candidacy=candidacy, reviewer=official, approve=False,
-                              reason="Your platform is empty of content.")
+    services.candidacy_review(
+        candidacy=candidacy,
+        reviewer=official,
+        approve=False,
+        reason="Your platform is empty of content.",
+    )
     client.force_login(alice)
     page = client.get(reverse("my_candidacies")).content.decode()
     assert "Rejected" in page and "Your platform is empty of content." in page
-    assert "Your platform is empty of content." in client.get(
-        ptl_contest.get_absolute_url()
-    ).content.decode()
+    assert (
+        "Your platform is empty of content."
+        in client.get(ptl_contest.get_absolute_url()).content.decode()
+    )
 
 
 def test_a_rejection_needs_a_reason(ptl_contest: Any, make_user: Any, official: Any) -> None:
@@ -163,21 +176,22 @@ def test_a_rejection_needs_a_reason(ptl_contest: Any, make_user: Any, official: 
         contest=ptl_contest, candidate=make_user("alice@example.org"), platform="p"
     )
     with pytest.raises(services.CandidacyRefused, match="reason"):
-        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=False,
-                                  reason=" ")
+        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=False, reason=" ")
 
 
-def test_community_votes_take_options_not_candidates(make_election: Any, make_contest: Any,
-                                                     official: Any, make_user: Any,
-                                                     open_nominations: Any) -> None:
+def test_community_votes_take_options_not_candidates(
+    make_election: Any, make_contest: Any, official: Any, make_user: Any, open_nominations: Any
+) -> None:
     election = make_election()
-    contest = make_contest(election, kind=ContestKind.COMMUNITY, name="Release name",
-                           slug="release-name")
+    contest = make_contest(
+        election, kind=ContestKind.COMMUNITY, name="Release name", slug="release-name"
+    )
     first = services.option_create(contest=contest, actor=official, name="Zed")
     second = services.option_create(contest=contest, actor=official, name="Alpha")
     assert open_nominations(election).phase == Phase.NOMINATIONS
     choices = contest.ballot_choices()
     assert [c.key for c in choices] == sorted([f"option-{first.pk}", f"option-{second.pk}"])
     with pytest.raises(services.CandidacyRefused, match="options, not candidates"):
-        services.candidacy_submit(contest=contest, candidate=make_user("a@example.org"),
-                                  platform="x")
+        services.candidacy_submit(
+            contest=contest, candidate=make_user("a@example.org"), platform="x"
+        )

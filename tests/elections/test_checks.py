@@ -23,7 +23,8 @@ def test_the_default_settings_pass() -> None:
         ("CELERY_BEAT_SCHEDULE", {}, "elections.E007"),
     ],
 )
-def test_a_bad_setting_is_reported_with_its_id(settings: Any, name: str, value: Any,
-                                               check_id: str) -> None:
+def test_a_bad_setting_is_reported_with_its_id(
+    settings: Any, name: str, value: Any, check_id: str
+) -> None:
     setattr(settings, name, value)
     assert [error.id for error in elections_settings_check()] == [check_id]

@@ -19,12 +19,17 @@ pytestmark = pytest.mark.django_db
 def _snapshot() -> tuple[int, ...]:
     from accounts.models import Contribution, Team
 
-    return (Election.objects.count(), AuditEntry.objects.count(), Team.objects.count(),
-            Contribution.objects.count())
+    return (
+        Election.objects.count(),
+        AuditEntry.objects.count(),
+        Team.objects.count(),
+        Contribution.objects.count(),
+    )
 
 
-def test_demo_has_a_ptl_poll_a_tc_poll_and_a_contest_in_nominations(settings: Any,
-                                                                   client: Client) -> None:
+def test_demo_has_a_ptl_poll_a_tc_poll_and_a_contest_in_nominations(
+    settings: Any, client: Client
+) -> None:
     from accounts.models import User
 
     settings.DEBUG = True
@@ -32,8 +37,11 @@ def test_demo_has_a_ptl_poll_a_tc_poll_and_a_contest_in_nominations(settings: An
     polling = Election.objects.get(slug=POLLING_SLUG)
     assert polling.phase == Phase.POLLING
     states = dict(polling.contests.values_list("slug", "state"))
-    assert states == {"nova": ContestState.POLLING, "swift": ContestState.ACCLAIMED,
-                      "tc": ContestState.POLLING}
+    assert states == {
+        "nova": ContestState.POLLING,
+        "swift": ContestState.ACCLAIMED,
+        "tc": ContestState.POLLING,
+    }
     nova = polling.contests.get(slug="nova")
     assert nova.is_polling() and nova.team.slug == "nova"
     alice = User.objects.get(email="alice@example.org")  # contributes with her work address
@@ -43,12 +51,19 @@ def test_demo_has_a_ptl_poll_a_tc_poll_and_a_contest_in_nominations(settings: An
     assert nominations.phase == Phase.NOMINATIONS
     cinder = nominations.contests.get(slug="cinder")
     assert set(cinder.candidacies.values_list("state", flat=True)) == {
-        CandidacyState.SUBMITTED, CandidacyState.APPROVED
+        CandidacyState.SUBMITTED,
+        CandidacyState.APPROVED,
     }
     assert nominations.contests.get(slug="release-name").options.count() == 3
     assert audit_chain_breaks() == []
-    for url in (polling.get_absolute_url(), nova.get_absolute_url(),
-                nominations.get_absolute_url(), cinder.get_absolute_url(), "/", "/elections/"):
+    for url in (
+        polling.get_absolute_url(),
+        nova.get_absolute_url(),
+        nominations.get_absolute_url(),
+        cinder.get_absolute_url(),
+        "/",
+        "/elections/",
+    ):
         assert client.get(url).status_code == 200, url
 
     before = _snapshot()

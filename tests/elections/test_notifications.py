@@ -18,15 +18,26 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def polling_setup(make_team: Any, contribute: Any, make_election: Any, make_contest: Any,
-                  open_nominations: Any, make_user: Any, official: Any,
-                  django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
+def polling_setup(
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    open_nominations: Any,
+    make_user: Any,
+    official: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> dict[str, Any]:
     """A Nova PTL poll between alice and bob, electors alice, bob, dave; carol's contributing
     address is unverified; erin contributed elsewhere."""
     nova = make_team("Nova", "nova")
     swift = make_team("Swift", "swift")
-    for email in ("alice@example.org", "bob@example.org", "dave@example.org",
-                  "carol@old.example.net"):
+    for email in (
+        "alice@example.org",
+        "bob@example.org",
+        "dave@example.org",
+        "carol@old.example.net",
+    ):
         contribute(nova, email)
     contribute(swift, "erin@example.org")
     people = {name: make_user(f"{name}@example.org") for name in ("alice", "bob", "dave", "erin")}
@@ -36,8 +47,9 @@ def polling_setup(make_team: Any, contribute: Any, make_election: Any, make_cont
     election = open_nominations(election)
     with django_capture_on_commit_callbacks(execute=True):
         for name in ("alice", "bob"):
-            candidacy = services.candidacy_submit(contest=contest, candidate=people[name],
-                                                  platform="p")
+            candidacy = services.candidacy_submit(
+                contest=contest, candidate=people[name], platform="p"
+            )
             services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
     mail.outbox.clear()
     return {"election": election, "contest": contest, "people": people}
@@ -45,13 +57,23 @@ def polling_setup(make_team: Any, contribute: Any, make_election: Any, make_cont
 
 def _open_polls(setup: dict[str, Any], official: Any, capture: Any) -> None:
     with capture(execute=True):
-        services.election_phase_move(election=setup["election"], to_phase=Phase.POLLING,
-                                     actor=official, reason="polls open early")
+        services.election_phase_move(
+            election=setup["election"],
+            to_phase=Phase.POLLING,
+            actor=official,
+            reason="polls open early",
+        )
 
 
 def test_review_decisions_are_mailed_to_the_candidate_after_commit(
-    make_team: Any, contribute: Any, make_election: Any, make_contest: Any, make_user: Any,
-    open_nominations: Any, official: Any, django_capture_on_commit_callbacks: Any
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    make_user: Any,
+    open_nominations: Any,
+    official: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     nova = make_team()
     contribute(nova, "alice@example.org")
@@ -61,8 +83,12 @@ def test_review_decisions_are_mailed_to_the_candidate_after_commit(
     open_nominations(election)
     candidacy = services.candidacy_submit(contest=contest, candidate=alice, platform="p")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=False,
-                                  reason="Please add your Gerrit address.")
+        services.candidacy_review(
+            candidacy=candidacy,
+            reviewer=official,
+            approve=False,
+            reason="Please add your Gerrit address.",
+        )
     assert mail.outbox == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
@@ -73,10 +99,9 @@ def test_review_decisions_are_mailed_to_the_candidate_after_commit(
     assert Notification.objects.get().state == NotificationState.SENT
 
 
-def test_polling_open_mails_every_elector_and_nobody_else(polling_setup: dict[str, Any],
-                                                          official: Any,
-                                                          django_capture_on_commit_callbacks: Any
-                                                          ) -> None:
+def test_polling_open_mails_every_elector_and_nobody_else(
+    polling_setup: dict[str, Any], official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
     recipients = sorted(address for m in mail.outbox for address in m.to)
     # carol's contributing address is unverified, erin contributed to another team.
@@ -85,11 +110,16 @@ def test_polling_open_mails_every_elector_and_nobody_else(polling_setup: dict[st
     assert all(polling_setup["contest"].get_absolute_url() in m.body for m in mail.outbox)
 
 
-def test_acclaimed_contests_send_no_polling_mail(make_team: Any, contribute: Any,
-                                                 make_election: Any, make_contest: Any,
-                                                 make_user: Any, open_nominations: Any,
-                                                 official: Any,
-                                                 django_capture_on_commit_callbacks: Any) -> None:
+def test_acclaimed_contests_send_no_polling_mail(
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    make_user: Any,
+    open_nominations: Any,
+    official: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     nova = make_team()
     contribute(nova, "alice@example.org")
     make_user("alice@example.org")
@@ -97,8 +127,9 @@ def test_acclaimed_contests_send_no_polling_mail(make_team: Any, contribute: Any
     make_contest(election, team=nova)
     election = open_nominations(election)
     with django_capture_on_commit_callbacks(execute=True):
-        services.election_phase_move(election=election, to_phase=Phase.POLLING, actor=official,
-                                     reason="close")
+        services.election_phase_move(
+            election=election, to_phase=Phase.POLLING, actor=official, reason="close"
+        )
     assert mail.outbox == []
 
 
@@ -113,8 +144,11 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
     contest = polling_setup["contest"]
     contest.refresh_from_db()
     keys = [choice.key for choice in contest.ballot_choices()]
-    ballot_cast(contest=contest, voter=polling_setup["people"]["alice"],
-                ranking=Ranking.from_ranks({keys[0]: 1, keys[1]: 2}, keys))
+    ballot_cast(
+        contest=contest,
+        voter=polling_setup["people"]["alice"],
+        ranking=Ranking.from_ranks({keys[0]: 1, keys[1]: 2}, keys),
+    )
     election = polling_setup["election"]
     election.refresh_from_db()
     due = election.polling_closes_at - datetime.timedelta(days=2)
@@ -122,14 +156,19 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
         services.elections_advance()
         services.elections_advance()
     assert sorted(address for m in mail.outbox for address in m.to) == [
-        "bob@example.org", "dave@example.org"
+        "bob@example.org",
+        "dave@example.org",
     ]
     assert all(m.subject.startswith("Reminder: Nova PTL closes") for m in mail.outbox)
 
 
-def test_mail_is_sent_in_batches(polling_setup: dict[str, Any], official: Any, settings: Any,
-                                 django_capture_on_commit_callbacks: Any,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mail_is_sent_in_batches(
+    polling_setup: dict[str, Any],
+    official: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from elections import tasks
 
     settings.STACKVOTE_MAIL_BATCH_SIZE = 2
@@ -163,8 +202,12 @@ class _BrokenBackend:
 
 
 def test_failures_are_retried_then_recorded_and_shown_to_officials(
-    polling_setup: dict[str, Any], official: Any, settings: Any, client: Client,
-    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+    polling_setup: dict[str, Any],
+    official: Any,
+    settings: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.STACKVOTE_MAIL_MAX_RETRIES = 2
     settings.EMAIL_BACKEND = "tests.elections.test_notifications._BrokenBackend"
@@ -180,10 +223,13 @@ def test_failures_are_retried_then_recorded_and_shown_to_officials(
     # Fixed: the official sends them again from the admin.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:elections_notification_changelist"), {
-            "action": "retry_selected",
-            "_selected_action": [str(pk) for pk in failed.values_list("pk", flat=True)],
-        })
+        client.post(
+            reverse("admin:elections_notification_changelist"),
+            {
+                "action": "retry_selected",
+                "_selected_action": [str(pk) for pk in failed.values_list("pk", flat=True)],
+            },
+        )
     assert set(failed.values_list("state", flat=True)) == {NotificationState.SENT}
     assert len(mail.outbox) == 3
 
@@ -198,12 +244,18 @@ def test_the_scheduler_sends_mail_whose_queueing_was_lost(
 ) -> None:
     """Broker down at commit: the row stays pending and the next scheduler run sends it."""
     alice = polling_setup["people"]["alice"]
-    lost = Notification.objects.create(kind="candidacy_approved", recipient=alice,
-                                       contest=polling_setup["contest"],
-                                       candidacy=polling_setup["contest"].candidacies.first())
-    fresh = Notification.objects.create(kind="candidacy_approved", recipient=alice,
-                                        contest=polling_setup["contest"],
-                                        candidacy=polling_setup["contest"].candidacies.first())
+    lost = Notification.objects.create(
+        kind="candidacy_approved",
+        recipient=alice,
+        contest=polling_setup["contest"],
+        candidacy=polling_setup["contest"].candidacies.first(),
+    )
+    fresh = Notification.objects.create(
+        kind="candidacy_approved",
+        recipient=alice,
+        contest=polling_setup["contest"],
+        candidacy=polling_setup["contest"].candidacies.first(),
+    )
     Notification.objects.filter(pk=lost.pk).update(
         created_at=lost.created_at - datetime.timedelta(hours=1)
     )
@@ -218,7 +270,9 @@ def test_the_scheduler_sends_mail_whose_queueing_was_lost(
 def test_a_notification_is_never_sent_twice(polling_setup: dict[str, Any]) -> None:
     alice = polling_setup["people"]["alice"]
     notification = Notification.objects.create(
-        kind="candidacy_approved", recipient=alice, contest=polling_setup["contest"],
+        kind="candidacy_approved",
+        recipient=alice,
+        contest=polling_setup["contest"],
         candidacy=polling_setup["contest"].candidacies.first(),
     )
     assert services.notifications_send(notification_ids=[notification.pk]) == []

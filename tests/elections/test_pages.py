@@ -18,9 +18,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def election_in_campaigning(make_team: Any, contribute: Any, make_election: Any,
-                            make_contest: Any, open_nominations: Any, make_user: Any,
-                            official: Any) -> Any:
+def election_in_campaigning(
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    open_nominations: Any,
+    make_user: Any,
+    official: Any,
+) -> Any:
     nova = make_team()
     for name in ("alice", "bob"):
         contribute(nova, f"{name}@example.org")
@@ -30,17 +36,19 @@ def election_in_campaigning(make_team: Any, contribute: Any, make_election: Any,
     election = open_nominations(election)
     for name in ("alice", "bob"):
         candidacy = services.candidacy_submit(
-            contest=contest, candidate=make_user(f"{name}@example.org", full_name=name.title()),
+            contest=contest,
+            candidate=make_user(f"{name}@example.org", full_name=name.title()),
             platform=f"# {name}\n\n<script>alert(1)</script> I *will* review.",
         )
         services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-    return services.election_phase_move(election=election, to_phase=Phase.CAMPAIGNING,
-                                        actor=official, reason="close")
+    return services.election_phase_move(
+        election=election, to_phase=Phase.CAMPAIGNING, actor=official, reason="close"
+    )
 
 
-def test_the_list_splits_upcoming_open_and_past(make_election: Any, make_contest: Any,
-                                                election_in_campaigning: Any,
-                                                client: Client) -> None:
+def test_the_list_splits_upcoming_open_and_past(
+    make_election: Any, make_contest: Any, election_in_campaigning: Any, client: Client
+) -> None:
     make_election(slug="next-year", opens=timezone.now() + datetime.timedelta(days=90))
     hidden = make_election(slug="hidden-draft", auto_advance=False)
     page = client.get(reverse("election_list")).content.decode()
@@ -56,8 +64,7 @@ def test_the_list_splits_upcoming_open_and_past(make_election: Any, make_contest
     assert client.get(reverse("election_detail", args=["hidden-draft"])).status_code == 404
 
 
-def test_the_home_page_lists_open_elections(election_in_campaigning: Any,
-                                            client: Client) -> None:
+def test_the_home_page_lists_open_elections(election_in_campaigning: Any, client: Client) -> None:
     page = client.get(reverse("home")).content.decode()
     assert election_in_campaigning.name in page
     assert 'src="/static/js/localtime.js"' in page
@@ -70,8 +77,9 @@ def test_the_election_page_shows_its_calendar_in_utc_time_elements(
     page = client.get(election.get_absolute_url()).content.decode()
     iso = election.polling_opens_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f'<time datetime="{iso}" data-localtime>' in page
-    assert re.search(r'<tr class="current" aria-current="step">\s*<th scope="row">Campaigning',
-                     page)
+    assert re.search(
+        r'<tr class="current" aria-current="step">\s*<th scope="row">Campaigning', page
+    )
     assert "Nova PTL" in page and "Alice" in page and "Bob" in page
     assert "2 voters" in page  # Nova's electorate
     assert '<script src="/static/js/localtime.js" defer></script>' in page
@@ -95,11 +103,14 @@ def test_pages_work_without_javascript(election_in_campaigning: Any, client: Cli
     assert "<script>" not in page  # no inline script (CSP)
 
 
-def test_listing_pages_use_a_fixed_number_of_queries(make_election: Any, make_contest: Any,
-                                                     election_in_campaigning: Any,
-                                                     client: Client,
-                                                     django_assert_max_num_queries: Any,
-                                                     official: Any) -> None:
+def test_listing_pages_use_a_fixed_number_of_queries(
+    make_election: Any,
+    make_contest: Any,
+    election_in_campaigning: Any,
+    client: Client,
+    django_assert_max_num_queries: Any,
+    official: Any,
+) -> None:
     for n in range(5):
         election = make_election(slug=f"e{n}")
         make_contest(election, kind=ContestKind.TC, seats=2)
@@ -111,12 +122,12 @@ def test_listing_pages_use_a_fixed_number_of_queries(make_election: Any, make_co
         client.get(election_in_campaigning.get_absolute_url())
 
 
-def test_a_polled_contest_page_links_to_the_ballot(election_in_campaigning: Any,
-                                                   official: Any, client: Client,
-                                                   django_assert_max_num_queries: Any) -> None:
-    election = services.election_phase_move(election=election_in_campaigning,
-                                            to_phase=Phase.POLLING, actor=official,
-                                            reason="open")
+def test_a_polled_contest_page_links_to_the_ballot(
+    election_in_campaigning: Any, official: Any, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    election = services.election_phase_move(
+        election=election_in_campaigning, to_phase=Phase.POLLING, actor=official, reason="open"
+    )
     contest = election.contests.get(slug="nova")
     with django_assert_max_num_queries(10):
         page = client.get(contest.get_absolute_url()).content.decode()

@@ -20,8 +20,9 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def election(make_election: Any, make_contest: Any, make_team: Any, contribute: Any,
-             make_user: Any) -> Election:
+def election(
+    make_election: Any, make_contest: Any, make_team: Any, contribute: Any, make_user: Any
+) -> Election:
     nova = make_team("Nova", "nova")
     contribute(nova, "alice@example.org")
     make_user("alice@example.org")
@@ -43,8 +44,9 @@ def test_the_scheduler_walks_the_calendar(election: Election) -> None:
     with time_machine.travel(OPENS, tick=False):
         advance_elections.delay()  # the beat task, run eagerly here
         assert _phase(election) == Phase.NOMINATIONS
-    with time_machine.travel(election.nominations_closes_at + datetime.timedelta(minutes=1),
-                             tick=False):
+    with time_machine.travel(
+        election.nominations_closes_at + datetime.timedelta(minutes=1), tick=False
+    ):
         services.elections_advance()
         assert _phase(election) == Phase.CAMPAIGNING
         states = set(election.contests.values_list("state", flat=True))

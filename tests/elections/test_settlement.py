@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(make_team: Any, contribute: Any, make_election: Any, make_contest: Any,
-          open_nominations: Any, make_user: Any) -> dict[str, Any]:
+def setup(
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    open_nominations: Any,
+    make_user: Any,
+) -> dict[str, Any]:
     nova = make_team("Nova", "nova")
     swift = make_team("Swift", "swift")
     people = {}
@@ -34,19 +40,26 @@ def setup(make_team: Any, contribute: Any, make_election: Any, make_contest: Any
     return {"election": election, "people": people, "contests": contests}
 
 
-def _stand(contest: Any, person: Any, official: Any, *, approve: bool | None = True,
-           affiliation: str = "") -> Any:
-    candidacy = services.candidacy_submit(contest=contest, candidate=person, platform="p",
-                                          affiliation=affiliation)
+def _stand(
+    contest: Any, person: Any, official: Any, *, approve: bool | None = True, affiliation: str = ""
+) -> Any:
+    candidacy = services.candidacy_submit(
+        contest=contest, candidate=person, platform="p", affiliation=affiliation
+    )
     if approve is not None:
-        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=approve,
-                                  reason="" if approve else "not eligible")
+        services.candidacy_review(
+            candidacy=candidacy,
+            reviewer=official,
+            approve=approve,
+            reason="" if approve else "not eligible",
+        )
     return candidacy
 
 
 def _close(election: Any, official: Any, to: str = Phase.CAMPAIGNING) -> None:
-    services.election_phase_move(election=election, to_phase=to, actor=official,
-                                 reason="nominations closed")
+    services.election_phase_move(
+        election=election, to_phase=to, actor=official, reason="nominations closed"
+    )
 
 
 def test_no_candidate_means_appointment_needed(setup: dict[str, Any], official: Any) -> None:
@@ -57,8 +70,9 @@ def test_no_candidate_means_appointment_needed(setup: dict[str, Any], official: 
     assert not swift.ballot_choices()
 
 
-def test_a_single_approved_candidate_is_elected_by_acclamation(setup: dict[str, Any],
-                                                              official: Any) -> None:
+def test_a_single_approved_candidate_is_elected_by_acclamation(
+    setup: dict[str, Any], official: Any
+) -> None:
     people, nova = setup["people"], setup["contests"]["nova"]
     winner = _stand(nova, people["alice"], official)
     _stand(nova, people["bob"], official, approve=False)  # rejected: does not count
@@ -69,14 +83,16 @@ def test_a_single_approved_candidate_is_elected_by_acclamation(setup: dict[str, 
     assert nova.state == ContestState.ACCLAIMED
     winner.refresh_from_db()
     assert winner.elected_by_acclamation
-    services.election_phase_move(election=setup["election"], to_phase=Phase.POLLING,
-                                 actor=official, reason="polls open")
+    services.election_phase_move(
+        election=setup["election"], to_phase=Phase.POLLING, actor=official, reason="polls open"
+    )
     nova.refresh_from_db()
     assert not nova.is_polling()  # no poll is held
 
 
-def test_no_more_candidates_than_seats_are_all_acclaimed(setup: dict[str, Any],
-                                                        official: Any) -> None:
+def test_no_more_candidates_than_seats_are_all_acclaimed(
+    setup: dict[str, Any], official: Any
+) -> None:
     people, tc = setup["people"], setup["contests"]["tc"]
     for name in ("alice", "bob", "erin"):
         _stand(tc, people[name], official)
@@ -93,20 +109,22 @@ def test_more_candidates_than_seats_go_to_a_poll(setup: dict[str, Any], official
     nova.refresh_from_db()
     assert nova.state == ContestState.POLLING
     assert not nova.is_polling()  # campaigning first
-    services.election_phase_move(election=setup["election"], to_phase=Phase.POLLING,
-                                 actor=official, reason="polls open")
+    services.election_phase_move(
+        election=setup["election"], to_phase=Phase.POLLING, actor=official, reason="polls open"
+    )
     nova.refresh_from_db()
     assert nova.is_polling()
     assert nova.polling_closes_at == setup["election"].polling_closes_at
     choices = nova.ballot_choices()
     assert [c.key for c in choices] == sorted([f"candidacy-{first.pk}", f"candidacy-{second.pk}"])
-    assert {c.label for c in choices} == {people["alice"].display_name,
-                                          people["bob"].display_name}
+    assert {c.label for c in choices} == {people["alice"].display_name, people["bob"].display_name}
     assert {c.affiliation for c in choices} == {"ACME", ""}
 
 
-def test_an_affiliation_over_its_limit_goes_to_a_poll(setup: dict[str, Any], official: Any,
-                                                      ) -> None:
+def test_an_affiliation_over_its_limit_goes_to_a_poll(
+    setup: dict[str, Any],
+    official: Any,
+) -> None:
     people, tc = setup["people"], setup["contests"]["tc"]
     services.contest_update(contest=tc, actor=official, max_per_affiliation=1)
     _stand(tc, people["alice"], official, affiliation="ACME")
@@ -116,8 +134,9 @@ def test_an_affiliation_over_its_limit_goes_to_a_poll(setup: dict[str, Any], off
     assert tc.state == ContestState.POLLING
 
 
-def test_candidacies_not_reviewed_by_the_close_do_not_stand(setup: dict[str, Any],
-                                                           official: Any) -> None:
+def test_candidacies_not_reviewed_by_the_close_do_not_stand(
+    setup: dict[str, Any], official: Any
+) -> None:
     people, nova = setup["people"], setup["contests"]["nova"]
     pending = _stand(nova, people["alice"], official, approve=None)
     _close(setup["election"], official)
@@ -142,8 +161,10 @@ def test_each_contest_roll_is_frozen_at_the_close(setup: dict[str, Any], officia
     assert nova.roll.size == 4 and swift.roll.size == 1 and tc.roll.size == 5
     assert roll_verify(nova.roll) and len(nova.roll.fingerprint) == 64
     election = setup["election"]
-    assert (nova.roll.start.date(), nova.roll.end.date()) == (election.window_start,
-                                                              election.window_end)
+    assert (nova.roll.start.date(), nova.roll.end.date()) == (
+        election.window_start,
+        election.window_end,
+    )
     assert user_is_elector(people["alice"], nova)
     assert not user_is_elector(people["erin"], nova)
     assert user_is_elector(people["erin"], tc)
@@ -151,14 +172,21 @@ def test_each_contest_roll_is_frozen_at_the_close(setup: dict[str, Any], officia
     assert settle.detail["fingerprint"] == nova.roll.fingerprint and settle.detail["size"] == 4
 
 
-def test_contests_and_counting_are_fixed_once_nominations_close(setup: dict[str, Any],
-                                                               official: Any) -> None:
+def test_contests_and_counting_are_fixed_once_nominations_close(
+    setup: dict[str, Any], official: Any
+) -> None:
     _close(setup["election"], official)
     with pytest.raises(services.ElectionError, match="fixed once nominations close"):
         services.contest_update(contest=setup["contests"]["tc"], actor=official, seats=5)
     with pytest.raises(services.ElectionError, match="before nominations close"):
-        services.contest_create(election=setup["election"], actor=official,
-                                kind=ContestKind.TC, name="TC 2", slug="tc2", seats=1)
+        services.contest_create(
+            election=setup["election"],
+            actor=official,
+            kind=ContestKind.TC,
+            name="TC 2",
+            slug="tc2",
+            seats=1,
+        )
 
 
 def test_a_community_vote_needs_two_options_before_nominations_close(
