@@ -10,7 +10,8 @@ What it does, all on this machine (loopback only, bounded in count and time):
    community vote in polling whose electorate is ``--voters`` new accounts with verified
    addresses, through the real services (hand-added voters, the election calendar);
 2. gives each voter a signed-in session (a session row, as the sign-in form would create:
-   the password hasher's cost is not what this measures);
+   the password hasher's cost is not what this measures); once gunicorn runs, the first 20
+   voters sign in through the sign-in form itself instead;
 3. starts gunicorn in production mode (``config/gunicorn.py``, ``--workers``);
 4. each voter loads their ballot page (for the CSRF token), then two measurements:
    - **throughput**: all of them cast at once, ``--concurrency`` at a time. This gives the
@@ -64,6 +65,12 @@ REQUEST_TIMEOUT = 60.0
 BENCH_REASON = "Load test elector"
 PACED_SLUG = "mascot"
 GOAL_RATE = 300.0
+# The first voters sign in through the sign-in form (allauth: verified address, password);
+# the rest get their session row directly (the password hasher's cost, ~0.3 s of CPU per
+# sign-in by design, is not what this measures). The form allows 30 sign-ins a minute per
+# address, and every voter here comes from 127.0.0.1.
+FORM_SIGN_INS = 20
+PASSWORD = "bench passphrase for a load test"  # noqa: S105
 GOAL_P99_MS = 250.0
 
 
@@ -158,6 +165,7 @@ def build_poll(
     from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.utils import timezone
@@ -175,8 +183,14 @@ def build_poll(
     # run's electorate, so they go (their frozen rolls keep their addresses).
     ExtraVoter.objects.filter(reason=BENCH_REASON).delete()
     emails = [f"bench-{run}-{index}@example.org" for index in range(voter_count)]
+    # One real password, hashed once (the hasher's cost is deliberate), for those who sign in
+    # through the form; the others get no usable password.
+    hashed = make_password(PASSWORD)
     User.objects.bulk_create(
-        [User(email=email, password="!", full_name=f"Voter {i}") for i, email in enumerate(emails)],
+        [
+            User(email=email, password=hashed if i < FORM_SIGN_INS else "!", full_name=f"Voter {i}")
+            for i, email in enumerate(emails)
+        ],
         batch_size=2000,
     )
     users = list(User.objects.filter(email__in=emails).order_by("pk"))
@@ -284,6 +298,26 @@ async def bounded(
 
     await asyncio.gather(*(one(index, job) for index, job in enumerate(jobs)))
     return latencies, time.perf_counter() - started, failures
+
+
+async def sign_in(port: int, voters: list[Voter]) -> int:
+    """Sign ``voters`` in through the sign-in form; their sessions replace the prepared ones."""
+    failures = 0
+    for voter in voters:
+        page = await request(port, "GET", "/accounts/login/")
+        match = CSRF_INPUT.search(page.body.decode())
+        cookies = page.cookies()
+        if page.status != 200 or not match:
+            failures += 1
+            continue
+        form = {"csrfmiddlewaretoken": match.group(1), "login": voter.email, "password": PASSWORD}
+        answer = await request(port, "POST", "/accounts/login/", cookies=cookies, form=form)
+        session = answer.cookies().get("sessionid", "")
+        if answer.status != 302 or not session:
+            failures += 1
+            continue
+        voter.session_key = session
+    return failures
 
 
 async def load_ballots(port: int, contest_id: int, voters: list[Voter], concurrency: int) -> int:
@@ -499,6 +533,13 @@ def main() -> int:
     verdicts: list[str] = []
     try:
         print(f"gunicorn: {args.workers} workers; at most {args.concurrency} casts in flight")
+        signed_in = voters[:FORM_SIGN_INS]
+        if asyncio.run(sign_in(args.port, signed_in)):
+            problems.append("some voters could not sign in through the form")
+        else:
+            print(
+                f"{len(signed_in)} voters signed in through the sign-in form, the rest by session"
+            )
         if asyncio.run(load_ballots(args.port, contest_id, voters, args.concurrency)):
             problems.append("some ballot pages failed to load")
 
@@ -545,9 +586,12 @@ def main() -> int:
                 problems.append(f"{failures} paced casts failed")
             problems += check_ballots(paced.pk, voters)
             p99 = percentile(latencies, 0.99) * 1000
+            if args.rate < GOAL_RATE:
+                verdict = f"not measured: ran at {args.rate:g}/s"
+            else:
+                verdict = "met" if p99 < GOAL_P99_MS else "MISSED"
             verdicts.append(
-                f"{'met' if p99 < GOAL_P99_MS and args.rate >= GOAL_RATE else 'MISSED'}: "
-                f"p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE:g} arrivals/s "
+                f"{verdict}: p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE:g} arrivals/s "
                 f"(p99 {p99:.1f} ms at {args.rate:g}/s)"
             )
 
