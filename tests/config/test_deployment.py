@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client, override_settings
 
@@ -36,9 +38,15 @@ def test_health_fails_loudly_when_redis_is_unreachable(client: Client) -> None:
 
 @pytest.mark.worker
 def test_health_sees_a_live_worker(celery_worker: object, settings: object) -> None:
+    from config.health import WORKER_PING_TIMEOUT
     from tests.conftest import _redis_url_for_worker
 
     with override_settings(REDIS_URL=_redis_url_for_worker()):
+        started = time.monotonic()
         response = Client().get("/healthz")
+        elapsed = time.monotonic() - started
     assert response.status_code == 200, response.json()
     assert response.json()["worker"].startswith("ok")
+    # The first worker's answer ends the probe: it does not wait out the ping's timeout
+    # (which held a web process for a second on every load-balancer probe).
+    assert elapsed < WORKER_PING_TIMEOUT
