@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from elections.models import Contest, Election
 from elections.results import permissions, presentation, selectors
@@ -67,8 +68,9 @@ def contest_result(request: HttpRequest, election_slug: str, contest_slug: str) 
             "election": contest.election,
             "contest": contest,
             "result": result,
-            "ranking_rows": presentation.ranking_rows(result),
-            "pairwise_rows": presentation.pairwise_rows(result),
+            # Worked out only when the count is not in the template's cache already.
+            "ranking_rows": SimpleLazyObject(lambda: presentation.ranking_rows(result)),
+            "pairwise_rows": SimpleLazyObject(lambda: presentation.pairwise_rows(result)),
             "files": selectors.result_files(result),
         },
     )

@@ -235,3 +235,46 @@ def test_a_closed_election_is_listed_with_its_contests_still_being_counted(
     assert election.name in index
     page = client.get(reverse("results_election", args=[election.slug])).content.decode()
     assert "Not published yet" in page and "Alice Able" not in page
+
+
+def test_the_count_is_rendered_once_then_read_from_the_cache(
+    tallied: Result, client: Client, official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reviewer = Client()
+    reviewer.force_login(official)
+    draft = reviewer.get(tallied.get_absolute_url()).content.decode()
+    assert "Draft, not public" in draft and "beats by 2" in draft
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_publish(result=tallied, actor=official)
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(tallied.get_absolute_url()).content.decode()
+    # Published now, and the count the official's visit rendered is the one shown.
+    assert "Draft, not public" not in page and "Published" in page
+    assert "beats by 2" in page and tallied.ballot_file_sha256 in page
+    contest = tallied.contest
+    slugs = [contest.election.slug, contest.slug]
+    ballots_file = reverse("results_file", args=[*slugs, "ballots_csv"])
+    assert f'href="{ballots_file}"' in page
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(tallied.get_absolute_url()).content.decode()
+    assert again == page
+    assert not any("resultfile" in query["sql"] for query in second.captured_queries)
+    assert len(second.captured_queries) <= len(first.captured_queries)
+
+
+def test_each_result_shows_its_own_count_from_the_cache(
+    polled_contest: Any, client: Client, official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    pages = []
+    for ballots in (BALLOTS, ((3, 2, 1),) * 5):
+        contest = polled_contest(ballots=ballots)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.contest_close_and_tally(contest=contest)
+        result = Result.objects.get(contest=contest)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.result_publish(result=result, actor=official)
+        pages.append(client.get(result.get_absolute_url()).content.decode())
+    assert "4 ballots counted" in pages[0] and "5 ballots counted" in pages[1]
