@@ -46,3 +46,27 @@ def test_demo_refuses_to_run_in_production() -> None:
     result = _manage("demo", env=PRODUCTION)
     assert result.returncode != 0
     assert "only with DEBUG on" in result.stderr
+
+
+def test_loading_the_web_app_opens_no_connection_for_workers_to_share() -> None:
+    """gunicorn loads the app once and forks its workers from it (``preload_app``): a
+    database or Redis connection opened while loading would be shared by every worker."""
+    probe = (
+        "import gc, socket, config.wsgi\n"
+        "from django.db import connections\n"
+        "assert all(c.connection is None for c in connections.all()), 'database'\n"
+        "open_sockets = [o for o in gc.get_objects() if isinstance(o, socket.socket)"
+        " and o.fileno() != -1]\n"
+        "assert not open_sockets, open_sockets\n"
+        "print('clean')\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**base, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.stdout.strip() == "clean", loaded.stderr
