@@ -32,19 +32,11 @@ from accounts.models import (
     TeamRepository,
     VoterExclusion,
 )
+from config.admin_site import ReadOnlyMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Data that only imports write: officials look, nobody edits or deletes."""
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _created_from(obj: Any, created: Any) -> None:

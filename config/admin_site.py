@@ -12,6 +12,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 
+class ReadOnlyMixin:
+    """For a ModelAdmin of rows that only services write: officials look, nobody adds,
+    edits or deletes by hand."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class OfficialsAdminSite(admin.AdminSite):
     site_header = "stackvote officials' panel"
     site_title = "stackvote admin"

@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from config.admin_site import ReadOnlyMixin
 from elections import selectors, services
 from elections.forms import PhaseMoveForm, RejectionForm
 from elections.models import (
@@ -485,12 +486,8 @@ class CandidacyAdmin(OfficialsOnly):
 # --- Audit log and notifications ---------------------------------------------------------------
 
 
-class ReadOnly(OfficialsOnly):
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnly(ReadOnlyMixin, OfficialsOnly):
+    """Officials only, and only to look."""
 
 
 @admin.register(AuditEntry)

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin_site import ReadOnlyMixin
 from elections.models import Contest, ContestState
 from elections.permissions import can_use_officials_panel
 from elections.results import permissions, selectors, services
@@ -38,7 +39,7 @@ class UnpublishForm(forms.Form):
     )
 
 
-class OfficialsReadOnly(admin.ModelAdmin):
+class OfficialsReadOnly(ReadOnlyMixin, admin.ModelAdmin):
     """Visible to officials only; rows change through the actions (services), never by hand."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -46,15 +47,6 @@ class OfficialsReadOnly(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_use_officials_panel(request.user)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_steer_permission(self, request: HttpRequest) -> bool:
         return can_use_officials_panel(request.user)
