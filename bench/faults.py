@@ -331,6 +331,10 @@ def scenario_redis(
     print(f"  /healthz during the outage: {health.status} {health.body.decode()[:120]}")
     if health.status != 503:
         problems.append("/healthz did not report the outage")
+    web = asyncio.run(request(port, "GET", "/healthz/web"))
+    print(f"  /healthz/web (load balancers) during the outage: {web.status}")
+    if web.status != 200:
+        problems.append("/healthz/web would take the web processes out of service")
     queued_before = queue_failures.count
     contest_id, _, _, voters = build_poll(args.voters, run + "r")
     contest = Contest.objects.select_related("election").get(pk=contest_id)

@@ -1,4 +1,11 @@
-"""Health endpoint for load balancers and monitoring: database, Redis and a Celery worker."""
+"""Health endpoints.
+
+``/healthz`` is for monitoring: the database, Redis and a Celery worker, 503 naming any part
+that fails. ``/healthz/web`` is for load balancers: 200 while this web process can take
+ballots, which needs only the database. Voting goes on while Redis or the workers are away
+(ballots are written to PostgreSQL in the request), so their outage must not make a load
+balancer take every web process out of service.
+"""
 
 from __future__ import annotations
 
@@ -55,4 +62,16 @@ def health(request: HttpRequest) -> JsonResponse:
     healthy = not any(value.startswith("error") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_GET
+def web_health(request: HttpRequest) -> JsonResponse:
+    """200 while this process and its database answer (it can take ballots), 503 otherwise."""
+    database = _database()
+    healthy = database == "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", "database": database},
+        status=200 if healthy else 503,
     )

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
-from config.health import health
+from config.health import health, web_health
 from elections import views as election_views
 
 urlpatterns = [
     path("", election_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
+    path("healthz/web", web_health, name="health_web"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("eligibility/", include("accounts.urls")),

@@ -34,6 +34,25 @@ def test_health_fails_loudly_when_redis_is_unreachable(client: Client) -> None:
     assert body["status"] == "failing"
     assert body["redis"].startswith("error")
     assert body["database"] == "ok"
+    # Voting goes on without Redis: the load balancer's check keeps the web process in.
+    web = client.get("/healthz/web")
+    assert web.status_code == 200
+    assert web.json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_load_balancer_check_fails_when_the_database_does(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", down)
+    for url in ("/healthz/web", "/healthz"):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert response.json()["database"] == "error: OperationalError"
 
 
 @pytest.mark.worker

@@ -65,6 +65,7 @@ ACCESS: dict[str, Row] = {
     # Public pages.
     "home": Row(everyone()),
     "health": Row(everyone()),
+    "health_web": Row(everyone()),
     "election_list": Row(everyone()),
     "election_detail": Row(everyone(), lambda w: {"slug": w.polling_election.slug}),
     "contest_detail": Row(everyone(), _polling),
