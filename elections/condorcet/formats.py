@@ -147,6 +147,22 @@ def _check_writable_names(names: list[str]) -> None:
 
 # -- CSV ---------------------------------------------------------------------------------
 
+# A spreadsheet opening the file runs a cell that starts with one of these as a formula
+# (CSV injection): a candidate named "=HYPERLINK(...)" must reach a reader as text. Such a
+# name is written after an apostrophe, which spreadsheets take as "this cell is text", and
+# the apostrophe is removed again on reading; a name that itself starts with an apostrophe
+# gets one more, so every name reads back exactly.
+_FORMULA_STARTS = ("=", "+", "-", "@", "'")
+
+
+def _csv_name(name: str) -> str:
+    return "'" + name if name.startswith(_FORMULA_STARTS) else name
+
+
+def _csv_unname(cell: str) -> str:
+    name = cell.strip()
+    return name[1:] if name.startswith("'") and name[1:].startswith(_FORMULA_STARTS) else name
+
 
 def read_csv(text: str) -> BallotFile:
     # strict: a stray quote is an error, not silently part of a name or a rank.
@@ -159,7 +175,7 @@ def read_csv(text: str) -> BallotFile:
             if not record:
                 continue
             if candidates is None:
-                candidates = [cell.strip() for cell in record]
+                candidates = [_csv_unname(cell) for cell in record]
                 _check_names(candidates, line)
                 continue
             if len(record) != len(candidates):
@@ -197,7 +213,7 @@ def write_csv(ballot_file: BallotFile) -> str:
     _check_writable_names(ballot_file.candidates)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ballot_file.candidates)
+    writer.writerow([_csv_name(name) for name in ballot_file.candidates])
     for row in ballot_file.expanded():
         # csv writes a lone empty cell as "" so the row is not mistaken for a blank line.
         writer.writerow([str(int(rank)) if rank else "" for rank in row])

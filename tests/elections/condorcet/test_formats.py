@@ -102,6 +102,29 @@ def test_every_format_gives_the_same_tally(ballot_file, format):
     assert tally(again.candidates, again.ballots, weights=again.weights) == expected
 
 
+FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "'quoted", "'=x", "''", "Ada"]
+
+
+def test_csv_names_a_spreadsheet_would_run_are_written_as_text():
+    text = write_csv(
+        BallotFile(FORMULA_NAMES, np.array([[1, 2, 3, 4, 5, 6, 7, 8]]), np.ones(1, dtype=np.int64))
+    )
+    header = text.splitlines()[0]
+    # Every cell a spreadsheet would evaluate starts with an apostrophe ("text") instead.
+    cells = [cell.strip('"') for cell in header.split(",")]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in cells), header
+    assert cells[-1] == "Ada"
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("=+-@'"), NAME).map("".join), min_size=1, unique=True))
+def test_csv_names_starting_like_formulas_round_trip_exactly(names):
+    ballot_file = BallotFile(
+        names, np.ones((1, len(names)), dtype=np.int64), np.ones(1, dtype=np.int64)
+    )
+    assert read_csv(write_csv(ballot_file)).candidates == names
+
+
 def test_csv_reads_names_ranks_and_blank_cells():
     ballot_file = read_csv("Alice, Bob ,Carol\n1,2,\n\n,,1\n")
     assert ballot_file.candidates == ["Alice", "Bob", "Carol"]

