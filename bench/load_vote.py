@@ -1,14 +1,17 @@
 """Load test: every elector of a contest casts a ballot through gunicorn, many at a time.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stackvote_bench \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stackvote \
     REDIS_URL=redis://127.0.0.1:6379/9 \
     .venv/bin/python bench/load_vote.py --voters 5000 --concurrency 200
 
 What it does, all on this machine (loopback only, bounded in count and time):
 
-1. migrates the database named by DATABASE_URL (use a scratch database) and builds a
-   community vote in polling whose electorate is ``--voters`` new accounts with verified
-   addresses, through the real services (hand-added voters, the election calendar);
+1. creates a scratch database on DATABASE_URL's server, named after its database with
+   ``_load`` added (``stackvote_load``: the named database itself is not touched; an earlier
+   run's scratch database is replaced, and this one is dropped at the end unless ``--keep``),
+   migrates it and builds a community vote in polling whose electorate is ``--voters`` new
+   accounts with verified addresses, through the real services (hand-added voters, the
+   election calendar);
 2. gives each voter a signed-in session (a session row, as the sign-in form would create:
    the password hasher's cost is not what this measures); once gunicorn runs, the first 20
    voters sign in through the sign-in form itself instead;
@@ -52,7 +55,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,8 +70,7 @@ PACED_SLUG = "mascot"
 GOAL_RATE = 300.0
 # The first voters sign in through the sign-in form (allauth: verified address, password);
 # the rest get their session row directly (the password hasher's cost, ~0.3 s of CPU per
-# sign-in by design, is not what this measures). The form allows 30 sign-ins a minute per
-# address, and every voter here comes from 127.0.0.1.
+# sign-in by design, is not what this measures).
 FORM_SIGN_INS = 20
 PASSWORD = "bench passphrase for a load test"  # noqa: S105
 GOAL_P99_MS = 250.0
@@ -99,8 +101,11 @@ async def request(
     *,
     cookies: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> Response:
-    reader, writer = await asyncio.open_connection(HOST, port)
+    """One request on a new connection, from the loopback address ``source`` if given."""
+    local = (source, 0) if source else None
+    reader, writer = await asyncio.open_connection(HOST, port, local_addr=local)
     try:
         body = urlencode(form).encode() if form is not None else b""
         lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
@@ -301,17 +306,25 @@ async def bounded(
 
 
 async def sign_in(port: int, voters: list[Voter]) -> int:
-    """Sign ``voters`` in through the sign-in form; their sessions replace the prepared ones."""
+    """Sign ``voters`` in through the sign-in form; their sessions replace the prepared ones.
+
+    Each comes from an address of its own in 127.0.0.0/8, as voters do from their own
+    machines: the form allows only so many sign-ins a minute from one address.
+    """
     failures = 0
-    for voter in voters:
-        page = await request(port, "GET", "/accounts/login/")
+    network = random.randrange(1, 255)
+    for index, voter in enumerate(voters):
+        source = f"127.{network}.{index // 250}.{index % 250 + 1}"
+        page = await request(port, "GET", "/accounts/login/", source=source)
         match = CSRF_INPUT.search(page.body.decode())
         cookies = page.cookies()
         if page.status != 200 or not match:
             failures += 1
             continue
         form = {"csrfmiddlewaretoken": match.group(1), "login": voter.email, "password": PASSWORD}
-        answer = await request(port, "POST", "/accounts/login/", cookies=cookies, form=form)
+        answer = await request(
+            port, "POST", "/accounts/login/", cookies=cookies, form=form, source=source
+        )
         session = answer.cookies().get("sessionid", "")
         if answer.status != 302 or not session:
             failures += 1
@@ -473,6 +486,34 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start within 30 s")
 
 
+def scratch_database(url: str, *, drop_only: bool = False) -> str:
+    """Create (afresh) the scratch database ``<name>_load`` on DATABASE_URL's server and
+    return its URL; with ``drop_only``, drop it. The named database itself is never touched."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    scratch = (parts.path.lstrip("/") or "stackvote") + "_load"
+    server = psycopg2.connect(
+        dbname="postgres",
+        host=parts.hostname or None,
+        port=parts.port or None,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+    server.autocommit = True
+    try:
+        with server.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
+            )
+            if not drop_only:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    finally:
+        server.close()
+    return urlunsplit(parts._replace(path="/" + scratch))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voters", type=int, default=5000)
@@ -491,11 +532,33 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=2000, help="requests per page read")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch database afterwards, to look"
+    )
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print("Set DATABASE_URL to a scratch PostgreSQL database and REDIS_URL to Redis.")
+        print("Set DATABASE_URL to a PostgreSQL server (the run works in <name>_load on it)")
+        print("and REDIS_URL to Redis.")
         return 2
+    # Every run starts from an empty database: earlier runs' accounts and rolls would slow it.
+    server_url = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = scratch_database(server_url)
+    print(f"scratch database {urlsplit(os.environ['DATABASE_URL']).path.lstrip('/')}")
+    try:
+        return measure(args)
+    finally:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
+        if not args.keep:
+            scratch_database(server_url, drop_only=True)
+
+
+def measure(args: argparse.Namespace) -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
