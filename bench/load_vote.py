@@ -478,7 +478,7 @@ def start_gunicorn(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if asyncio.run(request(port, "GET", "/healthz")).status in (200, 503):
+            if asyncio.run(request(port, "GET", "/healthz/web")).status in (200, 503):
                 return process
         except OSError:
             time.sleep(0.3)
