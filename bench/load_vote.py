@@ -543,7 +543,14 @@ def main() -> int:
         return 2
     # Every run starts from an empty database: earlier runs' accounts and rolls would slow it.
     server_url = os.environ["DATABASE_URL"]
-    os.environ["DATABASE_URL"] = scratch_database(server_url)
+    import psycopg2
+
+    try:
+        os.environ["DATABASE_URL"] = scratch_database(server_url)
+    except psycopg2.Error as error:
+        print(f"Cannot create the scratch database on DATABASE_URL's server: {error}")
+        print("The run needs a role that may create databases (CREATEDB).")
+        return 2
     print(f"scratch database {urlsplit(os.environ['DATABASE_URL']).path.lstrip('/')}")
     try:
         return measure(args)
