@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from elections import services
-from elections.models import ContestKind, Election, Phase
+from elections.models import Contest, ContestKind, Election, Phase
 
 GOVERNANCE_DIR = Path(settings.BASE_DIR) / "data" / "openstack"
 GOVERNANCE_FILES = (
@@ -141,6 +141,18 @@ def _team(slug: str) -> object:
     return Team.objects.get(slug=slug)
 
 
+def _ptl_contest(election: Election, official: object, slug: str) -> Contest:
+    """The PTL contest of the demo team ``slug`` ("nova": "Nova PTL")."""
+    return services.contest_create(
+        election=election,
+        actor=official,
+        kind=ContestKind.PTL,
+        name=f"{slug.title()} PTL",
+        slug=slug,
+        team=_team(slug),
+    )
+
+
 def _election_in_polling(now: datetime.datetime, official: object) -> Election:
     """Nominations ran for 13 days and were closed early by hand, so the polls are open."""
     election = services.election_create(
@@ -155,22 +167,8 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
         email_deadline=now - datetime.timedelta(days=14),
         **_window(now),
     )
-    nova = services.contest_create(
-        election=election,
-        actor=official,
-        kind=ContestKind.PTL,
-        name="Nova PTL",
-        slug="nova",
-        team=_team("nova"),
-    )
-    swift = services.contest_create(
-        election=election,
-        actor=official,
-        kind=ContestKind.PTL,
-        name="Swift PTL",
-        slug="swift",
-        team=_team("swift"),
-    )
+    nova = _ptl_contest(election, official, "nova")
+    swift = _ptl_contest(election, official, "swift")
     tc = services.contest_create(
         election=election,
         actor=official,
@@ -211,14 +209,7 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
         polling_closes_at=now + datetime.timedelta(days=40),
         **_window(now),
     )
-    cinder = services.contest_create(
-        election=election,
-        actor=official,
-        kind=ContestKind.PTL,
-        name="Cinder PTL",
-        slug="cinder",
-        team=_team("cinder"),
-    )
+    cinder = _ptl_contest(election, official, "cinder")
     names = services.contest_create(
         election=election,
         actor=official,
