@@ -54,11 +54,8 @@ def _worker() -> str:
     return "ok (a worker answered)" if replies else "error: no worker answered"
 
 
-@never_cache
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    """200 when every part answers, 503 otherwise; the body says which part failed."""
-    checks = {"database": _database(), "redis": _redis(), "worker": _worker()}
+def _answer(checks: dict[str, str]) -> JsonResponse:
+    """200 when no check reports an error, 503 otherwise; the body says which part failed."""
     healthy = not any(value.startswith("error") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
@@ -67,11 +64,14 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Every part: the database, Redis and a worker (for monitoring)."""
+    return _answer({"database": _database(), "redis": _redis(), "worker": _worker()})
+
+
+@never_cache
+@require_GET
 def web_health(request: HttpRequest) -> JsonResponse:
-    """200 while this process and its database answer (it can take ballots), 503 otherwise."""
-    database = _database()
-    healthy = database == "ok"
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", "database": database},
-        status=200 if healthy else 503,
-    )
+    """Whether this process and its database answer, so that it can take ballots (for load
+    balancers)."""
+    return _answer({"database": _database()})

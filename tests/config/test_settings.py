@@ -15,16 +15,21 @@ PRODUCTION = {
 }
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Python in the project, with ``env`` as the only DJANGO_* settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _python("manage.py", *args, env=env)
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
@@ -60,13 +65,5 @@ def test_loading_the_web_app_opens_no_connection_for_workers_to_share() -> None:
         "assert not open_sockets, open_sockets\n"
         "print('clean')\n"
     )
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**base, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    loaded = _python("-c", probe, env={**PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"})
     assert loaded.stdout.strip() == "clean", loaded.stderr
