@@ -1,33 +1,70 @@
 # Two commands a new user needs: `make run` and `make test` (see README).
+#
+# What is installed comes from uv.lock, always: every target syncs .venv to exactly the locked
+# versions (runtime and test dependencies, with their hashes) before it runs, and refuses a
+# lock that pyproject.toml has moved away from. `make lock` is the only way versions change.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TOOLS := .tools
+UV := $(CURDIR)/$(TOOLS)/bin/uv
+LATEST := $(CURDIR)/.venv-latest
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install browser worker beat clean
+# uv runs on the machine's Python (3.11 to 3.13) and never downloads an interpreter.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+.PHONY: run test suite lint install lock lock-check test-latest browser worker beat clean
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+# uv itself is pinned by version and hash in tools/uv-requirements.txt.
+$(UV): tools/uv-requirements.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/uv-requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+## Make .venv exactly uv.lock (fails with a clear message when the lock is stale)
+install: $(UV)
+	$(UV) sync --locked --extra test --quiet
+
+## Fail when uv.lock no longer matches pyproject.toml
+lock-check: $(UV)
+	@$(UV) lock --check || { echo "uv.lock is out of date with pyproject.toml: run 'make lock' and commit both files." >&2; exit 1; }
+
+## Refresh uv.lock to the newest versions pyproject.toml allows; uv prints what moved (say it in the commit)
+lock: $(UV)
+	$(UV) lock --upgrade
 
 ## Install, create the database, load the demo election and serve it on http://127.0.0.1:8000
 run: install
+	$(BIN)/python -m config.secret_key .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Lint and run the whole test suite (browser tests drive Debian's Chromium)
-test: install browser
+test: lock-check install browser
+	$(MAKE) --no-print-directory suite BIN=$(BIN)
+
+# The suite itself, on whichever environment BIN names (test and test-latest share it).
+suite:
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+## Run the suite on the newest versions pyproject.toml allows, in .venv-latest; prints what
+## differs from uv.lock. The lock and .venv are left as they are.
+test-latest: $(UV) browser
+	rm -rf $(LATEST) && mkdir -p $(LATEST)/project
+	cp pyproject.toml uv.lock $(LATEST)/project/
+	@cd $(LATEST)/project && $(UV) lock --upgrade 2>&1 | tee $(LATEST)/drift.txt
+	@grep -q '^Updated\|^Added\|^Removed' $(LATEST)/drift.txt \
+	  && echo "Drift: the lines above are what the newest allowed versions change against uv.lock." \
+	  || echo "No drift: uv.lock already has the newest versions pyproject.toml allows."
+	cd $(LATEST)/project && UV_PROJECT_ENVIRONMENT=$(LATEST)/env $(UV) sync --frozen --extra test --no-install-project --quiet
+	$(MAKE) --no-print-directory suite BIN=$(LATEST)/env/bin
 
 lint: install
 	$(BIN)/ruff check .
@@ -54,4 +91,4 @@ beat: install
 	$(BIN)/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(LATEST) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -9,7 +9,9 @@ from typing import Any
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import SimpleTemplateResponse
 
 
 class ReadOnlyMixin:
@@ -34,22 +36,31 @@ class OfficialsAdminSite(admin.AdminSite):
     def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
         """A signed-in person who may not use the panel gets 403, not a second sign-in form."""
         inner = super().admin_view(view, cacheable)
+        model_admin = _model_admin_of(view)
 
         @wraps(view)
         def officials_only(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.user.is_authenticated and not self.has_permission(request):
                 raise PermissionDenied("The officials' panel is for election officials.")
+            action_post = request.method == "POST" and "_selected_action" in request.POST
+            # The admin trusts the ids of the rows ticked for an action. A hand-made POST naming
+            # "abc" or a 40-digit id would fail in the database query, in whichever installed
+            # app's action it reaches (and on PostgreSQL abort the transaction): refuse it first.
+            if action_post and model_admin is not None:
+                if not selection_is_valid(model_admin, request.POST.getlist("_selected_action")):
+                    return _invalid_selection(request)
             try:
-                return inner(request, *args, **kwargs)
+                response = inner(request, *args, **kwargs)
+                if action_post and isinstance(response, SimpleTemplateResponse):
+                    # An action's confirmation page lists the selected rows when it is
+                    # rendered, after this view returns: render it here, inside the guard.
+                    response.render()
+                return response
             except (ValueError, ValidationError):
-                # The admin trusts the ids of the rows ticked for an action: a hand-made POST
-                # naming "abc" fails in the database query, before the action does anything.
-                if request.method != "POST" or "_selected_action" not in request.POST:
+                # A second net, for an admin view whose model could not be told in advance.
+                if not action_post:
                     raise
-                messages.error(
-                    request, "That is not a valid selection: tick the rows in the list again."
-                )
-                return HttpResponseRedirect(request.get_full_path())
+                return _invalid_selection(request)
 
         return officials_only
 
@@ -58,3 +69,36 @@ class OfficialsAdminSite(admin.AdminSite):
     ) -> HttpResponse:
         # allauth's sign-in (verification, rate limits, two-factor), never Django's bare form.
         return secure_admin_login(super().login)(request, extra_context)
+
+
+def _model_admin_of(view: Callable[..., Any]) -> admin.ModelAdmin | None:
+    """The ModelAdmin whose bound method ModelAdmin.get_urls hands to admin_view, or None for
+    the site's own views."""
+    owner = getattr(view, "__self__", None)
+    return owner if isinstance(owner, admin.ModelAdmin) else None
+
+
+def selection_is_valid(model_admin: admin.ModelAdmin, values: list[str]) -> bool:
+    """True when every ticked id could be a row of the admin's model: it converts to the primary
+    key's type and, for an integer key, fits the column."""
+    pk = model_admin.model._meta.pk
+    column = pk.target_field if pk.is_relation else pk
+    try:
+        keys = [column.to_python(value) for value in values]
+    except ValidationError:
+        return False
+    if any(isinstance(key, str) and "\x00" in key for key in keys):
+        return False
+    try:
+        low, high = connection.ops.integer_field_range(column.get_internal_type())
+    except KeyError:  # not an integer key
+        return True
+    return all(
+        isinstance(key, int) and (low is None or key >= low) and (high is None or key <= high)
+        for key in keys
+    )
+
+
+def _invalid_selection(request: HttpRequest) -> HttpResponse:
+    messages.error(request, "That is not a valid selection: tick the rows in the list again.")
+    return HttpResponseRedirect(request.get_full_path())

@@ -8,6 +8,8 @@ in-process, e-mail on the console, DEBUG on. Production is the same module with
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -16,15 +18,20 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables already in the environment win over the file. DJANGO_ENV_FILE names another file.
+ENV_FILE = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG: bool = env.bool("DJANGO_DEBUG", default=True)
 
 if DEBUG:
-    # A fixed key is fine for the embedded default: DEBUG mode is never exposed publicly.
-    SECRET_KEY = env.str(
-        "DJANGO_SECRET_KEY", default="stackvote-insecure-development-key-" + "x" * 32
-    )
+    # No key lives in the repository: anyone could sign confirmation links with it. `make run`
+    # writes a random one to .env (config/secret_key.py). Without one, this process makes a
+    # random key and hands it to the processes it starts (the runserver reloader, a test's
+    # worker), so they agree; it lasts until the process ends.
+    if not env.str("DJANGO_SECRET_KEY", default=""):
+        os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list(
         "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
     )
@@ -196,6 +203,11 @@ ACCOUNT_MAX_EMAIL_ADDRESSES = 20
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[stackvote] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Before changing addresses (and so eligibility) or second factors, people prove it is them
+# again: with their password, their second factor, or a code mailed to one of their verified
+# addresses (the only way for accounts made through GitHub, GitLab or SSO, which have no
+# password). Written out so that a new allauth release cannot add a method silently.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "code", "mfa")
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -180,5 +180,14 @@ def test_two_factor_setup_is_available_to_every_user(client: Client, make_user: 
 
 def test_officials_group_grants_the_admin_permissions_officials_need(official: User) -> None:
     assert official.has_perm("accounts.view_user")
-    assert official.has_perm("django_celery_beat.add_periodictask")
     assert not official.has_perm("accounts.delete_user")
+
+
+def test_officials_cannot_see_or_change_the_scheduler(client: Client, official: User) -> None:
+    """The periodic tasks (which run the election scheduler) are for operators only."""
+    assert not official.has_perm("django_celery_beat.view_periodictask")
+    assert not official.has_perm("django_celery_beat.change_periodictask")
+    client.force_login(official)
+    assert "Periodic tasks" not in client.get(reverse("admin:index")).content.decode()
+    changelist = reverse("admin:django_celery_beat_periodictask_changelist")
+    assert client.get(changelist).status_code == 403

@@ -113,6 +113,12 @@ ACCESS: dict[str, Row] = {
     "account_logout": Row(signed_in(anonymous="/")),
     "account_inactive": Row(everyone()),
     "account_reauthenticate": Row(signed_in()),
+    # Re-authentication by a code mailed to one of the account's verified addresses (settings:
+    # ACCOUNT_REAUTHENTICATION_METHODS): what people who sign in through GitHub, GitLab or SSO
+    # (no password) use before changing addresses or second factors. Only for the signed-in
+    # person; confirming before a code was requested sends them to request one.
+    "account_request_reauthentication_code": Row(signed_in()),
+    "account_confirm_reauthentication_code": Row(signed_in("/accounts/reauthenticate/code/")),
     "account_email": Row(signed_in()),
     "account_email_verification_sent": Row(everyone()),
     "account_change_password": Row(signed_in()),
