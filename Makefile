@@ -51,6 +51,7 @@ test: lock-check install browser
 # The suite itself, on whichever environment BIN names (test and test-latest share it).
 suite:
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -64,7 +65,7 @@ test-latest: $(UV) browser
 	  && echo "Drift: the lines above are what the newest allowed versions change against uv.lock." \
 	  || echo "No drift: uv.lock already has the newest versions pyproject.toml allows."
 	cd $(LATEST)/project && UV_PROJECT_ENVIRONMENT=$(LATEST)/env $(UV) sync --frozen --extra test --no-install-project --quiet
-	$(MAKE) --no-print-directory suite BIN=$(LATEST)/env/bin
+	STACKVOTE_TEST_LOCK=$(LATEST)/project/uv.lock $(MAKE) --no-print-directory suite BIN=$(LATEST)/env/bin
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 added or excluded by hand, and frozen rolls.
 
 Governance data and contributions are read-only here (they come from the community's files
-and repositories); every change goes through ``accounts.services``. Ingests started here run
+and repositories); every change goes through ``accounts.actions``. Ingests started here run
 as Celery tasks, queued once the run is committed; their state and count show in the list.
 """
 
@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts import conf, services
+from accounts import actions, conf
 from accounts.models import (
     Contribution,
     ExtraVoter,
@@ -47,7 +47,7 @@ def _created_from(obj: Any, created: Any) -> None:
 
 
 def _queue_commits(request: HttpRequest, names: list[str]) -> None:
-    run = services.ingest_run_queue(
+    run = actions.ingest_run_queue(
         kind=IngestRun.Kind.COMMITS, targets=names, created_by=request.user
     )
     messages.success(
@@ -85,7 +85,7 @@ class TeamAdmin(ReadOnlyAdmin):
     def freeze_rolls(self, request: HttpRequest, queryset: QuerySet[Team]) -> None:
         window = conf.eligibility_window()
         for team in queryset:
-            roll = services.roll_freeze(
+            roll = actions.roll_freeze(
                 team=team, start=window.start, end=window.end, created_by=request.user
             )
             messages.success(
@@ -206,7 +206,7 @@ class IngestRunAdmin(admin.ModelAdmin):
     @admin.display(description="Stored")
     def progress(self, run: IngestRun) -> int:
         if run.state == IngestRun.State.RUNNING:
-            return int(cache.get(services.progress_cache_key(run.pk), run.count))
+            return int(cache.get(actions.progress_cache_key(run.pk), run.count))
         return run.count
 
     @admin.display(description="Error")
@@ -216,7 +216,7 @@ class IngestRunAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: IngestRun, form: Any, change: bool) -> None:
         if change:
             return
-        run = services.ingest_run_queue(
+        run = actions.ingest_run_queue(
             kind=form.cleaned_data["kind"],
             targets=form.cleaned_data["targets"],
             base=form.cleaned_data.get("base", ""),
@@ -227,7 +227,7 @@ class IngestRunAdmin(admin.ModelAdmin):
     @admin.action(description="Run the selected ingests again")
     def run_again(self, request: HttpRequest, queryset: QuerySet[IngestRun]) -> None:
         for run in queryset:
-            again = services.ingest_run_queue(
+            again = actions.ingest_run_queue(
                 kind=run.kind, targets=run.targets, base=run.base, created_by=request.user
             )
             messages.success(request, f"{again} queued.")
@@ -255,7 +255,7 @@ class ExtraVoterAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ExtraVoter, form: Any, change: bool) -> None:
         if change:
             return
-        voter = services.voter_add(
+        voter = actions.voter_add(
             email=obj.email,
             name=obj.name,
             reason=obj.reason,
@@ -266,11 +266,11 @@ class ExtraVoterAdmin(admin.ModelAdmin):
         _created_from(obj, voter)
 
     def delete_model(self, request: HttpRequest, obj: ExtraVoter) -> None:
-        services.voter_remove(voter=obj)
+        actions.voter_remove(voter=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExtraVoter]) -> None:
         for voter in queryset.filter(source=ExtraVoterSource.MANUAL):
-            services.voter_remove(voter=voter)
+            actions.voter_remove(voter=voter, actor=request.user)
 
 
 @admin.register(VoterExclusion)
@@ -288,17 +288,17 @@ class VoterExclusionAdmin(admin.ModelAdmin):
     ) -> None:
         if change:
             return
-        exclusion = services.voter_exclude(
+        exclusion = actions.voter_exclude(
             email=obj.email, reason=obj.reason, team=obj.team, created_by=request.user
         )
         _created_from(obj, exclusion)
 
     def delete_model(self, request: HttpRequest, obj: VoterExclusion) -> None:
-        services.voter_unexclude(exclusion=obj)
+        actions.voter_unexclude(exclusion=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[VoterExclusion]) -> None:
         for exclusion in queryset:
-            services.voter_unexclude(exclusion=exclusion)
+            actions.voter_unexclude(exclusion=exclusion, actor=request.user)
 
 
 # --- Rolls -------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ class RollAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{} voters</a>', url, roll.size)
 
     def save_model(self, request: HttpRequest, obj: Roll, form: Any, change: bool) -> None:
-        roll = services.roll_freeze(
+        roll = actions.roll_freeze(
             team=form.cleaned_data.get("team"),
             start=form.cleaned_data["window_start"],
             end=form.cleaned_data["window_end"],

@@ -62,7 +62,7 @@ class User(AbstractUser):
 #
 # Who may vote is decided by what people contributed (OpenStack TC charter): the models
 # below hold the governance data (who owns which repository), the contributions read from
-# git and Gerrit, and the frozen rolls. Services in ``accounts/services.py`` are the only
+# git and Gerrit, and the frozen rolls. Services in ``accounts/actions/`` are the only
 # code that writes them.
 
 

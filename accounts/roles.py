@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 # Apps whose models officials administer from the admin panel. The scheduler's periodic tasks
 # (django_celery_beat) are not among them: what runs when is the operators' business, and an
 # official who could disable the election scheduler could stall a contest they stand in.
-OFFICIAL_APPS: tuple[str, ...] = ("accounts", "elections")
+OFFICIAL_APPS: tuple[str, ...] = ("audit", "accounts", "elections")
 # Officials see accounts (to add voters by hand) but never delete people or change passwords.
 _WITHHELD_CODENAMES: frozenset[str] = frozenset({"delete_user", "add_user"})
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.actions import ingest_run_execute
 from accounts.models import IngestRun
-from accounts.services import ingest_run_execute
 
 
 @shared_task(name="accounts.ingest_governance", ignore_result=True)

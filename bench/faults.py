@@ -306,13 +306,13 @@ def scenario_redis(
 ) -> list[str]:  # fmt: skip
     from django.db.models import F
 
+    from elections.actions import election_phase_move, election_queue_reminders
     from elections.models import Contest, Notification, NotificationState, Phase
+    from elections.results import actions as results_actions
     from elections.results import conf as results_conf
-    from elections.results import services as results_services
     from elections.results.models import TallyRun
     from elections.results.tasks import tally_closed_contests
     from elections.selectors import roll_electors
-    from elections.services import election_phase_move, election_queue_reminders
     from elections.tasks import advance_elections
 
     problems: list[str] = []
@@ -410,7 +410,7 @@ def scenario_redis(
     # An official presses "close and tally" on the other contest: the run is recorded as
     # queued, but its message never reaches the broker.
     pressed = time.perf_counter()
-    results_services.contest_close_and_tally(contest=other)
+    results_actions.contest_close_and_tally(contest=other)
     pressed = time.perf_counter() - pressed
     lost = queue_failures.count - queued_before
     print(f"  while down: both elections closed (contest {contest.state}); an official's "
@@ -461,11 +461,11 @@ def scenario_redis(
 
 def scenario_kill(args: argparse.Namespace, procs: Processes, port: int, run: str) -> list[str]:
     from config.celery import app
+    from elections.actions import election_phase_move
     from elections.models import Contest, Phase
-    from elections.results import services
+    from elections.results import actions
     from elections.results.models import TallyRun, TallyRunState
     from elections.results.tasks import tally_closed_contests
-    from elections.services import election_phase_move
 
     problems: list[str] = []
     contest_id, _, _, voters = build_poll(args.tally_voters, run + "k")
@@ -482,7 +482,7 @@ def scenario_kill(args: argparse.Namespace, procs: Processes, port: int, run: st
     app_module = "tests.elections.results.worker_app"  # the project's app, restore every second
     doomed = procs.worker("worker-doomed", app_module, SLOW_CHUNK_MARKER=str(marker),
                           **worker_env)  # fmt: skip
-    services.contest_close_and_tally(contest=Contest.objects.get(pk=contest_id))
+    actions.contest_close_and_tally(contest=Contest.objects.get(pk=contest_id))
     if not wait_for(marker.exists, timeout=60):
         procs.end(doomed, signal.SIGKILL)
         return ["the worker never started a chunk"]

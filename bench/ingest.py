@@ -44,6 +44,12 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from accounts.actions import (  # noqa: E402
+    CommitSource,
+    commit_sources_store,
+    repository_commits_ingest,
+    roll_freeze,
+)
 from accounts.commitlog import parse_git_log, read_git_log  # noqa: E402
 from accounts.models import (  # noqa: E402
     Contribution,
@@ -54,12 +60,6 @@ from accounts.models import (  # noqa: E402
     User,
 )
 from accounts.selectors import roll_compute  # noqa: E402
-from accounts.services import (  # noqa: E402
-    CommitSource,
-    commit_sources_store,
-    repository_commits_ingest,
-    roll_freeze,
-)
 
 WINDOW_START = datetime(2025, 9, 12, tzinfo=UTC)
 WINDOW_END = datetime(2026, 8, 19, tzinfo=UTC)

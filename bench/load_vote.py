@@ -10,7 +10,7 @@ What it does, all on this machine (loopback only, bounded in count and time):
    ``_load`` added (``stackvote_load``: the named database itself is not touched; an earlier
    run's scratch database is replaced, and this one is dropped at the end unless ``--keep``),
    migrates it and builds a community vote in polling whose electorate is ``--voters`` new
-   accounts with verified addresses, through the real services (hand-added voters, the
+   accounts with verified addresses, through the real actions (hand-added voters, the
    election calendar);
 2. gives each voter a signed-in session (a session row, as the sign-in form would create:
    the password hasher's cost is not what this measures); once gunicorn runs, the first 20
@@ -176,13 +176,13 @@ def build_poll(
     from django.utils import timezone
 
     from accounts.models import ExtraVoter, ExtraVoterSource, User
-    from elections.models import Phase
-    from elections.services import (
+    from elections.actions import (
         contest_create,
         election_create,
         election_phase_move,
         option_create,
     )
+    from elections.models import Phase
 
     # Hand-added voters count in every later roll: those of earlier runs would swell this
     # run's electorate, so they go (their frozen rolls keep their addresses).
@@ -418,10 +418,10 @@ def check_ballots(contest_id: int, voters: list[Voter]) -> list[str]:
 
 
 def publish(contest_id: int) -> None:
+    from elections.actions import election_phase_move
     from elections.models import Contest, Phase
-    from elections.results.services import result_publish, result_tally
-    from elections.services import election_phase_move
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.results.actions import result_publish, result_tally
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     contest = Contest.objects.select_related("election").get(pk=contest_id)
     election_phase_move(

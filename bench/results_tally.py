@@ -136,7 +136,7 @@ def main() -> None:
         from elections.results import selectors
         from elections.results.models import Result
         from elections.results.tasks import tally_contest
-        from elections.voting.services import ballots_shuffle_rewrite
+        from elections.voting.actions import ballots_shuffle_rewrite
 
         for count in options.ballots:
             print(f"{count} ballots × {options.candidates} candidates")

@@ -15,7 +15,7 @@ from django.template.response import SimpleTemplateResponse
 
 
 class ReadOnlyMixin:
-    """For a ModelAdmin of rows that only services write: officials look, nobody adds,
+    """For a ModelAdmin of rows that only actions write: officials look, nobody adds,
     edits or deletes by hand."""
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

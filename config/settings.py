@@ -49,6 +49,11 @@ else:
             + " in the environment."
         )
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    if SECRET_KEY.startswith("change-me"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is still the placeholder from .env.example: set a random one "
+            "(python -m config.secret_key FILE writes one)."
+        )
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 # Old keys still accepted for signatures while a new DJANGO_SECRET_KEY rolls out.
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_celery_beat",
     "csp",
+    "audit",
     "accounts",
     "elections",
     "elections.voting",

@@ -6,6 +6,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from config.health import health, web_health
 from elections import views as election_views
+from elections.eligibility import eligibility
 
 urlpatterns = [
     path("", election_views.home, name="home"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("healthz/web", web_health, name="health_web"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
-    path("eligibility/", include("accounts.urls")),
+    path("eligibility/", eligibility, name="eligibility"),
     path("results/", include("elections.results.urls")),
     path("api/", include("elections.results.api_urls")),
     path("vote/", include("elections.voting.urls")),

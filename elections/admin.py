@@ -2,9 +2,9 @@
 
 Only officials (accounts.roles) see or touch anything here: every model admin below answers
 "no" to everyone else, so Django turns each page and action into a 403. Every change goes
-through ``elections.services`` so that it is checked and written to the audit log: phase moves
+through ``elections.actions`` so that it is checked and written to the audit log: phase moves
 (with a reason) on their own page, candidacy review by bulk actions (rejection asks for a
-reason on an intermediate page), contests and options through their services.
+reason on an intermediate page), contests and options through their actions.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from audit.actions import audit_record
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_breaks
 from config.admin_site import ReadOnlyMixin
-from elections import selectors, services
+from elections import actions, selectors
 from elections.forms import PhaseMoveForm, RejectionForm
 from elections.models import (
-    AuditEntry,
     Candidacy,
     Contest,
     Election,
@@ -88,7 +90,7 @@ class ContestInline(admin.TabularInline):
 
 
 class ReportsElectionErrors(OfficialsOnly):
-    """A change refused by the elections services comes back as a message on the form page."""
+    """A change refused by the elections actions comes back as a message on the form page."""
 
     def changeform_view(
         self,
@@ -99,7 +101,7 @@ class ReportsElectionErrors(OfficialsOnly):
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.ElectionError as error:
+        except actions.ElectionError as error:
             _report(request, error)
             return HttpResponseRedirect(request.get_full_path())
 
@@ -175,13 +177,13 @@ class ElectionAdmin(ReportsElectionErrors):
         form = PhaseMoveForm(request.POST or None, election=election)
         if request.method == "POST" and form.is_valid():
             try:
-                services.election_phase_move(
+                actions.election_phase_move(
                     election=election,
                     to_phase=form.cleaned_data["to_phase"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
-            except services.ElectionError as error:
+            except actions.ElectionError as error:
                 form.add_error(None, str(error))
             else:
                 label = Phase(form.cleaned_data["to_phase"]).label
@@ -210,7 +212,7 @@ class ElectionAdmin(ReportsElectionErrors):
                 if name not in ("name", "description", "officials"):
                     form.base_fields[name].disabled = True
         elif obj is not None and obj.phase != Phase.DRAFT:
-            # The rolls were frozen from these (services.election_update refuses them too).
+            # The rolls were frozen from these (actions.election_update refuses them too).
             for name in ("window_start", "window_end", "nominations_opens_at"):
                 form.base_fields[name].disabled = True
         return form
@@ -218,18 +220,18 @@ class ElectionAdmin(ReportsElectionErrors):
     def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
         # On a change only what the official edited: the admin's widgets drop microseconds,
         # so an untouched date would otherwise look moved.
-        names = form.changed_data if change else services.ELECTION_FIELDS
+        names = form.changed_data if change else actions.ELECTION_FIELDS
         fields = {
             name: form.cleaned_data[name]
-            for name in services.ELECTION_FIELDS
+            for name in actions.ELECTION_FIELDS
             if name in names and name in form.cleaned_data
         }
         if change:
             if not can_administer(request.user, obj):
                 raise PermissionDenied
-            saved = services.election_update(election=obj, actor=request.user, **fields)
+            saved = actions.election_update(election=obj, actor=request.user, **fields)
         else:
-            saved = services.election_create(actor=request.user, **fields)
+            saved = actions.election_create(actor=request.user, **fields)
         obj.pk = saved.pk
         obj._state.adding = False
         obj._state.db = saved._state.db
@@ -243,13 +245,13 @@ class ElectionAdmin(ReportsElectionErrors):
         )
 
     def delete_model(self, request: HttpRequest, obj: Election) -> None:
-        services.election_delete(election=obj, actor=request.user)
+        actions.election_delete(election=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Election]) -> None:
         for election in queryset:
             try:
-                services.election_delete(election=election, actor=request.user)
-            except services.ElectionError as error:
+                actions.election_delete(election=election, actor=request.user)
+            except actions.ElectionError as error:
                 _report(request, error)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -257,7 +259,7 @@ class ElectionAdmin(ReportsElectionErrors):
         super().save_related(request, form, formsets, change)
         after = set(form.instance.officials.values_list("email", flat=True))
         if before != after:
-            services.audit_record(
+            audit_record(
                 actor=request.user,
                 action="election.officials",
                 target=f"election:{form.instance.pk}",
@@ -341,13 +343,13 @@ class ContestAdmin(ReportsElectionErrors):
                 if name
                 in ("name", "description", "seats", "method", "max_per_affiliation", "tie_seed")
             }
-            saved = services.contest_update(contest=obj, actor=request.user, **editable)
+            saved = actions.contest_update(contest=obj, actor=request.user, **editable)
         else:
             values = {name: form.cleaned_data.get(name) for name in _CONTEST_CREATE_FIELDS}
             values["max_per_affiliation"] = values["max_per_affiliation"] or None
             values["tie_seed"] = values["tie_seed"] or ""
             values["description"] = values["description"] or ""
-            saved = services.contest_create(actor=request.user, **values)
+            saved = actions.contest_create(actor=request.user, **values)
         obj.pk = saved.pk
         obj._state.adding = False
 
@@ -364,13 +366,13 @@ class ContestAdmin(ReportsElectionErrors):
         )
 
     def delete_model(self, request: HttpRequest, obj: Contest) -> None:
-        services.contest_delete(contest=obj, actor=request.user)
+        actions.contest_delete(contest=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contest]) -> None:
         for contest in queryset.select_related("election"):
             try:
-                services.contest_delete(contest=contest, actor=request.user)
-            except services.ElectionError as error:
+                actions.contest_delete(contest=contest, actor=request.user)
+            except actions.ElectionError as error:
                 _report(request, error)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -381,7 +383,7 @@ class ContestAdmin(ReportsElectionErrors):
         for option_form in formset.forms:
             if option_form.instance.pk is None and option_form.has_changed():
                 formset.new_objects.append(
-                    services.option_create(
+                    actions.option_create(
                         contest=form.instance,
                         actor=request.user,
                         name=option_form.cleaned_data["name"],
@@ -446,10 +448,10 @@ class CandidacyAdmin(OfficialsOnly):
         done = 0
         for candidacy in queryset.select_related("contest__election", "candidate"):
             try:
-                services.candidacy_review(
+                actions.candidacy_review(
                     candidacy=candidacy, reviewer=request.user, approve=approve, reason=reason
                 )
-            except services.ElectionError as error:
+            except actions.ElectionError as error:
                 messages.error(request, f"{candidacy}: {error}")
             else:
                 done += 1
@@ -508,7 +510,7 @@ class AuditEntryAdmin(ReadOnly):
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if self.has_view_permission(request):
-            broken = selectors.audit_chain_breaks()
+            broken = audit_chain_breaks()
             if broken:
                 messages.error(request, f"The audit chain is broken at entries {broken[:20]}.")
             else:
@@ -562,5 +564,5 @@ class NotificationAdmin(ReadOnly):
     @admin.action(description="Send the selected failed e-mails again", permissions=["retry"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         ids = list(queryset.filter(state=NotificationState.FAILED).values_list("pk", flat=True))
-        count = services.notifications_retry(notification_ids=ids, actor=request.user)
+        count = actions.notifications_retry(notification_ids=ids, actor=request.user)
         self.message_user(request, f"{count} e-mail{'s' if count != 1 else ''} queued again.")

@@ -1,6 +1,6 @@
 """Demo elections on the real OpenStack governance teams, for ``python manage.py demo``.
 
-Builds, through the real services: the governance teams (projects.yaml and friends), a few
+Builds, through the real actions: the governance teams (projects.yaml and friends), a few
 merged changes by the demo people (a Gerrit export fed to the Gerrit ingest), one election
 in polling (a Nova PTL poll, Swift's PTL elected by acclamation, and a TC poll) and one in
 nominations (Cinder's PTL with candidacies awaiting review, and a community vote on a
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from elections import services
+from elections import actions
 from elections.models import Contest, ContestKind, Election, Phase
 
 GOVERNANCE_DIR = Path(settings.BASE_DIR) / "data" / "openstack"
@@ -72,8 +72,8 @@ PLATFORMS: dict[str, str] = {
 
 
 def _load_governance() -> None:
+    from accounts.actions import governance_import
     from accounts.models import Team
-    from accounts.services import governance_import
 
     if Team.objects.filter(slug="nova").exists():
         return
@@ -82,8 +82,8 @@ def _load_governance() -> None:
 
 def _load_contributions(when: datetime.datetime) -> None:
     """Feed a small Gerrit export (one merged change per line) to the Gerrit ingest."""
+    from accounts.actions import gerrit_ingest
     from accounts.models import Contribution
-    from accounts.services import gerrit_ingest
 
     if Contribution.objects.filter(email__in={c.email for c in DEMO_CHANGES}).exists():
         return
@@ -120,14 +120,14 @@ def _stand(contest: object, email: str, *, approve: bool | None, official: objec
     from accounts.models import User
 
     person = User.objects.get(email=email)
-    candidacy = services.candidacy_submit(
+    candidacy = actions.candidacy_submit(
         contest=contest,
         candidate=person,
         platform=PLATFORMS[email.split("@", 1)[0]],
         affiliation={"alice": "ACME Cloud", "bob": "Example Corp"}.get(email.split("@")[0], ""),
     )
     if approve is not None:
-        services.candidacy_review(
+        actions.candidacy_review(
             candidacy=candidacy,
             reviewer=official,
             approve=approve,
@@ -143,7 +143,7 @@ def _team(slug: str) -> object:
 
 def _ptl_contest(election: Election, official: object, slug: str) -> Contest:
     """The PTL contest of the demo team ``slug`` ("nova": "Nova PTL")."""
-    return services.contest_create(
+    return actions.contest_create(
         election=election,
         actor=official,
         kind=ContestKind.PTL,
@@ -155,7 +155,7 @@ def _ptl_contest(election: Election, official: object, slug: str) -> Contest:
 
 def _election_in_polling(now: datetime.datetime, official: object) -> Election:
     """Nominations ran for 13 days and were closed early by hand, so the polls are open."""
-    election = services.election_create(
+    election = actions.election_create(
         actor=official,
         name="Demo 2027.1 PTL and TC elections",
         slug=POLLING_SLUG,
@@ -169,7 +169,7 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
     )
     nova = _ptl_contest(election, official, "nova")
     swift = _ptl_contest(election, official, "swift")
-    tc = services.contest_create(
+    tc = actions.contest_create(
         election=election,
         actor=official,
         kind=ContestKind.TC,
@@ -178,7 +178,7 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
         seats=2,
         max_per_affiliation=1,
     )
-    election = services.election_phase_move(
+    election = actions.election_phase_move(
         election=election,
         to_phase=Phase.NOMINATIONS,
         actor=official,
@@ -189,7 +189,7 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
     _stand(swift, "carol@example.org", approve=True, official=official)
     for email in ("bob@example.org", "dave@example.org", "erin@example.org"):
         _stand(tc, email, approve=True, official=official)
-    return services.election_phase_move(
+    return actions.election_phase_move(
         election=election,
         to_phase=Phase.POLLING,
         actor=official,
@@ -198,7 +198,7 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
 
 
 def _election_in_nominations(now: datetime.datetime, official: object) -> Election:
-    election = services.election_create(
+    election = actions.election_create(
         actor=official,
         name="Demo 2027.2 PTL election and release name",
         slug=NOMINATIONS_SLUG,
@@ -210,7 +210,7 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
         **_window(now),
     )
     cinder = _ptl_contest(election, official, "cinder")
-    names = services.contest_create(
+    names = actions.contest_create(
         election=election,
         actor=official,
         kind=ContestKind.COMMUNITY,
@@ -219,8 +219,8 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
         description="Rank the names proposed for the 2028.1 release.",
     )
     for option in ("Alpaca", "Bison", "Caribou"):
-        services.option_create(contest=names, actor=official, name=option)
-    election = services.election_phase_move(
+        actions.option_create(contest=names, actor=official, name=option)
+    election = actions.election_phase_move(
         election=election,
         to_phase=Phase.NOMINATIONS,
         actor=official,

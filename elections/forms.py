@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from elections.actions import legal_moves
 from elections.models import Candidacy, Election, Phase
-from elections.services import legal_moves
 
 PLATFORM_HELP = (
     "Markdown: headings, lists, links, emphasis, code and tables. HTML is shown as text, "

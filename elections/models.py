@@ -2,7 +2,7 @@
 
 An election has one calendar (draft → nominations → campaigning → polling → closed → tallied →
 published) shared by all its contests. A contest is one PTL seat, the TC seats, or a community
-vote on options. Every write goes through ``elections.services``; these classes only describe
+vote on options. Every write goes through ``elections.actions``; these classes only describe
 rows and answer questions about a single row.
 """
 
@@ -283,7 +283,7 @@ class Contest(models.Model):
     method = models.CharField(
         max_length=20, choices=CountingMethod.choices, default=CountingMethod.SCHULZE
     )
-    # The electorate: frozen when nominations close (services.contest_settle). Until then
+    # The electorate: frozen when nominations close (actions.contest_settle). Until then
     # candidacy rights are checked against ``nomination_roll``, frozen when nominations open.
     roll = models.ForeignKey(
         "accounts.Roll",
@@ -492,53 +492,6 @@ class Option(models.Model):
     @property
     def choice_key(self) -> str:
         return f"option-{self.pk}"
-
-
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or delete an audit entry."""
-
-
-class AuditEntry(models.Model):
-    """One state change: who, when, what, on which object, and why.
-
-    Append-only and hash-chained: ``entry_hash`` is the sha256 of this entry's content and the
-    previous entry's hash, so removing or editing any entry breaks every hash after it
-    (checked by ``selectors.audit_chain_breaks``).
-    """
-
-    created_at = models.DateTimeField(editable=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        db_constraint=False,
-    )
-    # What the actor was called at the time ("system" for the scheduler); hashed, unlike the FK.
-    actor_label = models.CharField(max_length=254, editable=False)
-    action = models.CharField(max_length=100, editable=False)
-    target = models.CharField(max_length=200, editable=False)
-    detail = models.JSONField(default=dict, editable=False)
-    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
-    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
-
-    class Meta:
-        verbose_name_plural = "audit entries"
-        ordering = ["-pk"]
-        indexes = [models.Index(fields=["target"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError("Audit entries cannot be deleted.")
 
 
 class NotificationKind(models.TextChoices):

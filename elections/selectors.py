@@ -8,13 +8,12 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.validators import slug_re
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from elections.audit import GENESIS_HASH, entry_digest
 from elections.models import (
-    AuditEntry,
     Candidacy,
     CandidacyState,
     Contest,
@@ -229,26 +228,17 @@ def failed_notification_count(election: Election | None = None) -> int:
     return failed.count()
 
 
-# --- Audit log ----------------------------------------------------------------------------
-
-
-def audit_chain_breaks() -> list[int]:
-    """Primary keys of audit entries whose hash or link to the previous entry is wrong.
-
-    Empty when the log is intact. Walks the chain in insertion order.
-    """
-    broken: list[int] = []
-    expected_previous = GENESIS_HASH
-    for entry in AuditEntry.objects.order_by("pk").iterator():
-        digest = entry_digest(
-            previous_hash=entry.previous_hash,
-            created_at=entry.created_at,
-            actor_label=entry.actor_label,
-            action=entry.action,
-            target=entry.target,
-            detail=entry.detail,
-        )
-        if entry.previous_hash != expected_previous or digest != entry.entry_hash:
-            broken.append(entry.pk)
-        expected_previous = entry.entry_hash
-    return broken
+def elections_to_explain(slug: str) -> tuple[list[Election], Election | None]:
+    """The public elections whose rolls are still to come or in use, and the one to explain on
+    the eligibility page: the one asked for, else the first of them (polling before
+    nominations before upcoming). With none, the page uses the configured qualifying window."""
+    order = {Phase.POLLING: 0, Phase.CAMPAIGNING: 1, Phase.NOMINATIONS: 2}
+    current = sorted(
+        Election.objects.public().filter(phase__in=list(order)),
+        key=lambda election: (order[election.phase], election.polling_closes_at),
+    )
+    chosen = next((e for e in current if e.slug == slug), None)
+    # Only a slug is looked up: a NUL in the query string would make PostgreSQL refuse it.
+    if chosen is None and slug and slug_re.match(slug):
+        chosen = Election.objects.public().filter(slug=slug).first()
+    return current, chosen or (current[0] if current else None)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from elections import services
+from elections import actions
 
 
 @shared_task(name="elections.advance_elections", ignore_result=True)
 def advance_elections() -> list[tuple[str, str, str]]:
     """Move elections whose time has come; safe to run twice (moves re-check under a lock)."""
-    return services.elections_advance()
+    return actions.elections_advance()
 
 
 @shared_task(
@@ -29,15 +29,15 @@ def advance_elections() -> list[tuple[str, str, str]]:
 )
 def send_notifications(self, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     """Send one batch; retry the failures with backoff, then mark them failed for officials."""
-    failed = services.notifications_send(notification_ids=notification_ids)
+    failed = actions.notifications_send(notification_ids=notification_ids)
     if failed and self.request.is_eager:
         # In-process (no broker to schedule a retry on): try again at once, as often as a
         # worker would.
         for _ in range(settings.STACKVOTE_MAIL_MAX_RETRIES):
-            failed = services.notifications_send(notification_ids=failed)
+            failed = actions.notifications_send(notification_ids=failed)
             if not failed:
                 return
     elif failed and self.request.retries < settings.STACKVOTE_MAIL_MAX_RETRIES:
         raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
     if failed:
-        services.notifications_give_up(notification_ids=failed)
+        actions.notifications_give_up(notification_ids=failed)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from elections import selectors, services
+from elections import actions, selectors
 from elections.forms import CandidacyForm
 from elections.models import Candidacy, Contest, Election
 from elections.permissions import can_edit_candidacy
@@ -79,13 +79,13 @@ def candidacy_submit(request: HttpRequest, election_slug: str, contest_slug: str
     form = CandidacyForm(request.POST or None)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
-            services.candidacy_submit(
+            actions.candidacy_submit(
                 contest=contest,
                 candidate=request.user,
                 platform=form.cleaned_data["platform"],
                 affiliation=form.cleaned_data["affiliation"],
             )
-        except services.ElectionError as error:
+        except actions.ElectionError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Your candidacy is submitted; officials will review it.")
@@ -119,13 +119,13 @@ def candidacy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.candidacy_edit(
+            actions.candidacy_edit(
                 candidacy=candidacy,
                 actor=request.user,
                 platform=form.cleaned_data["platform"],
                 affiliation=form.cleaned_data["affiliation"],
             )
-        except services.ElectionError as error:
+        except actions.ElectionError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Your candidacy is updated.")
@@ -151,8 +151,8 @@ def candidacy_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         Candidacy.objects.select_related("contest__election"), pk=pk, candidate=request.user
     )
     try:
-        services.candidacy_withdraw(candidacy=candidacy, actor=request.user)
-    except services.ElectionError as error:
+        actions.candidacy_withdraw(candidacy=candidacy, actor=request.user)
+    except actions.ElectionError as error:
         return HttpResponseForbidden(str(error))
     messages.success(request, "You have withdrawn your candidacy.")
     return redirect(candidacy.contest)

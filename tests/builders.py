@@ -1,6 +1,6 @@
 """A whole site's worth of election data for tests that look at every page at once.
 
-Built only through the apps' services (and the fixtures of tests/elections/conftest.py that
+Built only through the apps' actions (and the fixtures of tests/elections/conftest.py that
 record contributions), so the pages see what they would see in a real election:
 
 * an election in **nominations** where the candidate has a candidacy of their own to edit;
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from elections import services
+from elections import actions
 from elections.models import Candidacy, Contest, ContestKind, Election, Phase
 from tests.elections.conftest import calendar_from
 
@@ -53,7 +53,7 @@ class World:
 
 
 def _election(official: Any, *, slug: str, label: str) -> Election:
-    return services.election_create(
+    return actions.election_create(
         actor=official,
         name=f"{label}Election {slug}",
         slug=slug,
@@ -63,7 +63,7 @@ def _election(official: Any, *, slug: str, label: str) -> Election:
 
 
 def _ptl_contest(official: Any, election: Election, team: Any, label: str) -> Contest:
-    return services.contest_create(
+    return actions.contest_create(
         election=election,
         actor=official,
         kind=ContestKind.PTL,
@@ -75,7 +75,7 @@ def _ptl_contest(official: Any, election: Election, team: Any, label: str) -> Co
 
 
 def _move(official: Any, election: Election, phase: str) -> Election:
-    return services.election_phase_move(
+    return actions.election_phase_move(
         election=election, to_phase=phase, actor=official, reason="test: move"
     )
 
@@ -83,14 +83,14 @@ def _move(official: Any, election: Election, phase: str) -> Election:
 def _stand(official: Any, contest: Contest, people: list[Any], label: str) -> list[Candidacy]:
     candidacies = []
     for person in people:
-        candidacy = services.candidacy_submit(
+        candidacy = actions.candidacy_submit(
             contest=contest,
             candidate=person,
             platform=f"{label}\n\n# My platform\n\n[read more](javascript:alert(1)) {label}",
             affiliation=f"{label}ACME",
         )
         candidacies.append(
-            services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+            actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
         )
     return candidacies
 
@@ -107,10 +107,10 @@ def build_counted_contest(
 ) -> Any:
     """A PTL contest walked through nominations and polling (``voter`` casts one ballot),
     closed and tallied: returns its Result, a draft until someone publishes it."""
-    from elections.results import services as result_services
+    from elections.results import actions as result_actions
     from elections.results.models import Result
+    from elections.voting.actions import ballot_cast
     from elections.voting.ranking import Ranking
-    from elections.voting.services import ballot_cast
 
     election = _election(official, slug=slug, label=label)
     contest = _ptl_contest(official, election, team, label)
@@ -124,7 +124,7 @@ def build_counted_contest(
     _move(official, election, Phase.CLOSED)
     contest.refresh_from_db()
     with capture_on_commit(execute=True):
-        result_services.contest_close_and_tally(contest=contest, actor=official)
+        result_actions.contest_close_and_tally(contest=contest, actor=official)
     return Result.objects.select_related("contest__election").get(contest=contest)
 
 
@@ -139,7 +139,7 @@ def build_world(
 ) -> World:
     """Build the three elections; ``capture_on_commit`` is pytest-django's
     ``django_capture_on_commit_callbacks`` (the tally is queued on commit)."""
-    from elections.results import services as result_services
+    from elections.results import actions as result_actions
 
     team = make_team(name=f"{label}Nova", slug="nova")
     people = {
@@ -156,7 +156,7 @@ def build_world(
     nominations = _election(official, slug="nominations-2027", label=label)
     nominations_contest = _ptl_contest(official, nominations, team, label)
     _move(official, nominations, Phase.NOMINATIONS)
-    own = services.candidacy_submit(
+    own = actions.candidacy_submit(
         contest=nominations_contest,
         candidate=people["candidate"],
         platform=f"{label}\n\nStill writing this.",
@@ -165,7 +165,7 @@ def build_world(
 
     polling = _election(official, slug="polling-2027", label=label)
     polling_contest = _ptl_contest(official, polling, team, label)
-    community = services.contest_create(
+    community = actions.contest_create(
         election=polling,
         actor=official,
         kind=ContestKind.COMMUNITY,
@@ -174,7 +174,7 @@ def build_world(
         description=f"{label}\n\nPick a name.",
     )
     for name in ("Antelope", "Bobcat", "Caracal"):
-        services.option_create(
+        actions.option_create(
             contest=community,
             actor=official,
             name=f"{label}{name}",
@@ -194,7 +194,7 @@ def build_world(
         label=label,
     )
     with capture_on_commit(execute=True):
-        result = result_services.result_publish(result=result, actor=official)
+        result = result_actions.result_publish(result=result, actor=official)
     published_contest = result.contest
     published = published_contest.election
 

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from config.admin_site import ReadOnlyMixin
 from elections.models import Contest, ContestState
 from elections.permissions import can_use_officials_panel
-from elections.results import permissions, selectors, services
+from elections.results import actions, permissions, selectors
 from elections.results.models import (
     ElectionAtAGlance,
     Result,
@@ -40,7 +40,7 @@ class UnpublishForm(forms.Form):
 
 
 class OfficialsReadOnly(ReadOnlyMixin, admin.ModelAdmin):
-    """Visible to officials only; rows change through the actions (services), never by hand."""
+    """Visible to officials only; rows change through the actions, never by hand."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_use_officials_panel(request.user)
@@ -67,8 +67,8 @@ def _rerun(request: HttpRequest, contests: list[Any]) -> None:
         if not _allowed(request, contest):
             continue
         try:
-            services.contest_close_and_tally(contest=contest, actor=request.user)
-        except services.ResultError as error:
+            actions.contest_close_and_tally(contest=contest, actor=request.user)
+        except actions.ResultError as error:
             messages.error(request, f"{contest}: {error}")
         else:
             queued += 1
@@ -150,8 +150,8 @@ class ResultAdmin(OfficialsReadOnly):
             if not _allowed(request, result.contest):
                 continue
             try:
-                services.result_publish(result=result, actor=request.user)
-            except services.ResultError as error:
+                actions.result_publish(result=result, actor=request.user)
+            except actions.ResultError as error:
                 messages.error(request, f"{result.contest}: {error}")
             else:
                 published += 1
@@ -173,10 +173,10 @@ class ResultAdmin(OfficialsReadOnly):
                 if not _allowed(request, result.contest):
                     continue
                 try:
-                    services.result_unpublish(
+                    actions.result_unpublish(
                         result=result, actor=request.user, reason=form.cleaned_data["reason"]
                     )
-                except services.ResultError as error:
+                except actions.ResultError as error:
                     messages.error(request, f"{result.contest}: {error}")
                 else:
                     done += 1

@@ -1,7 +1,7 @@
 """Demo: a past election whose results are published, so the results pages, the feeds and the
 API have something to show on a fresh start.
 
-Built through the real services: contributors on a team, candidacies reviewed by the demo
+Built through the real actions: contributors on a team, candidacies reviewed by the demo
 official, rolls frozen at the close of nominations, ballots cast and receipted, the ballot
 box sealed, the count, publication. Loaded by ``python manage.py demo``; running it again
 changes nothing (the election is found by its slug).
@@ -18,7 +18,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from elections import services as election_services
+from elections import actions as election_actions
 from elections.models import Contest, ContestKind, Election, Phase
 
 DEMO_SLUG = "2026-1-demo"
@@ -91,7 +91,7 @@ def _ranked(contest: Contest, order: list[str]) -> object:
 def load_results() -> Election | None:
     """Create and publish the demo's past election; None when it is already there.
 
-    The e-mails the real services send on the way (candidacy decisions, "polling is open")
+    The e-mails the real actions send on the way (candidacy decisions, "polling is open")
     go to a dummy backend: the demo's contributors are not real people and the console stays
     readable.
     """
@@ -103,8 +103,8 @@ def load_results() -> Election | None:
 
 
 def _load() -> Election:
-    from elections.results import services as result_services
-    from elections.voting.services import ballot_cast, ballots_shuffle_rewrite
+    from elections.results import actions as result_actions
+    from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
 
     official = User.objects.get(email="official@example.org")
     now = timezone.now()
@@ -114,7 +114,7 @@ def _load() -> Election:
     # The calendar starts tomorrow; each phase is entered early by hand, and the phase
     # machine moves the calendar's boundaries to the moment it happened.
     opens = now + datetime.timedelta(days=1)
-    election = election_services.election_create(
+    election = election_actions.election_create(
         actor=official,
         name="2026.1 elections (demo, results published)",
         slug=DEMO_SLUG,
@@ -127,7 +127,7 @@ def _load() -> Election:
         window_end=now.date(),
     )
     contests = {
-        "ptl": election_services.contest_create(
+        "ptl": election_actions.contest_create(
             election=election,
             actor=official,
             kind=ContestKind.PTL,
@@ -136,7 +136,7 @@ def _load() -> Election:
             slug="documentation-ptl",
             tie_seed="2026.1 docs PTL",
         ),
-        "tc": election_services.contest_create(
+        "tc": election_actions.contest_create(
             election=election,
             actor=official,
             kind=ContestKind.TC,
@@ -145,7 +145,7 @@ def _load() -> Election:
             seats=2,
             tie_seed="2026.1 TC",
         ),
-        "acclaimed": election_services.contest_create(
+        "acclaimed": election_actions.contest_create(
             election=election,
             actor=official,
             kind=ContestKind.PTL,
@@ -153,7 +153,7 @@ def _load() -> Election:
             name="Translations PTL",
             slug="translations-ptl",
         ),
-        "appointment": election_services.contest_create(
+        "appointment": election_actions.contest_create(
             election=election,
             actor=official,
             kind=ContestKind.PTL,
@@ -163,21 +163,21 @@ def _load() -> Election:
         ),
     }
     reason = "Demo: the calendar of a past election."
-    election_services.election_phase_move(
+    election_actions.election_phase_move(
         election=election, to_phase=Phase.NOMINATIONS, actor=official, reason=reason
     )
     stands = [("ptl", email) for email in PTL_CANDIDATES]
     stands += [("tc", email) for email in TC_CANDIDATES]
     stands += [("acclaimed", ACCLAIMED_CANDIDATE)]
     for key, email in stands:
-        candidacy = election_services.candidacy_submit(
+        candidacy = election_actions.candidacy_submit(
             contest=contests[key],
             candidate=users[email],
             platform=f"{users[email].display_name} for {contests[key].name}: docs first.",
             affiliation="",
         )
-        election_services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-    election_services.election_phase_move(
+        election_actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+    election_actions.election_phase_move(
         election=election, to_phase=Phase.POLLING, actor=official, reason=reason
     )
     draw = random.Random(BALLOT_SEED)  # noqa: S311 - reproducible demo data, not security
@@ -189,12 +189,12 @@ def _load() -> Election:
             order = sorted(labels, key=lambda label: labels.index(label) + draw.random() * 2.5)
             order = order[: draw.choice([len(order), len(order), len(order) - 1])]
             ballot_cast(contest=contest, voter=users[email], ranking=_ranked(contest, order))
-    election_services.election_phase_move(
+    election_actions.election_phase_move(
         election=election, to_phase=Phase.CLOSED, actor=official, reason=reason
     )
     for key in ("ptl", "tc"):
         contest = Contest.objects.get(pk=contests[key].pk)
         ballots_shuffle_rewrite(contest=contest)
-        result = result_services.result_tally(contest=contest, actor=official)
-        result_services.result_publish(result=result, actor=official)
+        result = result_actions.result_tally(contest=contest, actor=official)
+        result_actions.result_publish(result=result, actor=official)
     return Election.objects.get(pk=election.pk)

@@ -2,7 +2,7 @@
 
 A Result is written once per contest and ballot set (``ballot_set_sha256``): tallying the same
 ballots again finds the stored row instead of adding one. Every write goes through
-``elections.results.services``.
+``elections.results.actions``.
 """
 
 from __future__ import annotations

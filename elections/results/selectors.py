@@ -244,24 +244,36 @@ def contests_awaiting_tally() -> list[Contest]:
     A run still "queued" or "counting" with no news for longer than the tally lock lives was
     lost (the broker was down when it was queued, or every worker died): it is due again.
     """
+    contests = Contest.objects.filter(state=ContestState.CLOSED).select_related("election")
+    return [contest for contest in contests if awaits_tally(contest)]
+
+
+def awaits_tally(contest: Contest) -> bool:
+    """True for a closed poll that no tally is counting, or whose last tally was lost."""
     from elections.results import conf
     from elections.results.models import TallyRunState
 
+    if contest.state != ContestState.CLOSED:
+        return False
     stale_before = timezone.now() - datetime.timedelta(seconds=conf.tally_lock_seconds())
-    contests = Contest.objects.filter(state=ContestState.CLOSED).select_related("election")
-    waiting: list[Contest] = []
-    for contest in contests:
-        last = TallyRun.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
-        if (
-            last is None
-            or last.state == TallyRunState.SUCCEEDED
-            or (
-                last.state in (TallyRunState.QUEUED, TallyRunState.RUNNING)
-                and last.updated_at < stale_before
-            )
-        ):
-            waiting.append(contest)
-    return waiting
+    last = TallyRun.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
+    return (
+        last is None
+        or last.state == TallyRunState.SUCCEEDED
+        or (
+            last.state in (TallyRunState.QUEUED, TallyRunState.RUNNING)
+            and last.updated_at < stale_before
+        )
+    )
+
+
+def elections_awaiting_results() -> list[int]:
+    """Ids of elections closed or tallied: the sweep checks whether they can move on."""
+    return list(
+        Election.objects.filter(phase__in=(Phase.CLOSED, Phase.TALLIED)).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def tally_runs(contest: Contest) -> QuerySet[TallyRun]:

@@ -1,4 +1,4 @@
-"""Celery tasks that tally contests. Thin: each takes ids and calls the services.
+"""Celery tasks that tally contests. Thin: each takes ids and calls the actions.
 
 ``results.tally_contest`` counts a contest in one process, or, above
 ``STACKVOTE_TALLY_CHUNK_SIZE`` ballots, fans out a chord of ``results.pairwise_chunk`` tasks
@@ -23,7 +23,7 @@ from django.db import DatabaseError, InterfaceError
 
 from accounts.models import User
 from elections.models import Contest
-from elections.results import conf, counting, selectors, services
+from elections.results import actions, conf, counting, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _record_failure(
     task: Any, error: Exception, *, run_id: int, contest_id: int, token: str
 ) -> None:
     """Show the error to officials; free the contest unless the task will be retried."""
-    services.tally_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+    actions.tally_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
     will_retry = isinstance(error, TRANSIENT_ERRORS) and task.request.retries < task.max_retries
     if not will_retry:
         _release_lock(contest_id, token)
@@ -79,32 +79,32 @@ def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> in
         raise self.retry(countdown=LOCK_BUSY_COUNTDOWN, max_retries=None)
     contest = Contest.objects.select_related("election").get(pk=contest_id)
     ballot_count = selectors.contest_ballot_count(contest)
-    run = services.tally_run_start(contest=contest, task_id=token, ballot_count=ballot_count)
+    run = actions.tally_run_start(contest=contest, task_id=token, ballot_count=ballot_count)
     try:
         chunk_size = conf.tally_chunk_size()
         if ballot_count <= chunk_size:
-            result = services.result_tally(contest=contest, actor=_actor(actor_id))
-            services.tally_run_finish(run_id=run.pk, result=result)
+            result = actions.result_tally(contest=contest, actor=_actor(actor_id))
+            actions.tally_run_finish(run_id=run.pk, result=result)
             _release_lock(contest_id, token)
             return result.pk
-        services.check_tallyable(contest)
+        actions.check_tallyable(contest)
         # The sealed box cannot change, so a result counted since the seal is this one; the
         # chunks need not read a million ballots again to find it.
         existing = selectors.result_since_seal(contest, ballot_count=ballot_count)
         if existing is not None:
-            services.tally_run_finish(run_id=run.pk, result=existing)
+            actions.tally_run_finish(run_id=run.pk, result=existing)
             _release_lock(contest_id, token)
             return existing.pk
         offsets = range(0, ballot_count, chunk_size)
-        services.tally_run_fan_out(run=run, chunks=len(offsets))
+        actions.tally_run_fan_out(run=run, chunks=len(offsets))
         header = [
             pairwise_chunk.s(contest_id, offset, chunk_size, run.pk, token) for offset in offsets
         ]
         chord(header)(tally_finish.s(contest_id, run.pk, actor_id, token))
         return None
-    except services.ResultError as error:
+    except actions.ResultError as error:
         # Nothing to retry: the contest is not ready. Officials see why in the panel.
-        services.tally_run_fail(run_id=run.pk, error=str(error))
+        actions.tally_run_fail(run_id=run.pk, error=str(error))
         _release_lock(contest_id, token)
         logger.warning("Tally of contest %s refused: %s", contest_id, error)
         return None
@@ -131,7 +131,7 @@ def pairwise_chunk(
         # The chord's final task never runs when a chunk fails for good.
         _record_failure(self, error, run_id=run_id, contest_id=contest_id, token=token)
         raise
-    services.tally_run_chunk_done(run_id=run_id)
+    actions.tally_run_chunk_done(run_id=run_id)
     return partial.as_json()
 
 
@@ -148,38 +148,62 @@ def tally_finish(
     contest = Contest.objects.select_related("election").get(pk=contest_id)
     size = len(contest.ballot_choices())
     try:
-        result = services.result_tally(
+        result = actions.result_tally(
             contest=contest,
             actor=_actor(actor_id),
             pairwise=counting.add_partials(partials, size),
         )
-    except services.BallotsChanged as error:
-        services.tally_run_fail(run_id=run_id, error=str(error))
+    except actions.BallotsChanged as error:
+        actions.tally_run_fail(run_id=run_id, error=str(error))
         _release_lock(contest_id, token)
         tally_contest.delay(contest_id, actor_id)
         return None
-    except services.ResultError as error:
-        services.tally_run_fail(run_id=run_id, error=str(error))
+    except actions.ResultError as error:
+        actions.tally_run_fail(run_id=run_id, error=str(error))
         _release_lock(contest_id, token)
         return None
     except Exception as error:
         _record_failure(self, error, run_id=run_id, contest_id=contest_id, token=token)
         raise
-    services.tally_run_finish(run_id=run_id, result=result)
+    actions.tally_run_finish(run_id=run_id, result=result)
     _release_lock(contest_id, token)
     return result.pk
 
 
+@shared_task(name="results.seal_and_count", **RETRY_OPTIONS)
+def seal_and_count(contest_id: int, actor_id: int | None = None) -> int | None:
+    """Queued by the close of polling: seal the contest's ballot box and queue its count.
+    Safe to run twice (a sealed box is not sealed again; a counted contest is left alone)."""
+    contest = Contest.objects.filter(pk=contest_id).first()
+    if contest is None or not selectors.awaits_tally(contest):
+        return None
+    try:
+        run = actions.contest_close_and_tally(contest=contest, actor=_actor(actor_id))
+    except actions.ResultError as error:
+        logger.warning("Contest %s not tallied: %s", contest_id, error)
+        return None
+    return run.pk
+
+
+@shared_task(name="results.follow_election", ignore_result=True)
+def follow_election(election_id: int) -> None:
+    """Move an election on to tallied or published once its contests' results allow it."""
+    actions.election_follow_contests(election_id=election_id)
+
+
 @shared_task(name="results.tally_closed_contests", acks_late=True)
 def tally_closed_contests() -> list[int]:
-    """Celery beat: start the tally of every contest whose poll has closed and that is
-    neither counted nor being counted. Returns the ids of the contests it started."""
+    """Celery beat, the sweep behind the close: start the tally of every contest whose poll
+    has closed and that is neither counted nor being counted, and move on every election
+    whose contests are all counted. Returns the ids of the contests it started."""
     started: list[int] = []
     for contest in selectors.contests_awaiting_tally():
         try:
-            services.contest_close_and_tally(contest=contest, actor=None)
-        except services.ResultError as error:
+            actions.contest_close_and_tally(contest=contest, actor=None)
+        except actions.ResultError as error:
             logger.warning("Contest %s not tallied: %s", contest.pk, error)
             continue
         started.append(contest.pk)
+    for election_id in selectors.elections_awaiting_results():
+        actions.election_follow_contests(election_id=election_id)
     return started

@@ -8,9 +8,9 @@ test_schema.py):
 - ``VoterRecord`` says that a person has voted in a contest, once (a database constraint), and
   has no link to their ballot.
 - At the close every ballot of the contest is rewritten as a fresh row in a random order
-  (``services.ballots_shuffle_rewrite``), and ``BallotBoxSeal`` records that this was done.
+  (``actions.ballots_shuffle_rewrite``), and ``BallotBoxSeal`` records that this was done.
 
-Every write goes through ``elections.voting.services``.
+Every write goes through ``elections.voting.actions``.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def _converted(fields: Any, values: Any) -> list[Any]:
 def takes_ballots(contest: Contest) -> bool:
     """The contest is polling, inside its polling dates, and its ballot box is not sealed.
 
-    The same conditions ``services.ballot_cast`` checks under its lock; pages use this to
+    The same conditions ``actions.ballot_cast`` checks under its lock; pages use this to
     offer a ballot only when casting it can succeed.
     """
     now = timezone.now()
@@ -239,7 +239,7 @@ def ballot_exists_for_receipt(contest: Contest, receipt: str) -> bool:
 def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
     """Every ballot of the contest as ``{choice key: rank}`` (ranked choices only; 1 is best).
 
-    For the tally, after ``services.ballots_shuffle_rewrite``. A choice missing from a ballot
+    For the tally, after ``actions.ballots_shuffle_rewrite``. A choice missing from a ballot
     is unranked: below every ranked choice, level with the other unranked ones. Ordered by the
     random ballot id, so the order carries nothing either.
     """

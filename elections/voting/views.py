@@ -28,10 +28,7 @@ from django.views.decorators.http import require_http_methods
 from elections.models import Contest
 from elections.selectors import election_is_public, user_is_elector
 from elections.voting import selectors
-from elections.voting.forms import BallotForm, submitted_ranking
-from elections.voting.ranking import FIELD_PREFIX, RankingError
-from elections.voting.receipts import receipt_hash
-from elections.voting.services import (
+from elections.voting.actions import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
     AlreadyVoted,
@@ -43,6 +40,9 @@ from elections.voting.services import (
     ballot_cast,
     ballot_change,
 )
+from elections.voting.forms import BallotForm, submitted_ranking
+from elections.voting.ranking import FIELD_PREFIX, RankingError
+from elections.voting.receipts import receipt_hash
 
 logger = logging.getLogger(__name__)
 # The database failing or its connection found closed (InterfaceError is not a DatabaseError).
@@ -174,7 +174,7 @@ def _refusal(request: HttpRequest, contest: Contest) -> HttpResponse | None:
 def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
     """Cast (or, with a receipt, change) the reviewed ballot.
 
-    The services check the elector, the poll and the voter record again under their locks,
+    The actions check the elector, the poll and the voter record again under their locks,
     so they are not checked here first: a refused cast comes back as the service's message.
     """
     changing = "receipt" in request.POST

@@ -24,7 +24,7 @@ GOVERNANCE_FILES = tuple(
 @pytest.fixture
 def governance(db: Any) -> None:
     """The four real OpenStack governance files, imported."""
-    from accounts.services import governance_import
+    from accounts.actions import governance_import
 
     governance_import(paths=GOVERNANCE_FILES)
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from accounts.actions import ingest_run_execute, ingest_run_queue, progress_cache_key
 from accounts.admin import IngestRunAdmin
 from accounts.models import (
     Contribution,
@@ -20,7 +21,6 @@ from accounts.models import (
     Team,
     TeamRepository,
 )
-from accounts.services import ingest_run_execute, ingest_run_queue, progress_cache_key
 from tests.accounts.conftest import GOVERNANCE_FILES
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from accounts.services import commits_ingest
+from accounts.actions import commits_ingest
 from tests.conftest import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.services import commits_ingest
+from accounts.actions import commits_ingest
+from elections.actions import contest_create, election_create, election_phase_move
 from elections.models import Phase
-from elections.services import contest_create, election_create, election_phase_move
 
 pytestmark = pytest.mark.django_db
 URL = "/eligibility/"

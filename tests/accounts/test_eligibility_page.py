@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accounts.services import commits_ingest, voter_exclude
+from accounts.actions import commits_ingest, voter_exclude
 
 pytestmark = pytest.mark.django_db
 

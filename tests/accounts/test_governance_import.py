@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.actions import EligibilityError, governance_import
 from accounts.governance import GovernanceError
 from accounts.models import (
     Contribution,
@@ -19,7 +20,6 @@ from accounts.models import (
     TeamKind,
     TeamRepository,
 )
-from accounts.services import EligibilityError, governance_import
 from tests.accounts.conftest import GOVERNANCE, GOVERNANCE_FILES
 
 pytestmark = pytest.mark.django_db

@@ -13,14 +13,14 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 
-from accounts.models import FrozenRollError, Roll, RollEntry, Team
-from accounts.selectors import roll_compute, roll_verify, user_on_roll
-from accounts.services import (
+from accounts.actions import (
     commits_ingest,
     roll_freeze,
     voter_add,
     voter_exclude,
 )
+from accounts.models import FrozenRollError, Roll, RollEntry, Team
+from accounts.selectors import roll_compute, roll_verify, user_on_roll
 
 pytestmark = pytest.mark.django_db
 

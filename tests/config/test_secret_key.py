@@ -144,3 +144,17 @@ def test_a_confirmation_link_signed_with_the_published_key_is_refused(
 def test_the_test_process_itself_has_no_published_key() -> None:
     assert settings.SECRET_KEY != PUBLISHED_DEVELOPMENT_KEY
     assert os.environ.get("DJANGO_SECRET_KEY", "") != PUBLISHED_DEVELOPMENT_KEY
+
+
+def test_production_refuses_the_placeholder_key_of_the_example_file() -> None:
+    result = _python(
+        "manage.py",
+        "check",
+        env={
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "change-me-to-a-long-random-string",
+            "DJANGO_ALLOWED_HOSTS": "vote.example.org",
+        },
+    )
+    assert result.returncode != 0
+    assert "placeholder from .env.example" in result.stderr

@@ -1,5 +1,5 @@
 """Fixtures for the elections tests: a calendar, a team with contributors, elections built
-through the real services."""
+through the real actions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from elections import services
+from elections import actions
 from elections.models import Contest, ContestKind, Election
 
 # Inside every test election's qualifying window.
@@ -86,9 +86,7 @@ def make_election(db: Any, official: Any) -> Callable[..., Election]:
             campaigning_days=campaigning_days,
         )
         fields.update(overrides)
-        return services.election_create(
-            actor=official, name=f"Election {slug}", slug=slug, **fields
-        )
+        return actions.election_create(actor=official, name=f"Election {slug}", slug=slug, **fields)
 
     return make
 
@@ -105,7 +103,7 @@ def make_contest(official: Any) -> Callable[..., Contest]:
         **extra: Any,
     ) -> Contest:
         name = f"{team.name} PTL" if team is not None else "Technical Committee"
-        return services.contest_create(
+        return actions.contest_create(
             election=election,
             actor=official,
             kind=kind,
@@ -122,7 +120,7 @@ def make_contest(official: Any) -> Callable[..., Contest]:
 @pytest.fixture
 def open_nominations(official: Any) -> Callable[[Election], Election]:
     def move(election: Election) -> Election:
-        return services.election_phase_move(
+        return actions.election_phase_move(
             election=election, to_phase="nominations", actor=official, reason="test: open"
         )
 

@@ -9,15 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from elections import services
-from elections.models import (
-    AuditEntry,
-    CandidacyState,
-    ContestKind,
-    Election,
-    Notification,
-    Phase,
-)
+from audit.models import AuditEntry
+from elections import actions
+from elections.models import CandidacyState, ContestKind, Election, Notification, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +33,10 @@ def world(
     election = make_election()
     contest = make_contest(election, team=nova)
     community = make_contest(election, kind=ContestKind.COMMUNITY, name="Name", slug="name")
-    option = services.option_create(contest=community, actor=official, name="Zed")
+    option = actions.option_create(contest=community, actor=official, name="Zed")
     election = open_nominations(election)
     candidacies = [
-        services.candidacy_submit(contest=contest, candidate=person, platform="p")
+        actions.candidacy_submit(contest=contest, candidate=person, platform="p")
         for person in (alice, bob)
     ]
     notification = Notification.objects.create(
@@ -68,22 +62,22 @@ def _admin_requests(world: dict[str, Any]) -> list[tuple[str, str, dict[str, Any
     candidacy_ids = [str(c.pk) for c in world["candidacies"]]
     requests: list[tuple[str, str, dict[str, Any]]] = []
     objects = {
-        "election": election.pk,
-        "contest": contest.pk,
-        "candidacy": world["candidacies"][0].pk,
-        "auditentry": AuditEntry.objects.first().pk,
-        "notification": world["notification"].pk,
+        "elections_election": election.pk,
+        "elections_contest": contest.pk,
+        "elections_candidacy": world["candidacies"][0].pk,
+        "audit_auditentry": AuditEntry.objects.first().pk,
+        "elections_notification": world["notification"].pk,
     }
     for model, pk in objects.items():
         requests += [
-            ("get", reverse(f"admin:elections_{model}_changelist"), {}),
-            ("get", reverse(f"admin:elections_{model}_add"), {}),
-            ("post", reverse(f"admin:elections_{model}_add"), {"name": "x"}),
-            ("get", reverse(f"admin:elections_{model}_change", args=[pk]), {}),
-            ("post", reverse(f"admin:elections_{model}_change", args=[pk]), {"name": "x"}),
-            ("get", reverse(f"admin:elections_{model}_delete", args=[pk]), {}),
-            ("post", reverse(f"admin:elections_{model}_delete", args=[pk]), {"post": "yes"}),
-            ("get", reverse(f"admin:elections_{model}_history", args=[pk]), {}),
+            ("get", reverse(f"admin:{model}_changelist"), {}),
+            ("get", reverse(f"admin:{model}_add"), {}),
+            ("post", reverse(f"admin:{model}_add"), {"name": "x"}),
+            ("get", reverse(f"admin:{model}_change", args=[pk]), {}),
+            ("post", reverse(f"admin:{model}_change", args=[pk]), {"name": "x"}),
+            ("get", reverse(f"admin:{model}_delete", args=[pk]), {}),
+            ("post", reverse(f"admin:{model}_delete", args=[pk]), {"post": "yes"}),
+            ("get", reverse(f"admin:{model}_history", args=[pk]), {}),
         ]
     changelist = reverse("admin:elections_candidacy_changelist")
     requests += [
@@ -196,7 +190,7 @@ def test_an_official_moves_the_phase_with_a_reason(
     assert "Campaigning" in page and "Polling" in page
     refused = client.post(url, {"to_phase": "campaigning", "reason": ""})
     assert refused.status_code == 200
-    services.option_create(
+    actions.option_create(
         contest=world["contest"].election.contests.get(slug="name"), actor=official, name="Alpha"
     )
     moved = client.post(url, {"to_phase": "campaigning", "reason": "All candidacies reviewed."})

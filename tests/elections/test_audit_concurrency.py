@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from elections import services
-from elections.models import AuditEntry
-from elections.selectors import audit_chain_breaks
+from audit.actions import audit_record
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_breaks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_concurrent_appends_never_fork_the_chain() -> None:
         try:
             start.wait()
             for entry in range(per_writer):
-                services.audit_record(
+                audit_record(
                     actor=None,
                     action="test.concurrent",
                     target=f"writer:{number}",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from elections import services
+from elections import actions
 from elections.models import ContestKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ OPENS = datetime.datetime(2031, 1, 6, 23, 45, tzinfo=datetime.UTC)
 def election(official: Any, make_contest: Any) -> Any:
     from tests.elections.conftest import calendar_from
 
-    election = services.election_create(
+    election = actions.election_create(
         actor=official, name="Browser election", slug="browser", **calendar_from(OPENS)
     )
     make_contest(election, kind=ContestKind.TC, seats=2)

@@ -10,10 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from elections import services
-from elections.models import AppendOnlyError, AuditEntry, ContestKind, Election, Phase
+from audit.actions import audit_record
+from audit.models import AppendOnlyError, AuditEntry
+from audit.selectors import audit_chain_breaks
+from elections import actions
+from elections.models import ContestKind, Election, Phase
 from elections.openstack import ConfigurationError, parse_configuration
-from elections.selectors import audit_chain_breaks
 from tests.elections.conftest import calendar_from
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +28,7 @@ OPENS = datetime.datetime(2030, 1, 6, 0, 0, tzinfo=datetime.UTC)
 def _create(official: Any, **overrides: Any) -> Election:
     fields = calendar_from(OPENS)
     fields.update(overrides)
-    return services.election_create(actor=official, name="E", slug="e", **fields)
+    return actions.election_create(actor=official, name="E", slug="e", **fields)
 
 
 def test_a_calendar_with_fourteen_day_phases_is_accepted(official: Any) -> None:
@@ -36,13 +38,13 @@ def test_a_calendar_with_fourteen_day_phases_is_accepted(official: Any) -> None:
 
 
 def test_nominations_shorter_than_the_minimum_are_refused(official: Any) -> None:
-    with pytest.raises(services.ElectionError, match="Nominations must stay open at least 14"):
+    with pytest.raises(actions.ElectionError, match="Nominations must stay open at least 14"):
         _create(official, nominations_closes_at=OPENS + datetime.timedelta(days=13, hours=23))
 
 
 def test_polling_shorter_than_the_minimum_is_refused(official: Any) -> None:
     fields = calendar_from(OPENS)
-    with pytest.raises(services.ElectionError, match="Polling must stay open at least 14"):
+    with pytest.raises(actions.ElectionError, match="Polling must stay open at least 14"):
         _create(official, polling_closes_at=fields["polling_opens_at"] + datetime.timedelta(10))
 
 
@@ -54,7 +56,7 @@ def test_the_minimum_is_a_setting(official: Any, settings: Any) -> None:
 
 def test_polling_cannot_open_before_nominations_close(official: Any) -> None:
     fields = calendar_from(OPENS)
-    with pytest.raises(services.ElectionError, match="Polling cannot open before nominations"):
+    with pytest.raises(actions.ElectionError, match="Polling cannot open before nominations"):
         _create(
             official,
             polling_opens_at=fields["nominations_closes_at"] - datetime.timedelta(1),
@@ -63,7 +65,7 @@ def test_polling_cannot_open_before_nominations_close(official: Any) -> None:
 
 
 def test_naive_dates_are_refused(official: Any) -> None:
-    with pytest.raises(services.ElectionError, match="timezone-aware"):
+    with pytest.raises(actions.ElectionError, match="timezone-aware"):
         _create(official, nominations_opens_at=datetime.datetime(2030, 1, 6))  # noqa: DTZ001
 
 
@@ -130,8 +132,8 @@ def test_illegal_moves_are_refused_with_a_message(
 ) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
-    with pytest.raises(services.IllegalPhaseMove, match="cannot move from Draft to Polling"):
-        services.election_phase_move(
+    with pytest.raises(actions.IllegalPhaseMove, match="cannot move from Draft to Polling"):
+        actions.election_phase_move(
             election=election, to_phase=Phase.POLLING, actor=official, reason="skip ahead"
         )
     election.refresh_from_db()
@@ -143,15 +145,15 @@ def test_a_move_by_hand_needs_a_reason(
 ) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
-    with pytest.raises(services.IllegalPhaseMove, match="reason"):
-        services.election_phase_move(
+    with pytest.raises(actions.IllegalPhaseMove, match="reason"):
+        actions.election_phase_move(
             election=election, to_phase=Phase.NOMINATIONS, actor=official, reason="  "
         )
 
 
 def test_an_election_without_contests_cannot_open(official: Any, make_election: Any) -> None:
-    with pytest.raises(services.IllegalPhaseMove, match="no contest"):
-        services.election_phase_move(
+    with pytest.raises(actions.IllegalPhaseMove, match="no contest"):
+        actions.election_phase_move(
             election=make_election(), to_phase=Phase.NOMINATIONS, actor=official, reason="go"
         )
 
@@ -166,8 +168,8 @@ def test_an_official_not_named_for_the_election_cannot_move_it(
     election = make_election()
     election.officials.add(official)
     make_contest(election, kind=ContestKind.TC, seats=3)
-    with pytest.raises(services.IllegalPhaseMove, match="Only the officials"):
-        services.election_phase_move(
+    with pytest.raises(actions.IllegalPhaseMove, match="Only the officials"):
+        actions.election_phase_move(
             election=election, to_phase=Phase.NOMINATIONS, actor=other, reason="go"
         )
 
@@ -177,7 +179,7 @@ def test_every_move_is_in_the_audit_log(
 ) -> None:
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
-    services.election_phase_move(
+    actions.election_phase_move(
         election=election,
         to_phase=Phase.NOMINATIONS,
         actor=official,
@@ -196,7 +198,7 @@ def test_every_move_is_in_the_audit_log(
 
 
 def test_audit_entries_are_append_only(official: Any) -> None:
-    entry = services.audit_record(actor=official, action="test", target="x:1", detail={"a": 1})
+    entry = audit_record(actor=official, action="test", target="x:1", detail={"a": 1})
     entry.action = "changed"
     with pytest.raises(AppendOnlyError):
         entry.save()
@@ -206,7 +208,7 @@ def test_audit_entries_are_append_only(official: Any) -> None:
 
 def test_audit_chain_detects_a_changed_or_removed_entry(official: Any) -> None:
     entries = [
-        services.audit_record(actor=official, action="test", target=f"x:{n}", detail={"n": n})
+        audit_record(actor=official, action="test", target=f"x:{n}", detail={"n": n})
         for n in range(4)
     ]
     assert entries[1].previous_hash == entries[0].entry_hash
@@ -229,11 +231,11 @@ def test_the_window_is_fixed_once_nominations_open(
     election = make_election()
     make_contest(election, kind=ContestKind.TC, seats=3)
     election = open_nominations(election)
-    with pytest.raises(services.ElectionError, match="rolls were frozen"):
-        services.election_update(
+    with pytest.raises(actions.ElectionError, match="rolls were frozen"):
+        actions.election_update(
             election=election, actor=official, window_start=datetime.date(2025, 1, 1)
         )
     later = election.polling_closes_at + datetime.timedelta(days=2)
-    services.election_update(election=election, actor=official, polling_closes_at=later)
+    actions.election_update(election=election, actor=official, polling_closes_at=later)
     entry = AuditEntry.objects.filter(action="election.update").latest("pk")
     assert entry.detail["polling_closes_at"]["to"].startswith(later.isoformat()[:16])

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from elections import services
-from elections.models import AuditEntry, CandidacyState, ContestKind, Phase
+from audit.models import AuditEntry
+from elections import actions
+from elections.models import CandidacyState, ContestKind, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def ptl_contest(
 
 def test_an_eligible_contributor_can_stand(ptl_contest: Any, make_user: Any) -> None:
     alice = make_user("alice@example.org")
-    candidacy = services.candidacy_submit(
+    candidacy = actions.candidacy_submit(
         contest=ptl_contest, candidate=alice, platform="I **care**.", affiliation="ACME"
     )
     assert candidacy.state == CandidacyState.SUBMITTED
@@ -57,8 +58,8 @@ def test_the_stand_page_submits_a_candidacy(
 
 def test_an_ineligible_user_is_told_why(ptl_contest: Any, make_user: Any, client: Client) -> None:
     erin = make_user("erin@example.org")
-    with pytest.raises(services.CandidacyRefused, match="not on the roll"):
-        services.candidacy_submit(contest=ptl_contest, candidate=erin, platform="x")
+    with pytest.raises(actions.CandidacyRefused, match="not on the roll"):
+        actions.candidacy_submit(contest=ptl_contest, candidate=erin, platform="x")
     client.force_login(erin)
     url = reverse("candidacy_submit", args=[ptl_contest.election.slug, ptl_contest.slug])
     page = client.get(url)
@@ -74,13 +75,13 @@ def test_an_unverified_address_does_not_make_a_candidate(ptl_contest: Any, make_
 
     carol = make_user("carol@example.org", unverified=("carol@old.example.net",))
     with pytest.raises(
-        services.CandidacyRefused,
+        actions.CandidacyRefused,
         match="unverified address carol@old.example.net has contributions",
     ):
-        services.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
+        actions.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
     # Once verified, the address that contributed is on the frozen roll.
     EmailAddress.objects.filter(email="carol@old.example.net").update(verified=True)
-    services.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
+    actions.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
 
 
 def test_an_official_cannot_stand_in_an_election_they_administer(
@@ -90,8 +91,8 @@ def test_an_official_cannot_stand_in_an_election_they_administer(
 
     alice = make_user("alice@example.org", is_staff=True)
     alice.groups.add(ensure_official_group())
-    with pytest.raises(services.CandidacyRefused, match="officials cannot stand"):
-        services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
+    with pytest.raises(actions.CandidacyRefused, match="officials cannot stand"):
+        actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
 
 
 def test_an_official_of_another_election_may_stand(
@@ -102,15 +103,15 @@ def test_an_official_of_another_election_may_stand(
     ptl_contest.election.officials.add(official)
     alice = make_user("alice@example.org", is_staff=True)
     alice.groups.add(ensure_official_group())
-    services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
+    actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="x")
 
 
 def test_nobody_stands_outside_nominations(
     make_election: Any, make_contest: Any, nova: Any, make_user: Any
 ) -> None:
     contest = make_contest(make_election(), team=nova)
-    with pytest.raises(services.CandidacyRefused, match="Nominations are not open"):
-        services.candidacy_submit(
+    with pytest.raises(actions.CandidacyRefused, match="Nominations are not open"):
+        actions.candidacy_submit(
             contest=contest, candidate=make_user("alice@example.org"), platform="x"
         )
 
@@ -119,21 +120,19 @@ def test_a_candidate_edits_and_withdraws_and_may_stand_again(
     ptl_contest: Any, make_user: Any
 ) -> None:
     alice = make_user("alice@example.org")
-    candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="v1")
-    with pytest.raises(services.CandidacyRefused, match="already stand"):
-        services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="again")
-    services.candidacy_edit(
-        candidacy=candidacy, actor=alice, platform="v2 *new*", affiliation="Foo"
-    )
+    candidacy = actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="v1")
+    with pytest.raises(actions.CandidacyRefused, match="already stand"):
+        actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="again")
+    actions.candidacy_edit(candidacy=candidacy, actor=alice, platform="v2 *new*", affiliation="Foo")
     candidacy.refresh_from_db()
     assert candidacy.platform_html == "<p>v2 <em>new</em></p>" and candidacy.affiliation == "Foo"
-    services.candidacy_withdraw(candidacy=candidacy, actor=alice)
+    actions.candidacy_withdraw(candidacy=candidacy, actor=alice)
     candidacy.refresh_from_db()
     assert candidacy.state == CandidacyState.WITHDRAWN
     assert ptl_contest.ballot_choices() == []
-    with pytest.raises(services.CandidacyRefused):
-        services.candidacy_edit(candidacy=candidacy, actor=alice, platform="v3", affiliation="")
-    again = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="back")
+    with pytest.raises(actions.CandidacyRefused):
+        actions.candidacy_edit(candidacy=candidacy, actor=alice, platform="v3", affiliation="")
+    again = actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="back")
     assert again.pk == candidacy.pk and again.state == CandidacyState.SUBMITTED
 
 
@@ -141,12 +140,12 @@ def test_someone_else_cannot_edit_or_withdraw_a_candidacy(
     ptl_contest: Any, make_user: Any, contribute: Any, nova: Any, client: Client
 ) -> None:
     alice = make_user("alice@example.org")
-    candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="mine")
+    candidacy = actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="mine")
     client.force_login(make_user("bob@example.org"))
     assert client.get(reverse("candidacy_edit", args=[candidacy.pk])).status_code == 404
     assert client.post(reverse("candidacy_withdraw", args=[candidacy.pk])).status_code == 404
-    with pytest.raises(services.CandidacyRefused):
-        services.candidacy_withdraw(candidacy=candidacy, actor=make_user("x@example.org"))
+    with pytest.raises(actions.CandidacyRefused):
+        actions.candidacy_withdraw(candidacy=candidacy, actor=make_user("x@example.org"))
     candidacy.refresh_from_db()
     assert candidacy.state == CandidacyState.SUBMITTED
 
@@ -155,8 +154,8 @@ def test_the_candidate_sees_the_decision_and_reason(
     ptl_contest: Any, make_user: Any, official: Any, client: Client
 ) -> None:
     alice = make_user("alice@example.org")
-    candidacy = services.candidacy_submit(contest=ptl_contest, candidate=alice, platform="p")
-    services.candidacy_review(
+    candidacy = actions.candidacy_submit(contest=ptl_contest, candidate=alice, platform="p")
+    actions.candidacy_review(
         candidacy=candidacy,
         reviewer=official,
         approve=False,
@@ -172,11 +171,11 @@ def test_the_candidate_sees_the_decision_and_reason(
 
 
 def test_a_rejection_needs_a_reason(ptl_contest: Any, make_user: Any, official: Any) -> None:
-    candidacy = services.candidacy_submit(
+    candidacy = actions.candidacy_submit(
         contest=ptl_contest, candidate=make_user("alice@example.org"), platform="p"
     )
-    with pytest.raises(services.CandidacyRefused, match="reason"):
-        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=False, reason=" ")
+    with pytest.raises(actions.CandidacyRefused, match="reason"):
+        actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=False, reason=" ")
 
 
 def test_community_votes_take_options_not_candidates(
@@ -186,12 +185,12 @@ def test_community_votes_take_options_not_candidates(
     contest = make_contest(
         election, kind=ContestKind.COMMUNITY, name="Release name", slug="release-name"
     )
-    first = services.option_create(contest=contest, actor=official, name="Zed")
-    second = services.option_create(contest=contest, actor=official, name="Alpha")
+    first = actions.option_create(contest=contest, actor=official, name="Zed")
+    second = actions.option_create(contest=contest, actor=official, name="Alpha")
     assert open_nominations(election).phase == Phase.NOMINATIONS
     choices = contest.ballot_choices()
     assert [c.key for c in choices] == sorted([f"option-{first.pk}", f"option-{second.pk}"])
-    with pytest.raises(services.CandidacyRefused, match="options, not candidates"):
-        services.candidacy_submit(
+    with pytest.raises(actions.CandidacyRefused, match="options, not candidates"):
+        actions.candidacy_submit(
             contest=contest, candidate=make_user("a@example.org"), platform="x"
         )

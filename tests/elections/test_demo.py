@@ -9,9 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_breaks
 from elections.demo import NOMINATIONS_SLUG, POLLING_SLUG
-from elections.models import AuditEntry, CandidacyState, ContestState, Election, Phase
-from elections.selectors import audit_chain_breaks, user_is_elector
+from elections.models import CandidacyState, ContestState, Election, Phase
+from elections.selectors import user_is_elector
 
 pytestmark = pytest.mark.django_db
 

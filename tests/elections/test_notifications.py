@@ -11,7 +11,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from elections import services
+from elections import actions
+from elections.actions.mail import _queue_electorate_mail as queue_electorate_mail
 from elections.models import ContestKind, Notification, NotificationState, Phase
 
 pytestmark = pytest.mark.django_db
@@ -47,17 +48,17 @@ def polling_setup(
     election = open_nominations(election)
     with django_capture_on_commit_callbacks(execute=True):
         for name in ("alice", "bob"):
-            candidacy = services.candidacy_submit(
+            candidacy = actions.candidacy_submit(
                 contest=contest, candidate=people[name], platform="p"
             )
-            services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+            actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
     mail.outbox.clear()
     return {"election": election, "contest": contest, "people": people}
 
 
 def _open_polls(setup: dict[str, Any], official: Any, capture: Any) -> None:
     with capture(execute=True):
-        services.election_phase_move(
+        actions.election_phase_move(
             election=setup["election"],
             to_phase=Phase.POLLING,
             actor=official,
@@ -81,9 +82,9 @@ def test_review_decisions_are_mailed_to_the_candidate_after_commit(
     election = make_election()
     contest = make_contest(election, team=nova)
     open_nominations(election)
-    candidacy = services.candidacy_submit(contest=contest, candidate=alice, platform="p")
+    candidacy = actions.candidacy_submit(contest=contest, candidate=alice, platform="p")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.candidacy_review(
+        actions.candidacy_review(
             candidacy=candidacy,
             reviewer=official,
             approve=False,
@@ -127,7 +128,7 @@ def test_acclaimed_contests_send_no_polling_mail(
     make_contest(election, team=nova)
     election = open_nominations(election)
     with django_capture_on_commit_callbacks(execute=True):
-        services.election_phase_move(
+        actions.election_phase_move(
             election=election, to_phase=Phase.POLLING, actor=official, reason="close"
         )
     assert mail.outbox == []
@@ -136,8 +137,8 @@ def test_acclaimed_contests_send_no_polling_mail(
 def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
     polling_setup: dict[str, Any], official: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    from elections.voting.actions import ballot_cast
     from elections.voting.ranking import Ranking
-    from elections.voting.services import ballot_cast
 
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
     mail.outbox.clear()
@@ -153,8 +154,8 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
     election.refresh_from_db()
     due = election.polling_closes_at - datetime.timedelta(days=2)
     with time_machine.travel(due, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.elections_advance()
-        services.elections_advance()
+        actions.elections_advance()
+        actions.elections_advance()
     assert sorted(address for m in mail.outbox for address in m.to) == [
         "bob@example.org",
         "dave@example.org",
@@ -236,7 +237,7 @@ def test_failures_are_retried_then_recorded_and_shown_to_officials(
 
 def test_a_contest_without_roll_mails_nobody(make_election: Any, make_contest: Any) -> None:
     contest = make_contest(make_election(), kind=ContestKind.TC, seats=2)
-    assert services._queue_electorate_mail(contest=contest, kind="polling_open") == 0
+    assert queue_electorate_mail(contest=contest, kind="polling_open") == 0
 
 
 def test_the_scheduler_sends_mail_whose_queueing_was_lost(
@@ -260,7 +261,7 @@ def test_the_scheduler_sends_mail_whose_queueing_was_lost(
         created_at=lost.created_at - datetime.timedelta(hours=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.elections_advance()
+        actions.elections_advance()
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert lost.state == NotificationState.SENT and fresh.state == NotificationState.PENDING
@@ -275,8 +276,8 @@ def test_a_notification_is_never_sent_twice(polling_setup: dict[str, Any]) -> No
         contest=polling_setup["contest"],
         candidacy=polling_setup["contest"].candidacies.first(),
     )
-    assert services.notifications_send(notification_ids=[notification.pk]) == []
-    assert services.notifications_send(notification_ids=[notification.pk]) == []
+    assert actions.notifications_send(notification_ids=[notification.pk]) == []
+    assert actions.notifications_send(notification_ids=[notification.pk]) == []
     assert len(mail.outbox) == 1
 
 
@@ -290,10 +291,10 @@ def test_polling_mail_held_up_until_after_the_close_is_not_sent(
     alice = polling_setup["people"]["alice"]
     held = Notification.objects.get(kind="polling_open", recipient=alice)
     Notification.objects.filter(pk=held.pk).update(state=NotificationState.PENDING, sent_at=None)
-    services.election_phase_move(
+    actions.election_phase_move(
         election=polling_setup["election"], to_phase=Phase.CLOSED, actor=official, reason="close"
     )
-    assert services.notifications_send(notification_ids=[held.pk]) == []
+    assert actions.notifications_send(notification_ids=[held.pk]) == []
     held.refresh_from_db()
     assert mail.outbox == []
     assert held.state == NotificationState.FAILED

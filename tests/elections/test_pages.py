@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from elections import services
+from elections import actions
 from elections.models import ContestKind, Phase
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +35,13 @@ def election_in_campaigning(
     make_contest(election, kind=ContestKind.TC, seats=2)
     election = open_nominations(election)
     for name in ("alice", "bob"):
-        candidacy = services.candidacy_submit(
+        candidacy = actions.candidacy_submit(
             contest=contest,
             candidate=make_user(f"{name}@example.org", full_name=name.title()),
             platform=f"# {name}\n\n<script>alert(1)</script> I *will* review.",
         )
-        services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-    return services.election_phase_move(
+        actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+    return actions.election_phase_move(
         election=election, to_phase=Phase.CAMPAIGNING, actor=official, reason="close"
     )
 
@@ -125,7 +125,7 @@ def test_listing_pages_use_a_fixed_number_of_queries(
 def test_a_polled_contest_page_links_to_the_ballot(
     election_in_campaigning: Any, official: Any, client: Client, django_assert_max_num_queries: Any
 ) -> None:
-    election = services.election_phase_move(
+    election = actions.election_phase_move(
         election=election_in_campaigning, to_phase=Phase.POLLING, actor=official, reason="open"
     )
     contest = election.contests.get(slug="nova")

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from elections import services
-from elections.models import AuditEntry, ContestKind, ContestState, Election, Phase
+from audit.models import AuditEntry
+from elections import actions
+from elections.models import ContestKind, ContestState, Election, Phase
 from elections.tasks import advance_elections
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +48,15 @@ def test_the_scheduler_walks_the_calendar(election: Election) -> None:
     with time_machine.travel(
         election.nominations_closes_at + datetime.timedelta(minutes=1), tick=False
     ):
-        services.elections_advance()
+        actions.elections_advance()
         assert _phase(election) == Phase.CAMPAIGNING
         states = set(election.contests.values_list("state", flat=True))
         assert states == {ContestState.APPOINTMENT_NEEDED}
     with time_machine.travel(election.polling_opens_at, tick=False):
-        services.elections_advance()
+        actions.elections_advance()
         assert _phase(election) == Phase.POLLING
     with time_machine.travel(election.polling_closes_at, tick=False):
-        services.elections_advance()
+        actions.elections_advance()
         assert _phase(election) == Phase.CLOSED
     moves = AuditEntry.objects.filter(action="election.phase_move").order_by("pk")
     assert [(m.detail["from"], m.detail["to"]) for m in moves] == [
@@ -70,8 +71,8 @@ def test_the_scheduler_walks_the_calendar(election: Election) -> None:
 
 def test_running_the_scheduler_twice_moves_once(election: Election) -> None:
     with time_machine.travel(OPENS + DAY, tick=False):
-        first = services.elections_advance()
-        second = services.elections_advance()
+        first = actions.elections_advance()
+        second = actions.elections_advance()
     assert first == [(election.slug, "draft", "nominations")]
     assert second == []
     assert AuditEntry.objects.filter(action="election.phase_move").count() == 1
@@ -79,23 +80,23 @@ def test_running_the_scheduler_twice_moves_once(election: Election) -> None:
 
 def test_after_downtime_the_scheduler_catches_up_phase_by_phase(election: Election) -> None:
     with time_machine.travel(OPENS, tick=False):
-        services.elections_advance()
+        actions.elections_advance()
     with time_machine.travel(election.polling_opens_at + DAY, tick=False):
-        moves = services.elections_advance()
+        moves = actions.elections_advance()
     assert [m[2] for m in moves] == ["campaigning", "polling"]
     assert _phase(election) == Phase.POLLING
 
 
 def test_a_draft_whose_nominations_have_passed_is_left_alone(election: Election) -> None:
     with time_machine.travel(election.polling_opens_at, tick=False):
-        assert services.elections_advance() == []
+        assert actions.elections_advance() == []
     assert _phase(election) == Phase.DRAFT
 
 
 def test_an_election_run_by_hand_is_not_moved(election: Election, official: Any) -> None:
-    services.election_update(election=election, actor=official, auto_advance=False)
+    actions.election_update(election=election, actor=official, auto_advance=False)
     with time_machine.travel(OPENS + DAY, tick=False):
-        assert services.elections_advance() == []
+        assert actions.elections_advance() == []
     assert _phase(election) == Phase.DRAFT
 
 
@@ -105,9 +106,9 @@ def test_without_campaigning_nominations_go_straight_to_polling(
     election = make_election(opens=OPENS, slug="no-campaign", campaigning_days=0)
     make_contest(election, kind=ContestKind.TC, seats=2)
     with time_machine.travel(OPENS, tick=False):
-        services.elections_advance()
+        actions.elections_advance()
     with time_machine.travel(election.nominations_closes_at, tick=False):
-        assert services.elections_advance() == [("no-campaign", "nominations", "polling")]
+        assert actions.elections_advance() == [("no-campaign", "nominations", "polling")]
 
 
 def test_the_scheduler_is_registered_with_celery_beat() -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from elections import services
-from elections.models import AuditEntry, CandidacyState, ContestKind, ContestState, Phase
+from audit.models import AuditEntry
+from elections import actions
+from elections.models import CandidacyState, ContestKind, ContestState, Phase
 from elections.selectors import user_is_elector
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,11 @@ def setup(
 def _stand(
     contest: Any, person: Any, official: Any, *, approve: bool | None = True, affiliation: str = ""
 ) -> Any:
-    candidacy = services.candidacy_submit(
+    candidacy = actions.candidacy_submit(
         contest=contest, candidate=person, platform="p", affiliation=affiliation
     )
     if approve is not None:
-        services.candidacy_review(
+        actions.candidacy_review(
             candidacy=candidacy,
             reviewer=official,
             approve=approve,
@@ -57,7 +58,7 @@ def _stand(
 
 
 def _close(election: Any, official: Any, to: str = Phase.CAMPAIGNING) -> None:
-    services.election_phase_move(
+    actions.election_phase_move(
         election=election, to_phase=to, actor=official, reason="nominations closed"
     )
 
@@ -77,13 +78,13 @@ def test_a_single_approved_candidate_is_elected_by_acclamation(
     winner = _stand(nova, people["alice"], official)
     _stand(nova, people["bob"], official, approve=False)  # rejected: does not count
     withdrawn = _stand(nova, people["carol"], official, approve=None)
-    services.candidacy_withdraw(candidacy=withdrawn, actor=people["carol"])
+    actions.candidacy_withdraw(candidacy=withdrawn, actor=people["carol"])
     _close(setup["election"], official)
     nova.refresh_from_db()
     assert nova.state == ContestState.ACCLAIMED
     winner.refresh_from_db()
     assert winner.elected_by_acclamation
-    services.election_phase_move(
+    actions.election_phase_move(
         election=setup["election"], to_phase=Phase.POLLING, actor=official, reason="polls open"
     )
     nova.refresh_from_db()
@@ -109,7 +110,7 @@ def test_more_candidates_than_seats_go_to_a_poll(setup: dict[str, Any], official
     nova.refresh_from_db()
     assert nova.state == ContestState.POLLING
     assert not nova.is_polling()  # campaigning first
-    services.election_phase_move(
+    actions.election_phase_move(
         election=setup["election"], to_phase=Phase.POLLING, actor=official, reason="polls open"
     )
     nova.refresh_from_db()
@@ -126,7 +127,7 @@ def test_an_affiliation_over_its_limit_goes_to_a_poll(
     official: Any,
 ) -> None:
     people, tc = setup["people"], setup["contests"]["tc"]
-    services.contest_update(contest=tc, actor=official, max_per_affiliation=1)
+    actions.contest_update(contest=tc, actor=official, max_per_affiliation=1)
     _stand(tc, people["alice"], official, affiliation="ACME")
     _stand(tc, people["bob"], official, affiliation="acme ")
     _close(setup["election"], official)
@@ -176,10 +177,10 @@ def test_contests_and_counting_are_fixed_once_nominations_close(
     setup: dict[str, Any], official: Any
 ) -> None:
     _close(setup["election"], official)
-    with pytest.raises(services.ElectionError, match="fixed once nominations close"):
-        services.contest_update(contest=setup["contests"]["tc"], actor=official, seats=5)
-    with pytest.raises(services.ElectionError, match="before nominations close"):
-        services.contest_create(
+    with pytest.raises(actions.ElectionError, match="fixed once nominations close"):
+        actions.contest_update(contest=setup["contests"]["tc"], actor=official, seats=5)
+    with pytest.raises(actions.ElectionError, match="before nominations close"):
+        actions.contest_create(
             election=setup["election"],
             actor=official,
             kind=ContestKind.TC,
@@ -194,11 +195,11 @@ def test_a_community_vote_needs_two_options_before_nominations_close(
 ) -> None:
     election = make_election(slug="names")
     contest = make_contest(election, kind=ContestKind.COMMUNITY, name="Name", slug="name")
-    services.option_create(contest=contest, actor=official, name="Only one")
+    actions.option_create(contest=contest, actor=official, name="Only one")
     election = open_nominations(election)
-    with pytest.raises(services.IllegalPhaseMove, match="at least two options"):
+    with pytest.raises(actions.IllegalPhaseMove, match="at least two options"):
         _close(election, official)
-    services.option_create(contest=contest, actor=official, name="Second")
+    actions.option_create(contest=contest, actor=official, name="Second")
     _close(election, official)
     contest.refresh_from_db()
     assert contest.state == ContestState.POLLING

@@ -1,5 +1,5 @@
 """Fixtures for the security tests: the builders of the elections tests, reused as they are,
-and a ``world`` of three elections built through the services (tests/builders.py)."""
+and a ``world`` of three elections built through the actions (tests/builders.py)."""
 
 from __future__ import annotations
 

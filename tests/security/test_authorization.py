@@ -164,7 +164,7 @@ ADMIN_SAMPLE_CHANGELISTS = (
     "admin:elections_election_changelist",
     "admin:elections_contest_changelist",
     "admin:elections_candidacy_changelist",
-    "admin:elections_auditentry_changelist",
+    "admin:audit_auditentry_changelist",
     "admin:elections_notification_changelist",
     "admin:accounts_team_changelist",
     "admin:accounts_contribution_changelist",
@@ -292,7 +292,8 @@ def test_staff_who_are_not_officials_see_no_admin_data(world: World, make_user: 
 
 def _state() -> tuple[Any, ...]:
     """What a refused request must leave untouched."""
-    from elections.models import AuditEntry, Candidacy
+    from audit.models import AuditEntry
+    from elections.models import Candidacy
     from elections.voting.models import Ballot, VoterRecord
 
     return (

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from elections import services
+from elections import actions
 from elections.models import ContestKind
 from tests.builders import World, build_counted_contest
 from tests.elections.conftest import calendar_from
@@ -26,14 +26,14 @@ SECRET = "Zanzibar"  # in the names of the draft election and its contest
 
 @pytest.fixture
 def hidden(world: World, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
-    draft = services.election_create(
+    draft = actions.election_create(
         actor=world.official,
         name=f"{SECRET} election",
         slug="draft-2028",
         auto_advance=False,
         **calendar_from(timezone.now() + datetime.timedelta(days=30)),
     )
-    contest = services.contest_create(
+    contest = actions.contest_create(
         election=draft,
         actor=world.official,
         kind=ContestKind.TC,

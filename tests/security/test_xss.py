@@ -108,7 +108,7 @@ def xss_world(
 def _display_names(world: World) -> None:
     """E-mail display names from the outside: a Gerrit export naming the elector's address
     with a payload, and a voter added by hand with one in name and reason."""
-    from accounts.services import gerrit_ingest, voter_add
+    from accounts.actions import gerrit_ingest, voter_add
 
     change = {
         "project": "openstack/nova",

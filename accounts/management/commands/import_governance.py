@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.actions import EligibilityError, ingest_run_execute, ingest_run_queue
 from accounts.models import IngestRun
-from accounts.services import EligibilityError, ingest_run_execute, ingest_run_queue
 
 
 class Command(BaseCommand):

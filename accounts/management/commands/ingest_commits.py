@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import conf
+from accounts.actions import ingest_run_execute, ingest_run_queue
 from accounts.models import IngestRun
-from accounts.services import ingest_run_execute, ingest_run_queue
 
 
 class Command(BaseCommand):

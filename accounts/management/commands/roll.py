@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import conf
+from accounts.actions import roll_freeze
 from accounts.models import Team
 from accounts.selectors import roll_compute, team_find
-from accounts.services import roll_freeze
 
 
 def _day(value: str) -> date:

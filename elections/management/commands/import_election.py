@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from elections import services
+from elections import actions
 from elections.openstack import ConfigurationError, parse_configuration
 
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
                     kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True
                 ).exclude(leadership_type__in=["distributed", "none"])
         try:
-            election = services.election_import_openstack(
+            election = actions.election_import_openstack(
                 calendar=calendar,
                 actor=None,
                 name=options["name"],
@@ -63,7 +63,7 @@ class Command(BaseCommand):
                 teams=teams.order_by("name"),
                 auto_advance=not options["manual"],
             )
-        except services.ElectionError as error:
+        except actions.ElectionError as error:
             raise CommandError(str(error)) from error
         contests = election.contests.count()
         self.stdout.write(

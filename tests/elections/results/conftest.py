@@ -1,5 +1,5 @@
 """Fixtures for the results tests: a contest whose poll has closed, built through the real
-services (team, contributions, candidacies, review, rolls, casting, the close)."""
+actions (team, contributions, candidacies, review, rolls, casting, the close)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from elections import services as election_services
+from elections import actions as election_actions
 from elections.models import Contest, ContestKind, Election
+from elections.voting.actions import ballot_cast
 from elections.voting.ranking import Ranking
-from elections.voting.services import ballot_cast
 
 
 @pytest.fixture(autouse=True)
@@ -68,14 +68,14 @@ def polled_contest(
         )
         open_nominations(election)
         for index, person in enumerate(people):
-            candidacy = election_services.candidacy_submit(
+            candidacy = election_actions.candidacy_submit(
                 contest=contest,
                 candidate=person,
                 platform="I will keep the lights on.",
                 affiliation=affiliations[index] if affiliations else "",
             )
-            election_services.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-        election_services.election_phase_move(
+            election_actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+        election_actions.election_phase_move(
             election=election, to_phase="polling", actor=official, reason="test: poll"
         )
         contest.refresh_from_db()
@@ -84,7 +84,7 @@ def polled_contest(
         for voter, row in zip(voters, ballots, strict=False):
             ranks = {key: int(rank) for key, rank in zip(keys, row, strict=True) if rank}
             ballot_cast(contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys))
-        election_services.election_phase_move(
+        election_actions.election_phase_move(
             election=election, to_phase="closed", actor=official, reason="test: close"
         )
         contest.refresh_from_db()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import ensure_official_group
-from elections.results import services
+from elections.results import actions
 from elections.results.models import Result, TallyRun
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ CHANGELIST = "admin:results_result_changelist"
 def tallied(polled_contest: Any, django_capture_on_commit_callbacks: Any) -> Result:
     contest = polled_contest()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     return Result.objects.get(contest=contest)
 
 
@@ -89,7 +89,7 @@ def test_an_official_who_stands_in_the_contest_cannot_act_on_it(
     assert "stand as a candidate" in page
     assert TallyRun.objects.count() == runs
     # Another official publishes it; the conflicted one cannot take it down either.
-    services.result_publish(result=tallied, actor=official)
+    actions.result_publish(result=tallied, actor=official)
     page = act(client, "unpublish_selected", tallied, reason="mine").content.decode()
     assert "stand as a candidate" in page
     tallied.refresh_from_db()

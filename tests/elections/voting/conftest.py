@@ -1,4 +1,4 @@
-"""Polls to vote in, built through the real services: hand-added voters (accounts), an
+"""Polls to vote in, built through the real actions: hand-added voters (accounts), an
 election walked through its calendar (elections), and rolls frozen on the way."""
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def _calendar() -> dict[str, Any]:
 @pytest.fixture
 def make_poll(db: Any) -> Callable[..., Contest]:
     """A community vote in polling whose electorate is exactly ``electors``."""
-    from accounts.services import voter_add
-    from elections.services import (
+    from accounts.actions import voter_add
+    from elections.actions import (
         contest_create,
         election_create,
         election_phase_move,
@@ -78,8 +78,8 @@ def make_poll(db: Any) -> Callable[..., Contest]:
 @pytest.fixture
 def close_poll() -> Callable[[Contest], Contest]:
     """End polling as the election's close does, then seal the ballot box."""
-    from elections.services import election_phase_move
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.actions import election_phase_move
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     def close(contest: Contest, *, seal: bool = True) -> Contest:
         election_phase_move(election=contest.election, to_phase=Phase.CLOSED, actor=None, reason="")

@@ -14,9 +14,9 @@ import pytest
 from django.db import connection, connections
 
 from elections.models import Contest
+from elections.voting.actions import AlreadyVoted, ReceiptNotFound, ballot_cast, ballot_change
 from elections.voting.models import Ballot, VoterRecord
 from elections.voting.ranking import field_name, parse_ranking
-from elections.voting.services import AlreadyVoted, ReceiptNotFound, ballot_cast, ballot_change
 
 from .conftest import option_keys
 
@@ -107,10 +107,10 @@ def test_casts_racing_the_close_are_either_sealed_in_or_refused(
     make_poll: Any, make_user: Any
 ) -> None:
     """No ballot slips in after the rewrite, none is lost, and nothing deadlocks."""
+    from elections.actions import election_phase_move
     from elections.models import Phase
-    from elections.services import election_phase_move
+    from elections.voting.actions import NotPolling, ballots_shuffle_rewrite
     from elections.voting.models import BallotBoxSeal
-    from elections.voting.services import NotPolling, ballots_shuffle_rewrite
 
     voters = [make_user(f"racer{n}@example.org") for n in range(24)]
     contest = make_poll(electors=voters)

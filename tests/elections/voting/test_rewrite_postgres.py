@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from elections.voting.actions import ballot_cast
 from elections.voting.models import Ballot, VoterRecord
 from elections.voting.ranking import field_name, parse_ranking
-from elections.voting.services import ballot_cast
 
 from .conftest import option_keys
 

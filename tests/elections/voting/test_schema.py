@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from elections.models import AuditEntry
+from audit.models import AuditEntry
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 
 

@@ -1,4 +1,4 @@
-"""Casting, changing and, at the close, rewriting ballots (elections.voting.services)."""
+"""Casting, changing and, at the close, rewriting ballots (elections.voting.actions)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from elections.models import AuditEntry, Contest
+from audit.models import AuditEntry
+from elections.models import Contest
 from elections.voting import selectors
-from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
-from elections.voting.ranking import Ranking, field_name, parse_ranking
-from elections.voting.receipts import receipt_hash
-from elections.voting.services import (
+from elections.voting.actions import (
     AlreadyVoted,
     BallotRefused,
     NotAnElector,
@@ -24,6 +22,9 @@ from elections.voting.services import (
     ballot_change,
     ballots_shuffle_rewrite,
 )
+from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
+from elections.voting.ranking import Ranking, field_name, parse_ranking
+from elections.voting.receipts import receipt_hash
 
 from .conftest import option_keys
 
@@ -116,7 +117,7 @@ def test_a_second_verified_address_on_the_roll_makes_an_elector(
 ) -> None:
     from allauth.account.models import EmailAddress
 
-    from accounts.services import voter_add
+    from accounts.actions import voter_add
 
     voter_add(email="second@example.org", reason="Contributes under a second address")
     contest = make_poll()
@@ -128,7 +129,7 @@ def test_a_second_verified_address_on_the_roll_makes_an_elector(
 
 def test_choices_read_during_nominations_follow_later_additions(db: Any) -> None:
     """A contest read while nominations are open must not keep an old list of choices."""
-    from elections.services import (
+    from elections.actions import (
         contest_create,
         election_create,
         election_phase_move,

@@ -365,7 +365,7 @@ def test_receipts_and_ranks_are_never_logged(
 
 def test_an_unverified_address_on_the_roll_gives_no_ballot(make_poll: Any, make_user: Any) -> None:
     """Index and ballot page apply the same rule as accounts: verified addresses only."""
-    from accounts.services import voter_add
+    from accounts.actions import voter_add
 
     voter_add(email="contrib@example.org", reason="Contributes under this address")
     contest = make_poll(electors=[])

@@ -1,8 +1,4 @@
-"""Every state change of the results app: tally, publish, unpublish; tally progress.
-
-Each is keyword-only, runs in ``transaction.atomic`` and writes itself to the audit log with
-``elections.services.audit_record``. Tasks, admin actions and commands call these.
-"""
+"""Counting: the close-and-count of a contest, the tally itself, and the progress of tally runs."""
 
 from __future__ import annotations
 
@@ -14,29 +10,24 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from elections.models import Contest, ContestState, Election, Phase
+from audit.actions import audit_record
+from config.queue import enqueue_on_commit
+from elections.actions import contest_mark_tallied
+from elections.models import Contest, ContestState
 from elections.results import conf, counting, exports, selectors
+from elections.results.actions.errors import BallotsChanged, ResultError
+from elections.results.actions.publication import (
+    _election_follow_contests_on_commit,
+    result_publish,
+)
 from elections.results.models import (
     Result,
     ResultFile,
     ResultFileKind,
-    ResultState,
     TallyRun,
     TallyRunState,
 )
-from elections.services import audit_record, contest_mark_tallied, election_phase_move
 
-
-class ResultError(Exception):
-    """A refused request; ``str(error)`` is a message for the person who made it."""
-
-
-class BallotsChanged(ResultError):
-    """The ballots differ from those a chunked tally started with; the tally starts again."""
-
-
-# A contest is tallied once its poll is over; re-tallying a tallied or published contest is
-# allowed (it finds the stored result when the ballots are the same).
 TALLY_STATES = (ContestState.CLOSED, ContestState.TALLIED, ContestState.PUBLISHED)
 
 
@@ -177,109 +168,11 @@ def result_tally(
 
 
 @transaction.atomic
-def result_publish(*, result: Result, actor: Any) -> Result:
-    """Make a draft result public; a result published earlier for the contest is withdrawn."""
-    result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
-    if result.state == ResultState.PUBLISHED:
-        raise ResultError("This result is already published.")
-    now = timezone.now()
-    for earlier in Result.objects.select_for_update().filter(
-        contest=result.contest, state=ResultState.PUBLISHED
-    ):
-        _unpublish(earlier, actor=actor, reason=f"Superseded by result {result.pk}.", now=now)
-    result.state = ResultState.PUBLISHED
-    result.published_at = now
-    result.save(update_fields=["state", "published_at"])
-    contest = result.contest
-    audit_record(
-        actor=actor,
-        action="result.publish",
-        target=f"result:{result.pk}",
-        detail={"contest": contest.pk, "winners": result.winners},
-    )
-    _election_follow_contests_on_commit(contest.election)
-    return result
-
-
-def _election_follow_contests_on_commit(election: Election) -> None:
-    # After the commit, in a transaction of its own: two workers tallying the last two
-    # contests of an election each see the other's contest still closed inside their own
-    # transaction, but whichever commits last sees both tallied.
-    election_id = election.pk
-    transaction.on_commit(lambda: election_follow_contests(election_id=election_id))
-
-
-@transaction.atomic
-def election_follow_contests(*, election_id: int) -> None:
-    """Move the election along its calendar when its contests' results allow it.
-
-    Closed → tallied once no contest awaits its tally; tallied → published once every polled
-    contest has a published result (the phase machine then marks the contests published).
-    Safe to call at any time: it only makes moves the phase machine allows.
-    """
-    election = Election.objects.get(pk=election_id)
-    contests = list(election.contests.all())
-    if election.phase == Phase.CLOSED and all(
-        contest.state != ContestState.CLOSED for contest in contests
-    ):
-        election = election_phase_move(
-            election=election,
-            to_phase=Phase.TALLIED,
-            actor=None,
-            reason="Every contest is tallied.",
-        )
-    if election.phase == Phase.TALLIED:
-        polled = [c for c in contests if c.state not in selectors.SETTLED_WITHOUT_POLL]
-        published = set(
-            Result.objects.published()
-            .filter(contest__in=polled)
-            .values_list("contest_id", flat=True)
-        )
-        if all(contest.pk in published for contest in polled):
-            election_phase_move(
-                election=election,
-                to_phase=Phase.PUBLISHED,
-                actor=None,
-                reason="Every contest's result is published.",
-            )
-
-
-def _unpublish(result: Result, *, actor: Any, reason: str, now: Any) -> None:
-    result.state = ResultState.DRAFT
-    result.unpublished_at = now
-    result.unpublish_reason = reason
-    result.save(update_fields=["state", "unpublished_at", "unpublish_reason"])
-    audit_record(
-        actor=actor,
-        action="result.unpublish",
-        target=f"result:{result.pk}",
-        detail={"contest": result.contest_id, "reason": reason},
-    )
-
-
-@transaction.atomic
-def result_unpublish(*, result: Result, actor: Any, reason: str) -> Result:
-    """Take a published result down again; the reason is recorded and shown to officials."""
-    reason = reason.strip()
-    if not reason:
-        raise ResultError("Give a reason for taking the result down.")
-    result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
-    if result.state != ResultState.PUBLISHED:
-        raise ResultError("This result is not published.")
-    # The election's phase stays where it is (the phase machine only moves forward); the
-    # result itself is what the public pages, the API and the feeds show or hide.
-    _unpublish(result, actor=actor, reason=reason, now=timezone.now())
-    return result
-
-
-@transaction.atomic
 def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
     """Queue ``results.tally_contest`` for the contest once the current transaction commits.
 
     The run is recorded at once (state "queued") so officials see it in the panel.
     """
-    from elections.results.tasks import tally_contest
-
     check_tallyable(contest)
     task_id = str(uuid.uuid4())
     run = tally_run_queue(contest=contest, task_id=task_id)
@@ -289,7 +182,9 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
     # Progress is followed in the TallyRun row, not in Celery's result store: without
     # ignore_result, queueing would first subscribe to the result in Redis, and an official's
     # request would hang for Celery's reconnection attempts while Redis is down.
-    tally_contest.apply_async_on_commit((contest.pk, actor_id), task_id=task_id, ignore_result=True)
+    enqueue_on_commit(
+        "results.tally_contest", contest.pk, actor_id, task_id=task_id, ignore_result=True
+    )
     audit_record(
         actor=actor,
         action="result.tally_queued",
@@ -304,12 +199,12 @@ def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun:
     """What follows the close of a contest's poll: seal its ballot box, then count it.
 
     The voting app rewrites the ballots as fresh rows in random order and seals the box
-    (``elections.voting.services.ballots_shuffle_rewrite``; skipped when already sealed), then
+    (``elections.voting.actions.ballots_shuffle_rewrite``; skipped when already sealed), then
     ``results.tally_contest`` is queued for when this transaction commits. The election's
-    close (``elections.services.election_phase_move`` to "closed") moves the contests to
+    close (``elections.actions.election_phase_move`` to "closed") moves the contests to
     "closed"; the ``results.tally_closed_contests`` beat task, or an official, calls this.
     """
-    from elections.voting.services import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_shuffle_rewrite
 
     contest = Contest.objects.select_related("election").get(pk=contest.pk)
     if contest.state not in TALLY_STATES:

@@ -1,7 +1,7 @@
 """The hash chain of the audit log: how an entry's content is turned into its hash.
 
-Kept apart from the services so that anyone holding an export of the log can re-check it with
-the same function (``selectors.audit_chain_breaks`` does exactly that).
+PURE (standard library only), so that anyone holding an export of the log can re-check it with
+the same function (``audit.selectors.audit_chain_breaks`` does exactly that).
 """
 
 from __future__ import annotations

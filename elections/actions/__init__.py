@@ -1,0 +1,80 @@
+"""The elections app's actions, one module per stage of an election's life.
+
+The only code that writes the app's models. Each public action is keyword-only, typed and
+atomic, authorises its actor where there is one, and writes one audit entry per change."""
+
+from __future__ import annotations
+
+from elections.actions.errors import (
+    CandidacyRefused,
+    ElectionError,
+    IllegalPhaseMove,
+)
+from elections.actions.mail import (
+    STALE_NOTIFICATION_AGE,
+    election_queue_reminders,
+    notifications_give_up,
+    notifications_requeue_stale,
+    notifications_retry,
+    notifications_send,
+)
+from elections.actions.nominations import (
+    candidacy_edit,
+    candidacy_review,
+    candidacy_submit,
+    candidacy_withdraw,
+)
+from elections.actions.phases import (
+    LEGAL_MOVES,
+    PHASE_ORDER,
+    election_phase_move,
+    elections_advance,
+    legal_moves,
+)
+from elections.actions.settlement import (
+    contest_mark_tallied,
+    contest_settle,
+)
+from elections.actions.setup import (
+    ELECTION_FIELDS,
+    contest_create,
+    contest_delete,
+    contest_update,
+    election_create,
+    election_delete,
+    election_import_openstack,
+    election_update,
+    option_create,
+)
+
+__all__ = [
+    "CandidacyRefused",
+    "ELECTION_FIELDS",
+    "ElectionError",
+    "IllegalPhaseMove",
+    "LEGAL_MOVES",
+    "PHASE_ORDER",
+    "STALE_NOTIFICATION_AGE",
+    "candidacy_edit",
+    "candidacy_review",
+    "candidacy_submit",
+    "candidacy_withdraw",
+    "contest_create",
+    "contest_delete",
+    "contest_mark_tallied",
+    "contest_settle",
+    "contest_update",
+    "election_create",
+    "election_delete",
+    "election_import_openstack",
+    "election_phase_move",
+    "election_queue_reminders",
+    "election_update",
+    "elections_advance",
+    "legal_moves",
+    "notifications_give_up",
+    "notifications_requeue_stale",
+    "notifications_retry",
+    "notifications_send",
+    "option_create",
+]

@@ -1,0 +1,22 @@
+"""Errors a person can cause in the elections app; ``str(error)`` is the message for them."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+# --- Errors a user can cause -------------------------------------------------------------
+
+
+class ElectionError(Exception):
+    """A refused request; ``str(error)`` is a message for the person who made it."""
+
+
+class IllegalPhaseMove(ElectionError):
+    pass
+
+
+class CandidacyRefused(ElectionError):
+    pass

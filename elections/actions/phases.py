@@ -1,0 +1,237 @@
+"""The phase machine: the one writer of ``Election.phase``, by officials or by the scheduler."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.actions import audit_record, audit_target
+from config.queue import enqueue_on_commit
+from elections.actions.errors import IllegalPhaseMove
+from elections.actions.mail import (
+    _queue_electorate_mail,
+    election_queue_reminders,
+    notifications_requeue_stale,
+)
+from elections.actions.rolls import _freeze_nomination_roll
+from elections.actions.settlement import contest_settle
+from elections.models import (
+    Contest,
+    ContestKind,
+    ContestState,
+    Election,
+    NotificationKind,
+    Phase,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- The phase machine ---------------------------------------------------------------------
+
+# Forward only; campaigning may be skipped. Tallying and publishing follow the close.
+LEGAL_MOVES: dict[str, frozenset[str]] = {
+    Phase.DRAFT: frozenset({Phase.NOMINATIONS}),
+    Phase.NOMINATIONS: frozenset({Phase.CAMPAIGNING, Phase.POLLING}),
+    Phase.CAMPAIGNING: frozenset({Phase.POLLING}),
+    Phase.POLLING: frozenset({Phase.CLOSED}),
+    Phase.CLOSED: frozenset({Phase.TALLIED}),
+    Phase.TALLIED: frozenset({Phase.PUBLISHED}),
+}
+PHASE_ORDER: tuple[str, ...] = tuple(Phase.values)
+
+
+def legal_moves(election: Election) -> list[str]:
+    """Phases ``election`` may move to next, in calendar order."""
+    targets = set(LEGAL_MOVES.get(election.phase, frozenset()))
+    if not election.has_campaigning:
+        targets.discard(Phase.CAMPAIGNING)
+    return [phase for phase in PHASE_ORDER if phase in targets]
+
+
+def _check_move(election: Election, to_phase: str) -> None:
+    label = Phase(to_phase).label if to_phase in Phase.values else to_phase
+    if to_phase not in legal_moves(election):
+        allowed = ", ".join(Phase(p).label for p in legal_moves(election)) or "none"
+        raise IllegalPhaseMove(
+            f"{election.name} cannot move from {election.get_phase_display()} to {label}. "
+            f"Allowed next: {allowed}."
+        )
+    contests = list(election.contests.all())
+    if to_phase == Phase.NOMINATIONS and not contests:
+        raise IllegalPhaseMove(f"{election.name} has no contest; add one before nominations open.")
+    if election.phase == Phase.NOMINATIONS:
+        for contest in contests:
+            if contest.kind == ContestKind.COMMUNITY and contest.options.count() < 2:
+                raise IllegalPhaseMove(
+                    f"The community vote {contest.name} needs at least two options."
+                )
+    if to_phase == Phase.TALLIED:
+        untallied = [c.name for c in contests if c.state == ContestState.CLOSED]
+        if untallied:
+            raise IllegalPhaseMove(
+                "These contests are not tallied yet: " + ", ".join(untallied) + "."
+            )
+
+
+@transaction.atomic
+def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason: str) -> Election:
+    """Move ``election`` to ``to_phase`` and do what entering that phase means.
+
+    ``actor`` is the official moving it by hand (a reason is then required) or None for the
+    scheduler. Entering nominations freezes each contest's nomination roll; leaving
+    nominations settles every contest (``contest_settle``); entering polling e-mails the
+    electorates; closing ends every poll. Illegal moves raise ``IllegalPhaseMove``.
+    """
+    reason = reason.strip()
+    if actor is not None and not reason:
+        raise IllegalPhaseMove("Give a reason for moving the phase by hand.")
+    if actor is not None:
+        from elections.permissions import can_administer
+
+        if not can_administer(actor, election):
+            raise IllegalPhaseMove("Only the officials of this election can move its phase.")
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    _check_move(election, to_phase)
+    from_phase = election.phase
+    election.phase = to_phase
+    moved_dates = _record_actual_boundary(election, to_phase, timezone.now())
+    election.save(update_fields=["phase", *moved_dates])
+    audit_record(
+        actor=actor,
+        action="election.phase_move",
+        target=audit_target(election),
+        detail={
+            "from": from_phase,
+            "to": to_phase,
+            "reason": reason,
+            "election": election.slug,
+            "calendar_changes": moved_dates,
+        },
+    )
+    contests = list(election.contests.select_for_update().order_by("pk"))
+    if to_phase == Phase.NOMINATIONS:
+        for contest in contests:
+            _freeze_nomination_roll(contest=contest, actor=actor)
+    if from_phase == Phase.NOMINATIONS:
+        for contest in contests:
+            contest_settle(contest=contest, actor=actor)
+        contests = list(election.contests.order_by("pk"))
+    if to_phase == Phase.POLLING:
+        for contest in contests:
+            if contest.state == ContestState.POLLING:
+                _queue_electorate_mail(contest=contest, kind=NotificationKind.POLLING_OPEN)
+    if to_phase == Phase.CLOSED:
+        _move_contests(contests, ContestState.POLLING, ContestState.CLOSED, actor)
+        # The close owns what follows it: each closed poll is sealed and counted by a worker
+        # (never in this request), queued when this move commits, in every set-up. A closed,
+        # uncounted contest is also the row the sweep (results.tally_closed_contests) finds.
+        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        for contest in contests:
+            if contest.state == ContestState.CLOSED:
+                enqueue_on_commit("results.seal_and_count", contest.pk, actor_id)
+    if to_phase == Phase.PUBLISHED:
+        _move_contests(contests, ContestState.TALLIED, ContestState.PUBLISHED, actor)
+    return election
+
+
+def _record_actual_boundary(
+    election: Election, to_phase: str, now: datetime.datetime
+) -> dict[str, str]:
+    """Make the calendar say what happened when a phase is entered ahead of its date.
+
+    Voting opens and closes by the calendar's dates, so a poll opened early by hand must
+    move ``polling_opens_at`` to now (and likewise for the other boundaries). A phase whose
+    whole span has already passed cannot be entered: the officials change the dates first.
+    Returns {field: new ISO date} for the audit entry.
+    """
+    changes: dict[str, datetime.datetime] = {}
+    if to_phase == Phase.NOMINATIONS:
+        if now >= election.nominations_closes_at:
+            raise IllegalPhaseMove(
+                "Nominations were due to close before now; change the calendar first."
+            )
+        if now < election.nominations_opens_at:
+            changes["nominations_opens_at"] = now
+    elif to_phase in (Phase.CAMPAIGNING, Phase.POLLING):
+        if now < election.nominations_closes_at:
+            changes["nominations_closes_at"] = now
+        if to_phase == Phase.POLLING:
+            if now >= election.polling_closes_at:
+                raise IllegalPhaseMove(
+                    "Polling was due to close before now; change the calendar first."
+                )
+            if now < election.polling_opens_at:
+                changes["polling_opens_at"] = now
+    elif to_phase == Phase.CLOSED and now < election.polling_closes_at:
+        changes["polling_closes_at"] = now
+    for field, value in changes.items():
+        setattr(election, field, value)
+    return {field: value.isoformat() for field, value in changes.items()}
+
+
+def _move_contests(contests: Iterable[Contest], from_state: str, to_state: str, actor: Any) -> None:
+    for contest in contests:
+        if contest.state == from_state:
+            contest.state = to_state
+            contest.save(update_fields=["state"])
+            audit_record(
+                actor=actor,
+                action="contest.state",
+                target=audit_target(contest),
+                detail={"from": from_state, "to": to_state},
+            )
+
+
+def _next_scheduled_phase(election: Election, now: datetime.datetime) -> str | None:
+    """The next phase the calendar calls for at ``now``, or None when none is due."""
+    due = PHASE_ORDER.index(election.scheduled_phase(now))
+    current = PHASE_ORDER.index(election.phase)
+    if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING):
+        return None
+    if due <= current:
+        return None
+    if election.phase == Phase.DRAFT and now >= election.nominations_closes_at:
+        # A draft whose nominations have already passed needs new dates, not a sweep
+        # through empty phases.
+        return None
+    candidates = legal_moves(election)
+    return candidates[0] if candidates else None
+
+
+def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str, str, str]]:
+    """The scheduler: move every scheduled election whose time has come; send reminders.
+
+    Returns (slug, from, to) for each move. Safe to run as often as wanted: an election
+    already in its due phase is left alone, and each move re-checks under a row lock.
+    """
+    now = now or timezone.now()
+    moves: list[tuple[str, str, str]] = []
+    active = [Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING]
+    for election in Election.objects.filter(auto_advance=True, phase__in=active).order_by("pk"):
+        while (to_phase := _next_scheduled_phase(election, now)) is not None:
+            from_phase = election.phase
+            try:
+                election = election_phase_move(
+                    election=election,
+                    to_phase=to_phase,
+                    actor=None,
+                    reason=f"calendar: {Phase(to_phase).label} due at {now.isoformat()}",
+                )
+            except IllegalPhaseMove as error:
+                logger.warning("Scheduler could not move %s: %s", election.slug, error)
+                break
+            moves.append((election.slug, from_phase, to_phase))
+    notifications_requeue_stale(now=now)
+    reminder_due = now + datetime.timedelta(days=settings.STACKVOTE_REMINDER_DAYS)
+    for election in Election.objects.filter(
+        phase=Phase.POLLING, reminder_queued_at__isnull=True, polling_closes_at__lte=reminder_due
+    ):
+        election_queue_reminders(election=election)
+    return moves

@@ -1,0 +1,51 @@
+"""Freezing the rolls an election's contests hang on (the roll itself is accounts' business)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from audit.actions import audit_record, audit_target
+from elections.models import (
+    Contest,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Rolls -------------------------------------------------------------------------------
+
+
+def _freeze(contest: Contest, actor: Any) -> Any:
+    from accounts.actions import roll_freeze
+
+    # A contest's electorate: the team's contributors for a PTL contest (or a team-scoped
+    # community vote); everyone who contributed to an official repository otherwise.
+    return roll_freeze(
+        team=contest.team if contest.team_id else None,
+        start=contest.election.window_start,
+        end=contest.election.window_end,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _roll_detail(roll: Any) -> dict[str, Any]:
+    return {"roll": roll.pk, "fingerprint": roll.fingerprint, "size": _roll_size(roll)}
+
+
+def _roll_size(roll: Any) -> int:
+    from elections.selectors import roll_size
+
+    return roll_size(roll)
+
+
+def _freeze_nomination_roll(*, contest: Contest, actor: Any) -> None:
+    roll = _freeze(contest, actor)
+    contest.nomination_roll = roll
+    contest.save(update_fields=["nomination_roll"])
+    audit_record(
+        actor=actor,
+        action="contest.nomination_roll_freeze",
+        target=audit_target(contest),
+        detail=_roll_detail(roll),
+    )

@@ -1,0 +1,94 @@
+"""Settling a contest when nominations close, and marking it counted: the writers of
+``Contest.state`` outside the phase machine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.actions import audit_record, audit_target
+from elections.actions.errors import ElectionError
+from elections.actions.rolls import _freeze, _roll_detail
+from elections.models import (
+    Candidacy,
+    CandidacyState,
+    Contest,
+    ContestKind,
+    ContestState,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def contest_settle(*, contest: Contest, actor: Any) -> Contest:
+    """Settle a contest at the close of nominations and freeze its electorate.
+
+    No approved candidate: appointment needed (the TC appoints, per the OpenStack charter).
+    No more approved candidates than seats (and no affiliation over its limit): those
+    candidates are elected by acclamation and no poll is held. Otherwise: a poll. Candidacies
+    still awaiting review do not stand; they are listed in the audit entry.
+    """
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    if contest.state != ContestState.PENDING:
+        return contest
+    roll = _freeze(contest, actor)
+    contest.roll = roll
+    approved = list(contest.candidacies.filter(state=CandidacyState.APPROVED).order_by("pk"))
+    unreviewed = list(
+        contest.candidacies.filter(state=CandidacyState.SUBMITTED).values_list("pk", flat=True)
+    )
+    if contest.kind == ContestKind.COMMUNITY:
+        contest.state = ContestState.POLLING
+    elif not approved:
+        contest.state = ContestState.APPOINTMENT_NEEDED
+    elif len(approved) <= contest.seats and not _over_affiliation_limit(contest, approved):
+        contest.state = ContestState.ACCLAIMED
+    else:
+        contest.state = ContestState.POLLING
+    contest.settled_at = timezone.now()
+    contest.save(update_fields=["roll", "state", "settled_at"])
+    audit_record(
+        actor=actor,
+        action="contest.settle",
+        target=audit_target(contest),
+        detail={
+            "state": contest.state,
+            "approved": [c.pk for c in approved],
+            "unreviewed": unreviewed,
+            **_roll_detail(roll),
+        },
+    )
+    return contest
+
+
+def _over_affiliation_limit(contest: Contest, approved: Sequence[Candidacy]) -> bool:
+    if contest.max_per_affiliation is None:
+        return False
+    counts: dict[str, int] = {}
+    for candidacy in approved:
+        key = candidacy.affiliation.strip().casefold()
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return any(count > contest.max_per_affiliation for count in counts.values())
+
+
+@transaction.atomic
+def contest_mark_tallied(*, contest: Contest, actor: Any, detail: dict[str, Any]) -> Contest:
+    """Record that a closed poll has been tallied (called by the tally, once per contest)."""
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    if contest.state != ContestState.CLOSED:
+        raise ElectionError(f"{contest.name} is {contest.get_state_display()}, not a closed poll.")
+    contest.state = ContestState.TALLIED
+    contest.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="contest.tallied",
+        target=audit_target(contest),
+        detail={"from": ContestState.CLOSED, "to": ContestState.TALLIED, **detail},
+    )
+    return contest

@@ -1,0 +1,318 @@
+"""Setting an election up: elections, contests and options, and the import of OpenStack's
+configuration.yaml. Officials do this while an election is a draft (some fields stay open
+later; the models' checks say which)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.actions import audit_record, audit_target
+from elections.actions.errors import ElectionError
+from elections.actions.rolls import _freeze_nomination_roll
+from elections.models import (
+    Contest,
+    ContestKind,
+    CountingMethod,
+    Election,
+    Option,
+    Phase,
+)
+from elections.openstack import OpenStackCalendar
+
+logger = logging.getLogger(__name__)
+
+
+# --- Elections, contests, options ----------------------------------------------------------
+
+# The fields of an election that officials set (forms, the admin, create and update).
+ELECTION_FIELDS: tuple[str, ...] = (
+    "name",
+    "slug",
+    "description",
+    "nominations_opens_at",
+    "nominations_closes_at",
+    "polling_opens_at",
+    "polling_closes_at",
+    "window_start",
+    "window_end",
+    "email_deadline",
+    "auto_advance",
+    "auto_publish_results",
+)
+
+
+def _full_clean(instance: Any) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        messages = "; ".join(
+            f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+            for field, errors in error.message_dict.items()
+        )
+        raise ElectionError(messages) from error
+
+
+def _save_changes(
+    instance: Any, *, fields: dict[str, Any], before: dict[str, Any], actor: Any, action: str
+) -> None:
+    """Apply ``fields``, validate, save what changed and audit it as from → to."""
+    for field, value in fields.items():
+        setattr(instance, field, value)
+    _full_clean(instance)
+    changed = [field for field in fields if before[field] != getattr(instance, field)]
+    if changed:
+        instance.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action=action,
+            target=audit_target(instance),
+            detail={f: {"from": before[f], "to": getattr(instance, f)} for f in changed},
+        )
+
+
+@transaction.atomic
+def election_create(*, actor: Any, **fields: Any) -> Election:
+    """Create an election in draft. ``fields`` are Election fields (name, slug, calendar...)."""
+    unknown = set(fields) - set(ELECTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
+    election = Election(**fields)
+    _full_clean(election)
+    election.save()
+    audit_record(
+        actor=actor,
+        action="election.create",
+        target=audit_target(election),
+        detail={field: getattr(election, field) for field in ELECTION_FIELDS},
+    )
+    return election
+
+
+@transaction.atomic
+def election_update(*, election: Election, actor: Any, **fields: Any) -> Election:
+    """Change an election's name, description or calendar; the calendar rules apply again.
+
+    Dates of phases already under way or over cannot move backwards past ``now``: only the
+    calendar ahead can change.
+    """
+    unknown = set(fields) - set(ELECTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    before = {field: getattr(election, field) for field in fields}
+    if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING):
+        wording = ("name", "description")
+        changing = [f for f in fields if f not in wording and fields[f] != before[f]]
+        if changing:
+            raise ElectionError("The calendar of an election that has closed cannot change.")
+    window = ("window_start", "window_end", "nominations_opens_at")
+    if election.phase != Phase.DRAFT and any(
+        f in fields and fields[f] != before[f] for f in window
+    ):
+        raise ElectionError(
+            "The qualifying window and the opening of nominations are fixed once nominations "
+            "have opened: the rolls were frozen from them."
+        )
+    _save_changes(election, fields=fields, before=before, actor=actor, action="election.update")
+    return election
+
+
+def _default_tie_seed() -> str:
+    # Public seed for the charter's tie-breaking draw; shown on the contest page.
+    return secrets.token_hex(16)
+
+
+@transaction.atomic
+def contest_create(
+    *,
+    election: Election,
+    actor: Any,
+    kind: str,
+    name: str,
+    slug: str,
+    team: Any = None,
+    seats: int = 1,
+    method: str = CountingMethod.SCHULZE,
+    max_per_affiliation: int | None = None,
+    tie_seed: str = "",
+    description: str = "",
+) -> Contest:
+    """Add a contest to an election that has not yet closed its nominations."""
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
+        raise ElectionError("Contests can be added only before nominations close.")
+    contest = Contest(
+        election=election,
+        kind=kind,
+        name=name,
+        slug=slug,
+        team=team,
+        seats=seats,
+        method=method,
+        max_per_affiliation=max_per_affiliation,
+        tie_seed=tie_seed or _default_tie_seed(),
+        description=description,
+    )
+    _full_clean(contest)
+    contest.save()
+    audit_record(
+        actor=actor,
+        action="contest.create",
+        target=audit_target(contest),
+        detail={
+            "election": election.slug,
+            "kind": kind,
+            "name": name,
+            "slug": slug,
+            "team": getattr(team, "slug", None),
+            "seats": seats,
+            "method": method,
+            "max_per_affiliation": max_per_affiliation,
+            "tie_seed": contest.tie_seed,
+        },
+    )
+    if election.phase == Phase.NOMINATIONS:
+        _freeze_nomination_roll(contest=contest, actor=actor)
+    return contest
+
+
+_CONTEST_EDITABLE: tuple[str, ...] = (
+    "name",
+    "description",
+    "seats",
+    "method",
+    "max_per_affiliation",
+    "tie_seed",
+)
+
+
+@transaction.atomic
+def contest_update(*, contest: Contest, actor: Any, **fields: Any) -> Contest:
+    """Change a contest's name, seats, method, affiliation limit or seed before the polls open."""
+    unknown = set(fields) - set(_CONTEST_EDITABLE)
+    if unknown:
+        raise TypeError(f"These contest fields cannot change: {', '.join(sorted(unknown))}")
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    before = {field: getattr(contest, field) for field in fields}
+    counting = {"seats", "method", "max_per_affiliation", "tie_seed"}
+    changing_counting = [f for f in counting & set(fields) if fields[f] != before[f]]
+    if changing_counting and contest.election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
+        raise ElectionError(
+            "Seats, method, affiliation limit and seed are fixed once nominations close."
+        )
+    _save_changes(contest, fields=fields, before=before, actor=actor, action="contest.update")
+    return contest
+
+
+@transaction.atomic
+def contest_delete(*, contest: Contest, actor: Any) -> None:
+    """Remove a contest from an election that is still a draft (nothing has happened yet)."""
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    if contest.election.phase != Phase.DRAFT:
+        raise ElectionError("Contests can be removed only while the election is a draft.")
+    audit_record(
+        actor=actor,
+        action="contest.delete",
+        target=audit_target(contest),
+        detail={"election": contest.election.slug, "name": contest.name, "slug": contest.slug},
+    )
+    contest.delete()
+
+
+@transaction.atomic
+def election_delete(*, election: Election, actor: Any) -> None:
+    """Remove a draft election and its contests."""
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.phase != Phase.DRAFT:
+        raise ElectionError("Only a draft election can be removed.")
+    audit_record(
+        actor=actor,
+        action="election.delete",
+        target=audit_target(election),
+        detail={
+            "name": election.name,
+            "slug": election.slug,
+            "contests": list(election.contests.values_list("slug", flat=True)),
+        },
+    )
+    election.delete()
+
+
+@transaction.atomic
+def option_create(*, contest: Contest, actor: Any, name: str, description: str = "") -> Option:
+    """Add an option to a community vote before nominations close."""
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    if contest.kind != ContestKind.COMMUNITY:
+        raise ElectionError("Only community votes have options; other contests have candidates.")
+    if contest.election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
+        raise ElectionError("Options can be added only before nominations close.")
+    option = Option(contest=contest, name=name, description=description)
+    _full_clean(option)
+    option.save()
+    audit_record(
+        actor=actor,
+        action="option.create",
+        target=audit_target(option),
+        detail={"contest": contest.pk, "name": name},
+    )
+    return option
+
+
+# --- Import from OpenStack's configuration.yaml -------------------------------------------
+
+
+@transaction.atomic
+def election_import_openstack(
+    *,
+    calendar: OpenStackCalendar,
+    actor: Any,
+    name: str = "",
+    slug: str = "",
+    teams: Iterable[Any] = (),
+    auto_advance: bool = True,
+) -> Election:
+    """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
+    "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined")."""
+    from django.utils.text import slugify
+
+    kinds = {"ptl": "PTL", "tc": "TC", "combined": "PTL and TC"}[calendar.election_type]
+    election = election_create(
+        actor=actor,
+        name=name or f"{calendar.release} {kinds} elections",
+        slug=slug or slugify(f"{calendar.release} {calendar.election_type}".replace(".", "-")),
+        description="",
+        nominations_opens_at=calendar.nominations_opens_at,
+        nominations_closes_at=calendar.nominations_closes_at,
+        polling_opens_at=calendar.polling_opens_at,
+        polling_closes_at=calendar.polling_closes_at,
+        window_start=calendar.window_start,
+        window_end=calendar.window_end,
+        email_deadline=calendar.email_deadline,
+        auto_advance=auto_advance,
+    )
+    if calendar.has_tc:
+        contest_create(
+            election=election,
+            actor=actor,
+            kind=ContestKind.TC,
+            name="Technical Committee",
+            slug="tc",
+            seats=calendar.tc_seats,
+        )
+    if calendar.has_ptl:
+        for team in teams:
+            contest_create(
+                election=election,
+                actor=actor,
+                kind=ContestKind.PTL,
+                name=f"{team.name} PTL",
+                slug=team.slug,
+                team=team,
+            )
+    return election

@@ -1,0 +1,30 @@
+"""The "Am I eligible?" page: a signed-in person's own standing on the rolls of the open
+elections (their windows are the elections'; the rolls are the accounts app's)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.selectors import eligibility_explain
+from elections.selectors import elections_to_explain
+
+
+@login_required
+def eligibility(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own standing on each roll, and why.
+
+    Only the user's own addresses and contributions are read; nobody sees anyone else's.
+    """
+    elections, chosen = elections_to_explain(request.GET.get("election", ""))
+    window = {"start": chosen.window_start, "end": chosen.window_end} if chosen else {}
+    return render(
+        request,
+        "accounts/eligibility.html",
+        {
+            "eligibility": eligibility_explain(user=request.user, **window),
+            "elections": elections,
+            "chosen": chosen,
+        },
+    )

@@ -1,0 +1,174 @@
+"""``manage.py election SLUG ...``: what officials click in the panel, for operators' scripts.
+
+Each subcommand calls one action, exactly as the officials' panel does, under the name of the
+official given with ``--actor`` (every change is audited under that name, and the same rules
+apply: an official who stands in a contest cannot act on its result)::
+
+    manage.py election 2027-1 status [--json]
+    manage.py election 2027-1 phase nominations --reason "Calendar" --actor official@example.org
+    manage.py election 2027-1 review 12 approve --actor official@example.org
+    manage.py election 2027-1 review 13 reject --reason "Not on the roll" --actor ...
+    manage.py election 2027-1 seal-and-count [--actor ...]
+    manage.py election 2027-1 publish --actor official@example.org
+    manage.py election 2027-1 unpublish --reason "Wrong roll" --actor official@example.org
+
+A refused request prints the reason on stderr and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from elections import actions as election_actions
+from elections.models import Candidacy, Contest, ContestState, Election, Phase
+from elections.results import actions as result_actions
+from elections.results import permissions
+from elections.results.models import ResultState
+from elections.results.selectors import SETTLED_WITHOUT_POLL, latest_result, published_result
+from elections.results.status import election_status
+from elections.voting.actions import VotingError
+
+REFUSALS = (election_actions.ElectionError, result_actions.ResultError, VotingError)
+
+
+class Command(BaseCommand):
+    help = "Run an election from the command line: status, phase, review, seal-and-count, publish."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="the election's slug")
+        parser.add_argument("--actor", default="", help="e-mail address of the acting official")
+        commands = parser.add_subparsers(dest="subcommand", required=True)
+        status = commands.add_parser("status", help="phase, next step, contests and turnout")
+        status.add_argument("--json", action="store_true", help="print JSON")
+        phase = commands.add_parser("phase", help="move the election to another phase")
+        phase.add_argument("to", choices=list(Phase.values))
+        phase.add_argument("--reason", required=True)
+        review = commands.add_parser("review", help="approve or reject a candidacy")
+        review.add_argument("candidacy", type=int, help="the candidacy's id (see status)")
+        review.add_argument("decision", choices=["approve", "reject"])
+        review.add_argument("--reason", default="")
+        commands.add_parser("seal-and-count", help="seal and count every closed contest now")
+        commands.add_parser("publish", help="publish each contest's latest counted result")
+        unpublish = commands.add_parser("unpublish", help="take the published results down")
+        unpublish.add_argument("--reason", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        election = Election.objects.filter(slug=options["slug"]).first()
+        if election is None:
+            raise CommandError(f"No election has the slug {options['slug']!r}.")
+        subcommand = options["subcommand"]
+        if subcommand == "status":
+            self._status(election, as_json=options["json"])
+            return
+        actor = _actor(options["actor"], required=subcommand != "seal-and-count")
+        try:
+            if subcommand == "phase":
+                election = election_actions.election_phase_move(
+                    election=election, to_phase=options["to"], actor=actor, reason=options["reason"]
+                )
+                self.stdout.write(f"{election.name} is now {election.get_phase_display()}.")
+            elif subcommand == "review":
+                self._review(election, options, actor)
+            elif subcommand == "seal-and-count":
+                self._seal_and_count(election, actor)
+            elif subcommand == "publish":
+                self._publish(election, actor)
+            elif subcommand == "unpublish":
+                self._unpublish(election, actor, options["reason"])
+        except REFUSALS as refusal:
+            raise CommandError(str(refusal)) from refusal
+
+    def _status(self, election: Election, *, as_json: bool) -> None:
+        status = election_status(election)
+        if as_json:
+            self.stdout.write(json.dumps(status, indent=2, default=str))
+            return
+        self.stdout.write(f"{status['name']} ({status['slug']}): {status['phase_label']}")
+        self.stdout.write(f"Next: {status['next_step']}")
+        for contest in status["contests"]:
+            team = f" [{contest['team']}]" if contest["team"] else ""
+            turnout = contest["turnout"]
+            of = f" of {turnout['electorate']}" if turnout["electorate"] is not None else ""
+            self.stdout.write(
+                f"  {contest['name']}{team}: {contest['state']}, {turnout['voted']}{of} voted"
+            )
+            for candidacy in contest["candidacies"]:
+                self.stdout.write(
+                    f"    #{candidacy['id']} {candidacy['name']} ({candidacy['state']})"
+                )
+
+    def _review(self, election: Election, options: dict[str, Any], actor: User) -> None:
+        candidacy = Candidacy.objects.filter(
+            pk=options["candidacy"], contest__election=election
+        ).first()
+        if candidacy is None:
+            raise CommandError(f"{election.name} has no candidacy #{options['candidacy']}.")
+        candidacy = election_actions.candidacy_review(
+            candidacy=candidacy,
+            reviewer=actor,
+            approve=options["decision"] == "approve",
+            reason=options["reason"],
+        )
+        self.stdout.write(f"{candidacy} is {candidacy.get_state_display().lower()}.")
+
+    def _seal_and_count(self, election: Election, actor: User | None) -> None:
+        closed = list(election.contests.filter(state=ContestState.CLOSED).order_by("pk"))
+        if not closed:
+            raise CommandError(f"{election.name} has no closed contest waiting to be counted.")
+        for contest in closed:
+            _authorise(actor, contest)
+            result_actions.contest_close_and_tally(contest=contest, actor=actor)
+            self.stdout.write(f"{contest.name}: sealed, count queued.")
+
+    def _publish(self, election: Election, actor: User) -> None:
+        published = 0
+        for contest in _polled(election):
+            result = latest_result(contest)
+            if result is None or result.state == ResultState.PUBLISHED:
+                continue
+            _authorise(actor, contest)
+            result_actions.result_publish(result=result, actor=actor)
+            published += 1
+            self.stdout.write(f"{contest.name}: published ({', '.join(result.winners)}).")
+        if not published:
+            raise CommandError(f"{election.name} has no counted, unpublished result.")
+
+    def _unpublish(self, election: Election, actor: User, reason: str) -> None:
+        taken_down = 0
+        for contest in _polled(election):
+            result = published_result(contest)
+            if result is None:
+                continue
+            _authorise(actor, contest)
+            result_actions.result_unpublish(result=result, actor=actor, reason=reason)
+            taken_down += 1
+            self.stdout.write(f"{contest.name}: unpublished.")
+        if not taken_down:
+            raise CommandError(f"{election.name} has no published result.")
+
+
+def _actor(email: str, *, required: bool) -> User | None:
+    if not email:
+        if required:
+            raise CommandError("Name the acting official with --actor EMAIL.")
+        return None
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise CommandError(f"No account has the address {email!r}.")
+    return user
+
+
+def _authorise(actor: User | None, contest: Contest) -> None:
+    if actor is None:
+        return  # the operator acting as the scheduler ("system" in the audit log)
+    reason = permissions.refusal_reason(actor, contest)
+    if reason:
+        raise CommandError(reason)
+
+
+def _polled(election: Election) -> list[Contest]:
+    return list(election.contests.exclude(state__in=SETTLED_WITHOUT_POLL).order_by("pk"))

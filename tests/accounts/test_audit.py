@@ -1,0 +1,113 @@
+"""Every change to who may vote is in the hash-chained audit log: one entry per change, with
+who made it and why, written in the change's own transaction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from accounts import actions
+from accounts.models import ExtraVoter, IngestRun, Team
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_breaks
+from tests.accounts.conftest import GOVERNANCE_FILES
+
+pytestmark = pytest.mark.django_db
+
+
+def _new_entries(before: int) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(pk__gt=before).order_by("pk"))
+
+
+def _last_pk() -> int:
+    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_adding_and_removing_a_voter_by_hand_is_audited(governance: None, official: Any) -> None:
+    nova = Team.objects.get(slug="nova")
+    before = _last_pk()
+    voter = actions.voter_add(
+        email="Jane@Example.org", reason="Translator", team=nova, created_by=official
+    )
+    voter_pk = voter.pk
+    actions.voter_remove(voter=voter, actor=official)
+    added, removed = _new_entries(before)
+    assert (added.action, added.actor, added.target) == (
+        "voter.add",
+        official,
+        f"extravoter:{voter_pk}",
+    )
+    assert added.detail == {
+        "email": "jane@example.org",
+        "team": "nova",
+        "reason": "Translator",
+        "expires_on": None,
+    }
+    assert (removed.action, removed.actor) == ("voter.remove", official)
+    assert removed.detail["email"] == "jane@example.org"
+    assert removed.target == added.target
+    assert not ExtraVoter.objects.filter(pk=voter_pk).exists()
+    assert audit_chain_breaks() == []
+
+
+def test_excluding_and_readmitting_an_address_is_audited(official: Any) -> None:
+    before = _last_pk()
+    exclusion = actions.voter_exclude(
+        email="bot@example.org", reason="A CI account", created_by=official
+    )
+    actions.voter_unexclude(exclusion=exclusion, actor=official)
+    excluded, readmitted = _new_entries(before)
+    assert excluded.action == "voter.exclude" and excluded.detail["reason"] == "A CI account"
+    assert readmitted.action == "voter.unexclude" and readmitted.actor == official
+
+
+def test_a_refused_change_leaves_no_entry(official: Any) -> None:
+    before = _last_pk()
+    with pytest.raises(actions.EligibilityError):
+        actions.voter_add(email="not an address", reason="x", created_by=official)
+    with pytest.raises(actions.EligibilityError):
+        actions.voter_exclude(email="a@example.org", reason="  ", created_by=official)
+    assert _new_entries(before) == []
+
+
+def test_freezing_a_roll_is_audited_with_its_fingerprint(governance: None, official: Any) -> None:
+    before = _last_pk()
+    roll = actions.roll_freeze(
+        team=Team.objects.get(slug="nova"),
+        start=datetime.date(2025, 9, 12),
+        end=datetime.date(2026, 8, 19),
+        created_by=official,
+    )
+    (entry,) = _new_entries(before)
+    assert entry.action == "roll.freeze" and entry.target == f"roll:{roll.pk}"
+    assert entry.detail["fingerprint"] == roll.fingerprint
+    assert entry.detail["team"] == "nova" and entry.detail["size"] == roll.size
+
+
+def test_a_governance_import_is_audited_with_its_files(db: Any) -> None:
+    before = _last_pk()
+    actions.governance_import(paths=GOVERNANCE_FILES)
+    (entry,) = _new_entries(before)
+    assert entry.action == "governance.import"
+    assert [path.rsplit("/", 1)[-1] for path in entry.detail["files"]] == [
+        "projects.yaml",
+        "technical-committee-repos.yaml",
+        "sigs-repos.yaml",
+        "legacy.yaml",
+    ]
+    assert entry.detail["teams"] > 50
+
+
+def test_an_ingest_run_is_audited_with_its_source_and_outcome(official: Any, tmp_path: Any) -> None:
+    missing = tmp_path / "export.json"
+    run = actions.ingest_run_queue(
+        kind=IngestRun.Kind.GERRIT, targets=[str(missing)], created_by=official, queue=False
+    )
+    before = _last_pk()
+    actions.ingest_run_execute(run_id=run.pk)
+    (entry,) = _new_entries(before)
+    assert entry.action == "ingest.gerrit" and entry.actor == official
+    assert entry.detail["targets"] == [str(missing)]
+    assert entry.detail["state"] == "failed" and str(missing) in entry.detail["error"]
