@@ -32,10 +32,10 @@ from accounts.models import (
     TeamRepository,
     VoterExclusion,
 )
-from config.admin_site import ReadOnlyMixin
+from config.admin_site import OfficialsAdmin, OfficialsReadOnlyAdmin
 
 
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(OfficialsReadOnlyAdmin):
     """Data that only imports write: officials look, nobody edits or deletes."""
 
 
@@ -167,7 +167,7 @@ class IngestRunForm(forms.ModelForm):
 
 
 @admin.register(IngestRun)
-class IngestRunAdmin(admin.ModelAdmin):
+class IngestRunAdmin(OfficialsAdmin):
     form = IngestRunForm
     list_display = (
         "__str__",
@@ -237,7 +237,7 @@ class IngestRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtraVoter)
-class ExtraVoterAdmin(admin.ModelAdmin):
+class ExtraVoterAdmin(OfficialsAdmin):
     list_display = ("email", "name", "team", "reason", "expires_on", "source", "created_by")
     list_filter = ("source", "team__kind")
     search_fields = ("email", "name", "reason")
@@ -274,7 +274,7 @@ class ExtraVoterAdmin(admin.ModelAdmin):
 
 
 @admin.register(VoterExclusion)
-class VoterExclusionAdmin(admin.ModelAdmin):
+class VoterExclusionAdmin(OfficialsAdmin):
     list_display = ("email", "team", "reason", "created_by", "created_at")
     search_fields = ("email", "reason")
     fields = ("email", "team", "reason")
@@ -328,7 +328,7 @@ class RollFreezeForm(forms.ModelForm):
 
 
 @admin.register(Roll)
-class RollAdmin(admin.ModelAdmin):
+class RollAdmin(OfficialsAdmin):
     list_display = (
         "__str__",
         "scope",

@@ -16,7 +16,7 @@ class AccountsConfig(AppConfig):
 
 
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
-    from accounts.roles import OFFICIAL_APPS, ensure_official_group
+    from accounts.roles import ensure_official_group, official_app_labels
 
-    if sender.label in OFFICIAL_APPS:
+    if sender.label in official_app_labels():
         ensure_official_group(using=str(kwargs.get("using", "default")))

@@ -378,6 +378,8 @@ def parse_gerrit_query(
             raise GerritFormatError(
                 source, number, f"not valid JSON ({error.msg}, column {error.colno})"
             ) from None
+        except ValueError as error:  # e.g. an integer of thousands of digits
+            raise GerritFormatError(source, number, f"not valid JSON ({error})") from None
         if not isinstance(change, dict):
             raise GerritFormatError(source, number, "expected a JSON object for a change")
         kind = change.get("type")
@@ -393,14 +395,26 @@ def parse_gerrit_query(
 
 
 def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChange | None:
+    """One change of a Gerrit query export, or None when it is not merged.
+
+    Long because every field is checked where it is read, so that each malformed value is
+    reported with the file, the line and what was wrong, never as a KeyError later.
+    """
     project = change.get("project")
     if not isinstance(project, str) or not project.strip():
         raise GerritFormatError(source, line, "change has no project")
     change_number = change.get("number")
-    if isinstance(change_number, str) and change_number.isdigit():
+    # Gerrit's change numbers are positive 32-bit integers; anything longer is not one (and
+    # a number of thousands of digits would not even convert).
+    if isinstance(change_number, str) and change_number.isdigit() and len(change_number) <= 18:
         change_number = int(change_number)
-    if isinstance(change_number, bool) or not isinstance(change_number, int):
-        raise GerritFormatError(source, line, f"change number {change_number!r} is not a number")
+    if (
+        isinstance(change_number, bool)
+        or not isinstance(change_number, int)
+        or not 0 <= change_number < 10**18
+    ):
+        shown = repr(change_number) if len(repr(change_number)) <= 40 else "(too long)"
+        raise GerritFormatError(source, line, f"change number {shown} is not a change number")
     patch_sets = change.get("patchSets")
     if patch_sets is None:
         current = change.get("currentPatchSet")

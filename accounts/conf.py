@@ -74,3 +74,8 @@ def ingest_batch_size() -> int:
 def min_contributions() -> int:
     """Contributions needed to be on a roll (OpenStack: one merged change)."""
     return int(getattr(settings, "STACKVOTE_MIN_CONTRIBUTIONS", 1))
+
+
+def officials_group() -> str:
+    """Name of the group whose members run elections (``STACKVOTE_OFFICIALS_GROUP``)."""
+    return str(getattr(settings, "STACKVOTE_OFFICIALS_GROUP", "Election officials"))

@@ -13,6 +13,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 
+from accounts.roles import is_official
+
 
 class ReadOnlyMixin:
     """For a ModelAdmin of rows that only actions write: officials look, nobody adds,
@@ -26,6 +28,31 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class OfficialsAdmin(admin.ModelAdmin):
+    """The one permission model of the officials' panel: a page or action is open to a member
+    of the officials' group (or a superuser) who also holds the model permission, which the
+    group holds for the apps officials run (accounts.roles). Everyone else gets 403."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_official(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_official(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_official(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_official(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_official(request.user) and super().has_delete_permission(request, obj)
+
+
+class OfficialsReadOnlyAdmin(ReadOnlyMixin, OfficialsAdmin):
+    """Rows that only actions write: officials look, nobody adds, edits or deletes by hand."""
 
 
 class OfficialsAdminSite(admin.AdminSite):

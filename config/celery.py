@@ -65,6 +65,31 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def scheduler_interval() -> Any:
+    """Seconds between the scheduler's runs (``STACKVOTE_SCHEDULER_INTERVAL``, default 300).
+
+    Its home is here, beside the schedule it sets; ``elections.conf`` re-exports it."""
+    from django.conf import settings
+
+    return getattr(settings, "STACKVOTE_SCHEDULER_INTERVAL", 300)
+
+
+@app.on_after_configure.connect
+def schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
+    """The scheduler (Celery beat) moves elections by their calendars and sweeps for closed
+    contests not yet counted, every ``STACKVOTE_SCHEDULER_INTERVAL`` seconds. Entries an
+    operator adds in ``CELERY_BEAT_SCHEDULE`` are kept; these two cannot be dropped."""
+    interval = scheduler_interval()
+    sender.conf.beat_schedule = {
+        **(sender.conf.beat_schedule or {}),
+        "elections-advance": {"task": "elections.advance_elections", "schedule": interval},
+        "results-tally-closed-contests": {
+            "task": "results.tally_closed_contests",
+            "schedule": interval,
+        },
+    }
+
+
 @app.task(name="stackvote.ping")
 def ping() -> str:
     """Round trip used by the health check and the tests: proves a worker answers."""

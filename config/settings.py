@@ -225,6 +225,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Authenticator apps list the account under the site's name (elections/conf.py default).
 MFA_TOTP_ISSUER = env.str("STACKVOTE_SITE_NAME", default="stackvote")
 
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -328,58 +329,32 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# --- stackvote ---------------------------------------------------------------------
-STACKVOTE_SITE_NAME: str = env.str("STACKVOTE_SITE_NAME", default="stackvote")
-# Name of the group whose members run elections (see accounts/roles.py).
-STACKVOTE_OFFICIALS_GROUP: str = "Election officials"
-
-# --- stackvote: eligibility (docs/eligibility.md; defaults and checks in accounts/conf.py) --
-# Where `<namespace>/<name>` repositories are read from: a directory or a URL prefix
-# (URLs are cloned into STACKVOTE_GIT_CACHE_DIR and fetched on later ingests).
-STACKVOTE_GIT_BASE: str = env.str("STACKVOTE_GIT_BASE", default="https://opendev.org")
-STACKVOTE_GIT_CACHE_DIR = env.path(
-    "STACKVOTE_GIT_CACHE_DIR", default=BASE_DIR / "var" / "git-cache"
-)
-# Qualifying window used where no election gives one (start inclusive, end exclusive, UTC):
-# by default the real OpenStack 2027.1 `timeframe`.
-STACKVOTE_ELIGIBILITY_START: str = env.str("STACKVOTE_ELIGIBILITY_START", default="2025-09-12")
-STACKVOTE_ELIGIBILITY_END: str = env.str("STACKVOTE_ELIGIBILITY_END", default="2026-08-19")
-STACKVOTE_MIN_CONTRIBUTIONS: int = env.int("STACKVOTE_MIN_CONTRIBUTIONS", default=1)
-# CI and proposal bots: their commits and reviews never make anyone a voter.
-STACKVOTE_BOT_EMAILS: list[str] = env.list(
-    "STACKVOTE_BOT_EMAILS",
-    default=[
-        "zuul@openstack.org",
-        "openstack-infra@lists.openstack.org",
-        "infra-root@openstack.org",
-    ],
-)
-
-# --- stackvote: elections (docs/elections.md) -------------------------------------------
-# Shortest nominations and polling phases an election calendar may have, in days.
-STACKVOTE_MIN_PHASE_DAYS: int = env.int("STACKVOTE_MIN_PHASE_DAYS", default=14)
-# Days before polling closes when voters who have not voted get one reminder.
-STACKVOTE_REMINDER_DAYS: int = env.int("STACKVOTE_REMINDER_DAYS", default=3)
-# E-mails sent per task (one SMTP connection per batch) and retries of a failed batch.
-STACKVOTE_MAIL_BATCH_SIZE: int = env.int("STACKVOTE_MAIL_BATCH_SIZE", default=100)
-STACKVOTE_MAIL_MAX_RETRIES: int = env.int("STACKVOTE_MAIL_MAX_RETRIES", default=5)
-# Absolute address of the site, for links in e-mails (no request to build them from).
-STACKVOTE_SITE_URL: str = env.str("STACKVOTE_SITE_URL", default="http://localhost:8000")
-# How often the scheduler moves elections whose time has come (Celery beat, seconds).
-STACKVOTE_SCHEDULER_INTERVAL: int = env.int("STACKVOTE_SCHEDULER_INTERVAL", default=300)
-CELERY_BEAT_SCHEDULE = {
-    "elections-advance": {
-        "task": "elections.advance_elections",
-        "schedule": STACKVOTE_SCHEDULER_INTERVAL,
-    },
+# --- stackvote ---------------------------------------------------------------------------
+# stackvote's own settings. Their defaults live in one place, each app's conf.py
+# (accounts/conf.py, elections/conf.py, elections/results/conf.py, read through functions in
+# django-allauth's app_settings style); here a setting exists only when the environment (or
+# .env) gives it, parsed as its kind says. README, "Configuration", lists them all.
+STACKVOTE_ENVIRONMENT: dict[str, str] = {
+    "STACKVOTE_SITE_NAME": "str",
+    "STACKVOTE_SITE_URL": "str",
+    "STACKVOTE_OFFICIALS_GROUP": "str",
+    "STACKVOTE_GIT_BASE": "str",
+    "STACKVOTE_GIT_CACHE_DIR": "path",
+    "STACKVOTE_ELIGIBILITY_START": "str",
+    "STACKVOTE_ELIGIBILITY_END": "str",
+    "STACKVOTE_MIN_CONTRIBUTIONS": "int",
+    "STACKVOTE_BOT_EMAILS": "list",
+    "STACKVOTE_INGEST_BATCH_SIZE": "int",
+    "STACKVOTE_MIN_PHASE_DAYS": "int",
+    "STACKVOTE_REMINDER_DAYS": "int",
+    "STACKVOTE_MAIL_BATCH_SIZE": "int",
+    "STACKVOTE_MAIL_MAX_RETRIES": "int",
+    "STACKVOTE_SCHEDULER_INTERVAL": "int",
+    "STACKVOTE_TALLY_CHUNK_SIZE": "int",
+    "STACKVOTE_TALLY_LOCK_SECONDS": "int",
+    "STACKVOTE_RESULTS_AUTO_PUBLISH": "bool",
 }
-
-# --- stackvote: results (docs/results.md) ------------------------------------------------
-# A contest with more ballots than this is counted by a chord of chunk tasks on many workers.
-STACKVOTE_TALLY_CHUNK_SIZE: int = env.int("STACKVOTE_TALLY_CHUNK_SIZE", default=200_000)
-# Publish results as soon as they are tallied instead of waiting for an official.
-STACKVOTE_RESULTS_AUTO_PUBLISH: bool = env.bool("STACKVOTE_RESULTS_AUTO_PUBLISH", default=False)
-CELERY_BEAT_SCHEDULE["results-tally-closed-contests"] = {
-    "task": "results.tally_closed_contests",
-    "schedule": STACKVOTE_SCHEDULER_INTERVAL,
-}
+for _name, _kind in STACKVOTE_ENVIRONMENT.items():
+    if _name in os.environ:
+        vars()[_name] = getattr(env, _kind)(_name)
+# The scheduler's periodic tasks are set up in config/celery.py, from elections/conf.py.

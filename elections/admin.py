@@ -22,40 +22,24 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from audit.actions import audit_record
-from audit.models import AuditEntry
-from audit.selectors import audit_chain_breaks
-from config.admin_site import ReadOnlyMixin
-from elections import actions, selectors
+from config.admin_site import OfficialsAdmin
+
+# The audit log and the mail queue have admins of their own (read-only): importing the module
+# registers them.
+from elections import (
+    actions,
+    admin_log,  # noqa: F401
+    selectors,
+)
 from elections.forms import PhaseMoveForm, RejectionForm
 from elections.models import (
     Candidacy,
     Contest,
     Election,
-    Notification,
-    NotificationState,
     Option,
     Phase,
 )
 from elections.permissions import can_administer, can_use_officials_panel
-
-
-class OfficialsOnly(admin.ModelAdmin):
-    """Nothing here for anyone but officials (403 on every page and action otherwise)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_use_officials_panel(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return can_use_officials_panel(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _report(request: HttpRequest, error: Exception) -> None:
@@ -89,7 +73,7 @@ class ContestInline(admin.TabularInline):
         return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
 
 
-class ReportsElectionErrors(OfficialsOnly):
+class ReportsElectionErrors(OfficialsAdmin):
     """A change refused by the elections actions comes back as a message on the form page."""
 
     def changeform_view(
@@ -238,10 +222,8 @@ class ElectionAdmin(ReportsElectionErrors):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Drafts only: once nominations open, an election is history and stays.
-        return (
-            can_use_officials_panel(request.user)
-            and super(OfficialsOnly, self).has_delete_permission(request, obj)
-            and (obj is None or (obj.phase == Phase.DRAFT and can_administer(request.user, obj)))
+        return super().has_delete_permission(request, obj) and (
+            obj is None or (obj.phase == Phase.DRAFT and can_administer(request.user, obj))
         )
 
     def delete_model(self, request: HttpRequest, obj: Election) -> None:
@@ -354,15 +336,9 @@ class ContestAdmin(ReportsElectionErrors):
         obj._state.adding = False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            can_use_officials_panel(request.user)
-            and super(OfficialsOnly, self).has_delete_permission(request, obj)
-            and (
-                obj is None
-                or (
-                    obj.election.phase == Phase.DRAFT and can_administer(request.user, obj.election)
-                )
-            )
+        return super().has_delete_permission(request, obj) and (
+            obj is None
+            or (obj.election.phase == Phase.DRAFT and can_administer(request.user, obj.election))
         )
 
     def delete_model(self, request: HttpRequest, obj: Contest) -> None:
@@ -397,7 +373,7 @@ class ContestAdmin(ReportsElectionErrors):
 
 
 @admin.register(Candidacy)
-class CandidacyAdmin(OfficialsOnly):
+class CandidacyAdmin(OfficialsAdmin):
     list_display = (
         "candidate",
         "contest",
@@ -430,6 +406,9 @@ class CandidacyAdmin(OfficialsOnly):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Read-only here: the review is done with the actions, which go through a service.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a candidacy is withdrawn by its candidate or rejected, never deleted
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return can_use_officials_panel(request.user)
@@ -483,86 +462,3 @@ class CandidacyAdmin(OfficialsOnly):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "elections/admin/reject_candidacies.html", context)
-
-
-# --- Audit log and notifications ---------------------------------------------------------------
-
-
-class ReadOnly(ReadOnlyMixin, OfficialsOnly):
-    """Officials only, and only to look."""
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnly):
-    list_display = ("created_at", "actor_label", "action", "target", "detail", "entry_hash")
-    list_filter = ("action",)
-    search_fields = ("target", "actor_label", "action")
-    readonly_fields = (
-        "created_at",
-        "actor_label",
-        "action",
-        "target",
-        "detail",
-        "previous_hash",
-        "entry_hash",
-    )
-    fields = readonly_fields
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        if self.has_view_permission(request):
-            broken = audit_chain_breaks()
-            if broken:
-                messages.error(request, f"The audit chain is broken at entries {broken[:20]}.")
-            else:
-                messages.info(request, "The audit chain is intact.")
-        return super().changelist_view(request, extra_context)
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnly):
-    list_display = (
-        "created_at",
-        "kind",
-        "recipient",
-        "contest",
-        "state",
-        "attempts",
-        "last_error",
-        "sent_at",
-    )
-    list_filter = ("state", "kind", "contest__election")
-    search_fields = ("recipient__email",)
-    list_select_related = ("recipient", "contest")
-    actions = ("retry_selected",)
-    readonly_fields = (
-        "kind",
-        "recipient",
-        "contest",
-        "candidacy",
-        "state",
-        "attempts",
-        "last_error",
-        "created_at",
-        "sent_at",
-    )
-    fields = readonly_fields
-
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return can_use_officials_panel(request.user)
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        if self.has_view_permission(request):
-            failed = selectors.failed_notification_count()
-            if failed:
-                messages.warning(
-                    request,
-                    f"{failed} e-mail{'s' if failed != 1 else ''} could not be sent; "
-                    "see the last error, fix the mail settings and retry them.",
-                )
-        return super().changelist_view(request, extra_context)
-
-    @admin.action(description="Send the selected failed e-mails again", permissions=["retry"])
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        ids = list(queryset.filter(state=NotificationState.FAILED).values_list("pk", flat=True))
-        count = actions.notifications_retry(notification_ids=ids, actor=request.user)
-        self.message_user(request, f"{count} e-mail{'s' if count != 1 else ''} queued again.")

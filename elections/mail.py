@@ -10,14 +10,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
+from elections import conf
 from elections.models import Notification
 
 
 def notification_context(notification: Notification) -> dict[str, object]:
     contest = notification.contest
     return {
-        "site_name": settings.STACKVOTE_SITE_NAME,
-        "site_url": settings.STACKVOTE_SITE_URL.rstrip("/"),
+        "site_name": conf.site_name(),
+        "site_url": conf.site_url().rstrip("/"),
         "recipient": notification.recipient,
         "contest": contest,
         "election": contest.election,

@@ -19,6 +19,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from elections import conf
+from elections.lifecycle import CalendarPhase, calendar_errors
+
 
 class Phase(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -108,6 +111,7 @@ class Election(models.Model):
     def clean(self) -> None:
         """Calendar rules, checked on every save from a form or the admin."""
         errors = calendar_errors(
+            minimum_days=conf.min_phase_days(),
             nominations_opens_at=self.nominations_opens_at,
             nominations_closes_at=self.nominations_closes_at,
             polling_opens_at=self.polling_opens_at,
@@ -157,62 +161,6 @@ class Election(models.Model):
         if now < self.polling_closes_at:
             return Phase.POLLING
         return Phase.CLOSED
-
-
-@dataclass(frozen=True)
-class CalendarPhase:
-    phase: str
-    label: str
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
-
-
-def calendar_errors(
-    *,
-    nominations_opens_at: datetime.datetime | None,
-    nominations_closes_at: datetime.datetime | None,
-    polling_opens_at: datetime.datetime | None,
-    polling_closes_at: datetime.datetime | None,
-    window_start: datetime.date | None = None,
-    window_end: datetime.date | None = None,
-) -> dict[str, list[str]]:
-    """Field → messages for a calendar that breaks the rules (empty when it is fine).
-
-    Nominations and polling each last at least ``STACKVOTE_MIN_PHASE_DAYS`` days (OpenStack
-    holds 14-day nominations and a 21-day poll); campaigning may be empty.
-    """
-    errors: dict[str, list[str]] = {}
-    minimum = datetime.timedelta(days=settings.STACKVOTE_MIN_PHASE_DAYS)
-    stamps = {
-        "nominations_opens_at": nominations_opens_at,
-        "nominations_closes_at": nominations_closes_at,
-        "polling_opens_at": polling_opens_at,
-        "polling_closes_at": polling_closes_at,
-    }
-    for field, value in stamps.items():
-        if value is None:
-            errors.setdefault(field, []).append("This date is required.")
-        elif timezone.is_naive(value):
-            errors.setdefault(field, []).append("Give a timezone-aware date and time.")
-    if errors:
-        return errors
-    assert nominations_opens_at and nominations_closes_at  # noqa: S101 - narrowed above
-    assert polling_opens_at and polling_closes_at  # noqa: S101 - narrowed above
-    if nominations_closes_at - nominations_opens_at < minimum:
-        errors.setdefault("nominations_closes_at", []).append(
-            f"Nominations must stay open at least {minimum.days} days."
-        )
-    if polling_opens_at < nominations_closes_at:
-        errors.setdefault("polling_opens_at", []).append(
-            "Polling cannot open before nominations close."
-        )
-    if polling_closes_at - polling_opens_at < minimum:
-        errors.setdefault("polling_closes_at", []).append(
-            f"Polling must stay open at least {minimum.days} days."
-        )
-    if window_start and window_end and window_end < window_start:
-        errors.setdefault("window_end", []).append("The qualifying window ends before it starts.")
-    return errors
 
 
 class ContestKind(models.TextChoices):

@@ -9,9 +9,8 @@ task table when beat starts (officials can see and pause it in the admin).
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
-from elections import actions
+from elections import actions, conf
 
 
 @shared_task(name="elections.advance_elections", ignore_result=True)
@@ -33,11 +32,11 @@ def send_notifications(self, notification_ids: list[int]) -> None:  # type: igno
     if failed and self.request.is_eager:
         # In-process (no broker to schedule a retry on): try again at once, as often as a
         # worker would.
-        for _ in range(settings.STACKVOTE_MAIL_MAX_RETRIES):
+        for _ in range(conf.mail_max_retries()):
             failed = actions.notifications_send(notification_ids=failed)
             if not failed:
                 return
-    elif failed and self.request.retries < settings.STACKVOTE_MAIL_MAX_RETRIES:
+    elif failed and self.request.retries < conf.mail_max_retries():
         raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
     if failed:
         actions.notifications_give_up(notification_ids=failed)

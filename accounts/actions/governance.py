@@ -153,6 +153,12 @@ def _team_slug(team: GovernanceTeam, source: str) -> str:
 
 
 def _import_file(document: GovernanceFile) -> GovernanceImportReport:
+    """Write one parsed governance file: teams (created, renamed, unlisted), their
+    repositories and the voters its ``extra-acs`` entries add.
+
+    Long because the rename rule (same repositories under a new name) needs the old and new
+    teams side by side; split up, each part would carry the same four maps.
+    """
     kind = TeamKind(document.kind.value)
     by_slug = {team.slug: team for team in Team.objects.all()}
     slugs: dict[str, GovernanceTeam] = {}

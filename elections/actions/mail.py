@@ -7,12 +7,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
+from elections import conf
 from elections.models import (
     Contest,
     ContestState,
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 def _queue_sending(notification_ids: Sequence[int]) -> None:
     """Send in batches after the commit (one task, one mail connection per batch)."""
-    size = max(1, settings.STACKVOTE_MAIL_BATCH_SIZE)
+    size = max(1, conf.mail_batch_size())
     for start in range(0, len(notification_ids), size):
         enqueue_on_commit(
             "elections.send_notifications", list(notification_ids[start : start + size])

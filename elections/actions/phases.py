@@ -7,12 +7,12 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
+from elections import conf
 from elections.actions.errors import IllegalPhaseMove
 from elections.actions.mail import (
     _queue_electorate_mail,
@@ -229,7 +229,7 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
                 break
             moves.append((election.slug, from_phase, to_phase))
     notifications_requeue_stale(now=now)
-    reminder_due = now + datetime.timedelta(days=settings.STACKVOTE_REMINDER_DAYS)
+    reminder_due = now + datetime.timedelta(days=conf.reminder_days())
     for election in Election.objects.filter(
         phase=Phase.POLLING, reminder_queued_at__isnull=True, polling_closes_at__lte=reminder_due
     ):

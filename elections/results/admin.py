@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.admin_site import ReadOnlyMixin
+from config.admin_site import OfficialsReadOnlyAdmin
 from elections.models import Contest, ContestState
 from elections.permissions import can_use_officials_panel
 from elections.results import actions, permissions, selectors
@@ -39,14 +39,8 @@ class UnpublishForm(forms.Form):
     )
 
 
-class OfficialsReadOnly(ReadOnlyMixin, admin.ModelAdmin):
+class OfficialsReadOnly(OfficialsReadOnlyAdmin):
     """Visible to officials only; rows change through the actions, never by hand."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_use_officials_panel(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user)
 
     def has_steer_permission(self, request: HttpRequest) -> bool:
         return can_use_officials_panel(request.user)

@@ -103,6 +103,11 @@ def load_results() -> Election | None:
 
 
 def _load() -> Election:
+    """Walk the past election through every stage in order, as officials and voters would.
+
+    Long because it is one story told step by step (calendar, candidacies, reviews, ballots,
+    the close, the seal, the count, publication); split up, the order would be harder to read.
+    """
     from elections.results import actions as result_actions
     from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
 

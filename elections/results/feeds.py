@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import re
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
+from elections import conf as election_conf
 from elections.models import Election
 from elections.results import selectors
 from elections.results.models import Result
@@ -30,7 +30,7 @@ def result_guid(result: Result) -> str:
     """A stable, globally unique id: a ``tag:`` URI (RFC 4151) that does not depend on the
     host name the site is served from."""
     # RFC 4151 wants a DNS-like name: keep letters, digits, dots and hyphens of the site name.
-    site = re.sub(r"[^a-z0-9.-]+", "-", settings.STACKVOTE_SITE_NAME.lower()).strip("-.")
+    site = re.sub(r"[^a-z0-9.-]+", "-", election_conf.site_name().lower()).strip("-.")
     site = site or "stackvote"
     return (
         f"tag:{site},2026:result/{result.contest.election.slug}/{result.contest.slug}/"

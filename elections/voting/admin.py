@@ -14,30 +14,19 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from accounts.roles import is_official
+from config.admin_site import OfficialsReadOnlyAdmin
 from elections.models import Contest
 from elections.voting.models import TurnoutRecord
 from elections.voting.selectors import electorate_size
 
 
 @admin.register(TurnoutRecord)
-class TurnoutAdmin(admin.ModelAdmin):
+class TurnoutAdmin(OfficialsReadOnlyAdmin):
     """One page: per contest, how many have voted out of the electorate."""
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_official(request.user)
-
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_official(request.user) and obj is None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        # The counts page only: no row of who voted is ever shown.
+        return obj is None and super().has_view_permission(request, obj)
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

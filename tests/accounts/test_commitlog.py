@@ -283,6 +283,17 @@ def test_gerrit_bad_json_names_the_line() -> None:
         list(parse_gerrit_query(lines, source="export.json"))
 
 
+@pytest.mark.parametrize(
+    "number",
+    ['"' + "9" * 5000 + '"', "9" * 5000, '"' + "9" * 19 + '"', "-4", '"12a"'],
+    ids=["long-string", "long-integer", "past-int64", "negative", "not-digits"],
+)
+def test_gerrit_change_number_that_is_no_change_number_names_the_line(number: str) -> None:
+    line = '{"project": "openstack/nova", "status": "MERGED", "number": ' + number + "}"
+    with pytest.raises(GerritFormatError, match=r"export.json, line 2: "):
+        list(parse_gerrit_query(["", line], source="export.json"))
+
+
 def test_gerrit_change_without_project_names_the_line() -> None:
     line = json.dumps({"number": 1, "status": "MERGED", "lastUpdated": 1758000000})
     with pytest.raises(GerritFormatError, match=r"line 2: change has no project"):

@@ -191,3 +191,23 @@ def test_officials_cannot_see_or_change_the_scheduler(client: Client, official: 
     assert "Periodic tasks" not in client.get(reverse("admin:index")).content.decode()
     changelist = reverse("admin:django_celery_beat_periodictask_changelist")
     assert client.get(changelist).status_code == 403
+
+
+def test_the_officials_group_covers_every_app_of_the_project(official: User) -> None:
+    """Derived from the installed apps: officials may change what they run (elections,
+    accounts) and only look at what actions alone write (the audit log, ballots' turnout,
+    results); the scheduler's periodic tasks are not theirs."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.roles import official_app_labels
+
+    labels = set(official_app_labels())
+    assert labels == {"audit", "accounts", "elections", "voting", "results"}
+    held = set(official.groups.get().permissions.values_list("content_type__app_label", "codename"))
+    assert ("elections", "change_election") in held
+    assert ("results", "view_result") in held and ("audit", "view_auditentry") in held
+    for app in ("audit", "voting", "results"):
+        codenames = Permission.objects.filter(content_type__app_label=app).values_list(
+            "codename", flat=True
+        )
+        assert {(app, c) for c in codenames if not c.startswith("view_")}.isdisjoint(held)

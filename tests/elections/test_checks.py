@@ -20,7 +20,8 @@ def test_the_default_settings_pass() -> None:
         ("STACKVOTE_REMINDER_DAYS", -1, "elections.E002"),
         ("STACKVOTE_MAIL_BATCH_SIZE", "100", "elections.E003"),
         ("STACKVOTE_SITE_URL", "example.org", "elections.E006"),
-        ("CELERY_BEAT_SCHEDULE", {}, "elections.E007"),
+        ("STACKVOTE_MAIL_MAX_RETRIES", -2, "elections.E004"),
+        ("STACKVOTE_SCHEDULER_INTERVAL", 0, "elections.E005"),
     ],
 )
 def test_a_bad_setting_is_reported_with_its_id(
