@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
 
 
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
+    # Imported when called: roles import the auth models, which apps.py may not at load time.
     from accounts.roles import ensure_official_group, official_app_labels
 
     if sender.label in official_app_labels():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
 
@@ -8,7 +9,6 @@ def security_nudges(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_staff:
         return {"needs_mfa_setup": False}
-    from allauth.mfa.models import Authenticator
 
     has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     return {"needs_mfa_setup": not has_totp}

@@ -6,6 +6,7 @@ The rule itself (grouping addresses into voters, thresholds, fingerprint) is the
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,7 +92,6 @@ def team_find(name: str) -> Team:
         team = Team.objects.filter(**lookup).first()
         if team is not None:
             return team
-    import difflib
 
     names = list(Team.objects.values_list("name", flat=True))
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)

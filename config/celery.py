@@ -9,14 +9,13 @@ quick start; with ``REDIS_URL`` they go through Redis to a worker::
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from typing import Any
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from kombu.exceptions import OperationalError
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -29,35 +28,9 @@ RESULT_STORE_GAVE_UP = "Retry limit exceeded while trying to reconnect to the Ce
 
 
 class StackvoteTask(DjangoTask):
-    """Tasks queued once the transaction commits, never failing the request that queued them.
-
-    Work queued from a request (mail, tallies) is also recorded in the database, and the
-    scheduler's periodic tasks pick up what is still pending. So if Redis is down when the
-    transaction commits, the data is safe and the request must not fail after the fact: the
-    failure to queue is logged and the periodic task sends or runs it once Redis is back.
-    """
-
-    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
-        from django.db import transaction
-
-        transaction.on_commit(functools.partial(self._send_or_log, args, kwargs, {}))
-
-    def apply_async_on_commit(self, args: Any = None, kwargs: Any = None, **options: Any) -> None:
-        from django.db import transaction
-
-        transaction.on_commit(functools.partial(self._send_or_log, args, kwargs, options))
-
-    def _send_or_log(self, args: Any, kwargs: Any, options: dict[str, Any]) -> None:
-        try:
-            self.apply_async(args, kwargs, **options)
-        except (OperationalError, RuntimeError) as error:
-            if isinstance(error, RuntimeError) and RESULT_STORE_GAVE_UP not in str(error):
-                raise
-            logger.error(
-                "Could not queue %s (broker unreachable: %s); the scheduler will retry it.",
-                self.name,
-                error,
-            )
+    """The base of every task: Django's (connections handled around each run). Queueing after
+    commit, by name and without failing the request when the broker is down, is
+    ``config.queue.enqueue_on_commit``."""
 
 
 app = Celery("stackvote", task_cls=StackvoteTask)
@@ -69,8 +42,6 @@ def scheduler_interval() -> Any:
     """Seconds between the scheduler's runs (``STACKVOTE_SCHEDULER_INTERVAL``, default 300).
 
     Its home is here, beside the schedule it sets; ``elections.conf`` re-exports it."""
-    from django.conf import settings
-
     return getattr(settings, "STACKVOTE_SCHEDULER_INTERVAL", 300)
 
 

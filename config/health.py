@@ -31,7 +31,7 @@ def _database() -> str:
 def _redis() -> str:
     if not settings.REDIS_URL:
         return "not configured (tasks run in-process)"
-    import redis
+    import redis  # only when Redis is configured: the embedded default never loads it
 
     try:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
@@ -43,7 +43,7 @@ def _redis() -> str:
 def _worker() -> str:
     if not settings.REDIS_URL:
         return "in-process"
-    from config.celery import app
+    from config.celery import app  # only with a broker: the embedded default has no workers
 
     try:
         # The first answer will do: waiting out the timeout for every worker's would hold

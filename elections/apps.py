@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
 
 class ElectionsConfig(AppConfig):
@@ -6,9 +8,7 @@ class ElectionsConfig(AppConfig):
     verbose_name = "Elections"
 
     def ready(self) -> None:
-        from django.conf import settings
-        from django.db.models.signals import post_delete, post_save
-
+        # Imported once the app registry is ready: models cannot be imported before it.
         from elections import checks  # noqa: F401 - registers the elections system checks
         from elections.models import Candidacy, Contest, Election, Option, forget_polling_choices
 

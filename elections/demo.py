@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actions import gerrit_ingest, governance_import
+from accounts.models import Contribution, Team, User
 from elections import actions
 from elections.models import Contest, ContestKind, Election, Phase
 
@@ -72,8 +74,6 @@ PLATFORMS: dict[str, str] = {
 
 
 def _load_governance() -> None:
-    from accounts.actions import governance_import
-    from accounts.models import Team
 
     if Team.objects.filter(slug="nova").exists():
         return
@@ -82,8 +82,6 @@ def _load_governance() -> None:
 
 def _load_contributions(when: datetime.datetime) -> None:
     """Feed a small Gerrit export (one merged change per line) to the Gerrit ingest."""
-    from accounts.actions import gerrit_ingest
-    from accounts.models import Contribution
 
     if Contribution.objects.filter(email__in={c.email for c in DEMO_CHANGES}).exists():
         return
@@ -117,7 +115,6 @@ def _window(now: datetime.datetime) -> dict[str, datetime.date]:
 
 
 def _stand(contest: object, email: str, *, approve: bool | None, official: object) -> None:
-    from accounts.models import User
 
     person = User.objects.get(email=email)
     candidacy = actions.candidacy_submit(
@@ -136,7 +133,6 @@ def _stand(contest: object, email: str, *, approve: bool | None, official: objec
 
 
 def _team(slug: str) -> object:
-    from accounts.models import Team
 
     return Team.objects.get(slug=slug)
 
@@ -234,7 +230,6 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
 @transaction.atomic
 def load_elections() -> list[tuple[str, str]]:
     """Create the demo governance data, contributions and elections; return (name, phase)."""
-    from accounts.models import User
 
     now = timezone.now().replace(microsecond=0)
     _load_governance()

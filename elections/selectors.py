@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.validators import slug_re
@@ -13,6 +14,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models import RollAddress
+from accounts.roles import is_official
+from accounts.selectors import eligibility_explain, user_on_roll
 from elections.models import (
     Candidacy,
     CandidacyState,
@@ -23,6 +27,7 @@ from elections.models import (
     NotificationState,
     Phase,
 )
+from elections.permissions import can_administer
 
 # --- Electorates -----------------------------------------------------------------------------
 
@@ -34,7 +39,6 @@ def user_is_elector(user: Any, contest: Contest) -> bool:
         return False
     if contest.roll_id is None:
         return False
-    from accounts.selectors import user_on_roll
 
     return user_on_roll(user, contest.roll_id)
 
@@ -50,9 +54,6 @@ def roll_electors(roll: Any) -> QuerySet[Any]:
     The same rule as ``accounts.selectors.user_on_roll`` (only verified addresses count),
     turned round to list everyone at once for the electorate's e-mails.
     """
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import RollAddress
 
     addresses = RollAddress.objects.filter(roll=roll).values("email")
     owners = (
@@ -86,8 +87,6 @@ def nomination_roll_of(contest: Contest) -> Any:
 
 def standing_refusal(user: Any, contest: Contest) -> str:
     """Why ``user`` may not stand in ``contest`` now, or "" when they may."""
-    from accounts.selectors import user_on_roll
-    from elections.permissions import can_administer
 
     election = contest.election
     if not getattr(user, "is_authenticated", False):
@@ -114,7 +113,6 @@ def standing_refusal(user: Any, contest: Contest) -> str:
 
 def _eligibility_hint(user: Any, contest: Contest) -> str:
     """What would put the user on the roll, from accounts' "Am I eligible?" explanation."""
-    from accounts.selectors import eligibility_explain
 
     election = contest.election
     explained = eligibility_explain(user=user, start=election.window_start, end=election.window_end)
@@ -206,7 +204,6 @@ def election_for_public(*, slug: str, user: Any) -> Election | None:
 def election_is_public(election: Election, user: Any) -> bool:
     """Whether the viewer may see ``election``: any but a draft, which is the officials'
     business unless it is scheduled to open its nominations by itself."""
-    from accounts.roles import is_official
 
     if election.phase == Phase.DRAFT and not is_official(user):
         return election.auto_advance and election.nominations_closes_at > timezone.now()

@@ -17,6 +17,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.selectors import roll_compute
 from audit.actions import audit_record, audit_target
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ def roll_freeze(
     """Compute the roll of ``team`` (``None``: every official repository) for the window
     [start, end) and freeze it: the snapshot and its fingerprint never change, whatever is
     ingested later. Dates are UTC days."""
-    from accounts.selectors import roll_compute
 
     computed = roll_compute(
         team=team,

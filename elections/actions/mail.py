@@ -7,12 +7,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
+from elections.mail import notification_message
 from elections.models import (
     Contest,
     ContestState,
@@ -22,6 +24,7 @@ from elections.models import (
     NotificationState,
     Phase,
 )
+from elections.selectors import reminder_recipients, roll_electors
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,6 @@ def _queue_sending(notification_ids: Sequence[int]) -> None:
 
 
 def _queue_electorate_mail(*, contest: Contest, kind: str) -> int:
-    from elections.selectors import reminder_recipients, roll_electors
 
     if contest.roll_id is None:
         return 0
@@ -89,9 +91,6 @@ def notifications_send(*, notification_ids: Sequence[int]) -> list[int]:
     Each one is marked sent or has its error recorded; returns the ids that failed and may be
     retried. Already-sent ones are skipped, so a batch can run twice.
     """
-    from django.core import mail
-
-    from elections.mail import notification_message
 
     pending = list(
         Notification.objects.filter(pk__in=notification_ids, state=NotificationState.PENDING)

@@ -20,6 +20,8 @@ from elections.models import (
     NotificationKind,
     Phase,
 )
+from elections.permissions import can_administer, can_edit_candidacy
+from elections.selectors import standing_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 
 def _check_can_stand(*, contest: Contest, candidate: Any) -> None:
-    from elections.selectors import standing_refusal
 
     refusal = standing_refusal(candidate, contest)
     if refusal:
@@ -77,7 +78,6 @@ def candidacy_edit(
     *, candidacy: Candidacy, actor: Any, platform: str, affiliation: str
 ) -> Candidacy:
     """The candidate changes their platform or affiliation while nominations are open."""
-    from elections.permissions import can_edit_candidacy
 
     candidacy = (
         Candidacy.objects.select_for_update()
@@ -104,7 +104,6 @@ def candidacy_edit(
 @transaction.atomic
 def candidacy_withdraw(*, candidacy: Candidacy, actor: Any) -> Candidacy:
     """The candidate withdraws while nominations are open."""
-    from elections.permissions import can_edit_candidacy
 
     candidacy = (
         Candidacy.objects.select_for_update()
@@ -133,7 +132,6 @@ def candidacy_review(
 
     Decisions can change while nominations are open; the candidate is e-mailed each time.
     """
-    from elections.permissions import can_administer
 
     candidacy = (
         Candidacy.objects.select_for_update()

@@ -29,6 +29,7 @@ from elections.models import (
     NotificationKind,
     Phase,
 )
+from elections.permissions import can_administer
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,6 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
     if actor is not None and not reason:
         raise IllegalPhaseMove("Give a reason for moving the phase by hand.")
     if actor is not None:
-        from elections.permissions import can_administer
-
         if not can_administer(actor, election):
             raise IllegalPhaseMove("Only the officials of this election can move its phase.")
     election = Election.objects.select_for_update().get(pk=election.pk)

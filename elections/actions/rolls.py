@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from accounts.actions import roll_freeze
 from audit.actions import audit_record, audit_target
 from elections.models import (
     Contest,
 )
+from elections.selectors import roll_size
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +19,6 @@ logger = logging.getLogger(__name__)
 
 
 def _freeze(contest: Contest, actor: Any) -> Any:
-    from accounts.actions import roll_freeze
 
     # A contest's electorate: the team's contributors for a PTL contest (or a team-scoped
     # community vote); everyone who contributed to an official repository otherwise.
@@ -34,7 +35,6 @@ def _roll_detail(roll: Any) -> dict[str, Any]:
 
 
 def _roll_size(roll: Any) -> int:
-    from elections.selectors import roll_size
 
     return roll_size(roll)
 

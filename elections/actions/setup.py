@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
@@ -279,7 +280,6 @@ def election_import_openstack(
 ) -> Election:
     """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
     "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined")."""
-    from django.utils.text import slugify
 
     kinds = {"ptl": "PTL", "tc": "TC", "combined": "PTL and TC"}[calendar.election_type]
     election = election_create(

@@ -30,6 +30,7 @@ from elections.results.models import (
     TallyRun,
     TallyRunState,
 )
+from elections.voting.models import VoterRecord
 
 
 class UnpublishForm(forms.Form):
@@ -293,7 +294,6 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ElectionAtAGlance]:
-        from elections.voting.models import VoterRecord
 
         ballots = (
             VoterRecord.objects.filter(contest__election=OuterRef("pk"))

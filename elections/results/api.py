@@ -19,6 +19,7 @@ from elections.models import CandidacyState, Contest, Election
 from elections.results import exports, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.results.openapi import openapi_document
+from elections.voting.selectors import turnout
 
 API_VERSION = "1"
 
@@ -100,7 +101,6 @@ def _result_payload(request: HttpRequest, result: Result) -> dict[str, Any]:
 
 
 def _turnout(contest: Contest) -> dict[str, Any]:
-    from elections.voting.selectors import turnout
 
     counts = turnout(contest)
     return {

@@ -17,9 +17,20 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import (
+    Contribution,
+    ContributionKind,
+    Repository,
+    Team,
+    TeamKind,
+    TeamRepository,
+    User,
+)
 from elections import actions as election_actions
 from elections.models import Contest, ContestKind, Election, Phase
+from elections.results import actions as result_actions
+from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
+from elections.voting.ranking import Ranking
 
 DEMO_SLUG = "2026-1-demo"
 TEAM_SLUG = "demo-documentation"
@@ -46,14 +57,6 @@ def _person(email: str) -> User:
 
 
 def _team_with_contributors(emails: tuple[str, ...], when: datetime.datetime) -> object:
-    from accounts.models import (
-        Contribution,
-        ContributionKind,
-        Repository,
-        Team,
-        TeamKind,
-        TeamRepository,
-    )
 
     team, _ = Team.objects.get_or_create(
         slug=TEAM_SLUG,
@@ -81,7 +84,6 @@ def _team_with_contributors(emails: tuple[str, ...], when: datetime.datetime) ->
 
 
 def _ranked(contest: Contest, order: list[str]) -> object:
-    from elections.voting.ranking import Ranking
 
     keys = {choice.label: choice.key for choice in contest.ballot_choices()}
     ranks = {keys[label]: position for position, label in enumerate(order, start=1)}
@@ -108,8 +110,6 @@ def _load() -> Election:
     Long because it is one story told step by step (calendar, candidacies, reviews, ballots,
     the close, the seal, the count, publication); split up, the order would be harder to read.
     """
-    from elections.results import actions as result_actions
-    from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
 
     official = User.objects.get(email="official@example.org")
     now = timezone.now()

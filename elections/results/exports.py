@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from elections.condorcet.formats import BallotFile, write_csv, write_preflib
+
 if TYPE_CHECKING:
     from elections.results.models import Result
 
@@ -32,7 +34,6 @@ def _shuffled(ranks: np.ndarray) -> np.ndarray:
 
 def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
     """Header of candidate names, one ballot per row, empty cell = unranked."""
-    from elections.condorcet.formats import BallotFile, write_csv
 
     shuffled = _shuffled(ranks)
     return write_csv(BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64)))
@@ -44,7 +45,6 @@ def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
     PrefLib lists each distinct ballot once with its count, sorted by count, so the file has
     no order to hide; the ballots are merged here first, which keeps writing it fast.
     """
-    from elections.condorcet.formats import BallotFile, write_preflib
 
     if ranks.shape[0]:
         distinct, counts = np.unique(ranks, axis=0, return_counts=True)

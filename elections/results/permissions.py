@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from elections.models import Contest
+from elections.permissions import can_administer
 
 
 def is_candidate_in(user: Any, contest: Contest) -> bool:
@@ -22,14 +23,12 @@ def is_candidate_in(user: Any, contest: Contest) -> bool:
 
 def can_act_on_results(user: Any, contest: Contest) -> bool:
     """An official running the contest's election who is not a candidate in the contest."""
-    from elections.permissions import can_administer
 
     return can_administer(user, contest.election) and not is_candidate_in(user, contest)
 
 
 def refusal_reason(user: Any, contest: Contest) -> str:
     """Why ``user`` may not act on the contest's results ('' when they may)."""
-    from elections.permissions import can_administer
 
     if not can_administer(user, contest.election):
         return "Only the officials who run this election may do this."

@@ -21,8 +21,14 @@ import numpy as np
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from elections.models import Choice, Contest, ContestState, Election, Phase
-from elections.results.models import Result, ResultFile, ResultState, TallyRun
+from elections.condorcet.formats import read_csv
+from elections.models import CandidacyState, Choice, Contest, ContestState, Election, Phase
+from elections.results import conf, counting
+from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
+from elections.voting.models import Ballot
+from elections.voting.selectors import ballot_box_seal
+from elections.voting.selectors import counted_receipt_hashes as voting_receipts
+from elections.voting.selectors import electorate_size as voting_electorate_size
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,6 @@ def candidate_names(choices: Sequence[Choice]) -> list[str]:
 
 
 def _ballot_queryset(contest: Contest) -> QuerySet[Any]:
-    from elections.voting.models import Ballot
 
     # The same order as ``elections.voting.selectors.ballot_rankings``: by the random ballot
     # id, which says nothing about who voted when and keeps chunks from overlapping.
@@ -84,7 +89,6 @@ def _rank_matrix(
 
 def ballot_box_sealed(contest: Contest) -> bool:
     """True once the voting app rewrote the contest's ballots at the close (they are final)."""
-    from elections.voting.selectors import ballot_box_seal
 
     return ballot_box_seal(contest) is not None
 
@@ -164,14 +168,12 @@ def ballot_set_sha256(
 
 def counted_receipt_hashes(contest: Contest) -> list[str]:
     """The receipt hashes of the counted ballots, sorted (the voting app's selector)."""
-    from elections.voting.selectors import counted_receipt_hashes as voting_receipts
 
     return sorted(voting_receipts(contest))
 
 
 def electorate_size(contest: Contest) -> int | None:
     """Size of the contest's frozen roll, or None while it has none."""
-    from elections.voting.selectors import electorate_size as voting_electorate_size
 
     return voting_electorate_size(contest)
 
@@ -193,7 +195,6 @@ def result_since_seal(contest: Contest, *, ballot_count: int) -> Result | None:
     A sealed box takes no ballot and changes none; sealing it again (a new shuffle) makes any
     earlier result count as older than the seal, so the ballots are read and checked again.
     """
-    from elections.voting.selectors import ballot_box_seal
 
     seal = ballot_box_seal(contest)
     if seal is None:
@@ -250,8 +251,6 @@ def contests_awaiting_tally() -> list[Contest]:
 
 def awaits_tally(contest: Contest) -> bool:
     """True for a closed poll that no tally is counting, or whose last tally was lost."""
-    from elections.results import conf
-    from elections.results.models import TallyRunState
 
     if contest.state != ContestState.CLOSED:
         return False
@@ -320,7 +319,6 @@ def elections_with_results() -> QuerySet[Election]:
 
 def election_outcomes(election: Election) -> list[ContestOutcome]:
     """Every contest of an election with its published result (or its acclamation)."""
-    from elections.models import CandidacyState
 
     contests = (
         election.contests.all()
@@ -377,8 +375,6 @@ def result_problems(result: Result) -> list[str]:
     result names, re-counts to the same ranking, winners and pairwise matrix, and holds the
     same ballots as the contest's ballot box today.
     """
-    from elections.condorcet.formats import read_csv
-    from elections.results import counting
 
     problems: list[str] = []
     files = {stored.kind: stored for stored in result.files.all()}

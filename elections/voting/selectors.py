@@ -14,7 +14,10 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import RollAddress
+from accounts.selectors import user_verified_addresses
 from elections.models import Contest, ContestState, Election, Phase
+from elections.selectors import roll_size
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 from elections.voting.receipts import canonical_receipt, receipt_hash
 
@@ -131,8 +134,6 @@ def contests_for_voter(user: Any) -> list[ContestForVoter]:
     rule of ``accounts.selectors.user_on_roll`` (one of the user's *verified* addresses is
     on the frozen roll), asked of every roll at once.
     """
-    from accounts.models import RollAddress
-    from accounts.selectors import user_verified_addresses
 
     contests = polling_contests()
     voted = set(
@@ -167,7 +168,6 @@ def user_has_voted(user: Any, contest: Contest) -> bool:
 
 def electorate_size(contest: Contest) -> int | None:
     """How many people are on the contest's frozen roll; None while it has none."""
-    from elections.selectors import roll_size
 
     if contest.roll_id is None:
         return None

@@ -15,6 +15,7 @@ import pytest
 from django.db import transaction
 
 from config.celery import RESULT_STORE_GAVE_UP, ping
+from config.queue import enqueue_on_commit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +35,7 @@ def test_the_result_store_giving_up_is_logged_not_raised(
     task = ping._get_current_object()
     monkeypatch.setattr(task, "apply_async", _raising(RuntimeError(message)))
     with caplog.at_level(logging.ERROR), transaction.atomic():
-        ping.delay_on_commit()
+        enqueue_on_commit("stackvote.ping")
     assert "Could not queue stackvote.ping" in caplog.text
 
 
@@ -42,4 +43,4 @@ def test_other_runtime_errors_still_fail_loudly(monkeypatch: pytest.MonkeyPatch)
     task = ping._get_current_object()
     monkeypatch.setattr(task, "apply_async", _raising(RuntimeError("a bug, not an outage")))
     with pytest.raises(RuntimeError, match="a bug"), transaction.atomic():
-        ping.delay_on_commit()
+        enqueue_on_commit("stackvote.ping")

@@ -25,3 +25,38 @@ def test_every_elections_module_is_held_below_voting_and_results() -> None:
         and path.stem not in ABOVE_ELECTIONS
     }
     assert modules <= listed, f"add to the contract: {sorted(modules - listed)}"
+
+
+def test_no_module_of_the_project_takes_part_in_an_import_cycle() -> None:
+    import grimp
+
+    graph = grimp.build_graph("config", "audit", "accounts", "elections", cache_dir=None)
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            chain = graph.find_shortest_chain(importer=imported, imported=module)
+            if chain and imported != module:
+                cycles.append(" -> ".join((module, *chain)))
+    assert not cycles, "\n".join(cycles[:10])
+
+
+def test_imports_sit_at_the_top_unless_a_comment_says_why() -> None:
+    import ast
+
+    hidden = []
+    for package in ("config", "audit", "accounts", "elections"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for node in ast.walk(ast.parse("\n".join(lines))):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        line = lines[inner.lineno - 1]
+                        # A why-comment on the line, or heading the block of imports it is in.
+                        block = lines[max(0, inner.lineno - 4) : inner.lineno - 1]
+                        if "#" not in line and not any(b.strip().startswith("#") for b in block):
+                            hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not hidden, hidden

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from config.celery import ping
+from config.queue import enqueue_on_commit
 from tests.conftest import use_broker
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -43,7 +43,7 @@ def test_work_queued_while_the_broker_is_down_does_not_fail_the_request(caplog: 
     use_broker(UNREACHABLE)
     try:
         with caplog.at_level(logging.ERROR), transaction.atomic():
-            ping.delay_on_commit()
+            enqueue_on_commit("stackvote.ping")
         assert "Could not queue stackvote.ping" in caplog.text
     finally:
         celery_app.conf.task_always_eager = saved[1]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.models import Team, TeamKind
 from elections import actions
 from elections.openstack import ConfigurationError, parse_configuration
 
@@ -35,7 +36,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from accounts.models import Team, TeamKind
 
         try:
             calendar = parse_configuration(options["file"].read_text(encoding="utf-8"))

@@ -27,6 +27,7 @@ from elections.results.models import (
     TallyRun,
     TallyRunState,
 )
+from elections.voting.actions import ballots_shuffle_rewrite
 
 TALLY_STATES = (ContestState.CLOSED, ContestState.TALLIED, ContestState.PUBLISHED)
 
@@ -204,7 +205,6 @@ def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun:
     close (``elections.actions.election_phase_move`` to "closed") moves the contests to
     "closed"; the ``results.tally_closed_contests`` beat task, or an official, calls this.
     """
-    from elections.voting.actions import ballots_shuffle_rewrite
 
     contest = Contest.objects.select_related("election").get(pk=contest.pk)
     if contest.state not in TALLY_STATES:

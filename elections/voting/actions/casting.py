@@ -22,7 +22,9 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.selectors import on_roll_sql
 from elections.models import Contest, Election
+from elections.selectors import user_is_elector
 from elections.voting.actions.errors import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
@@ -175,7 +177,6 @@ def _record_vote(contest: Contest, voter: Any, ranking: Ranking, code: str) -> b
     machinery costs several times the inserts themselves; on PostgreSQL the roll test and
     both inserts are one statement, one round trip.
     """
-    from elections.selectors import user_is_elector
 
     ballot = _ballot_values(ranking, code)
     with connection.cursor() as cursor:
@@ -222,7 +223,6 @@ def _ballot_insert_sql() -> str:
 @cache
 def _cast_sql() -> str:
     """PostgreSQL: the voter record, if the voter is on the roll, and then the ballot."""
-    from accounts.selectors import on_roll_sql
 
     return (
         f"WITH record AS (INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) "  # noqa: S608
@@ -233,7 +233,6 @@ def _cast_sql() -> str:
 
 
 def _check_elector(contest: Contest, voter: Any) -> None:
-    from elections.selectors import user_is_elector
 
     if not user_is_elector(voter, contest):
         raise NotAnElector(_not_an_elector_message(contest))

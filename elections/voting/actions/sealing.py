@@ -9,6 +9,7 @@ import uuid
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from audit.actions import audit_record
 from elections.models import Contest
 from elections.voting.actions.casting import _lock
 from elections.voting.actions.errors import NotPolling
@@ -29,7 +30,6 @@ def ballots_shuffle_rewrite(*, contest: Contest) -> BallotBoxSeal:
     Call it once polling has stopped for the contest (the election's close). Running it again
     reshuffles again, which is harmless. The ballots' contents are unchanged.
     """
-    from audit.actions import audit_record
 
     with transaction.atomic():
         locked = _lock(contest)
