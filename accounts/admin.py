@@ -32,18 +32,11 @@ from accounts.models import (
     TeamRepository,
     VoterExclusion,
 )
-from config.admin_site import OfficialsAdmin, OfficialsReadOnlyAdmin
+from config.admin_site import ActionBackedAdmin, OfficialsReadOnlyAdmin
 
 
 class ReadOnlyAdmin(OfficialsReadOnlyAdmin):
     """Data that only imports write: officials look, nobody edits or deletes."""
-
-
-def _created_from(obj: Any, created: Any) -> None:
-    """Let the admin log and redirect for a row a service created instead of ``obj.save()``."""
-    obj.pk = created.pk
-    obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
-    obj._state.adding = False
 
 
 def _queue_commits(request: HttpRequest, names: list[str]) -> None:
@@ -167,7 +160,7 @@ class IngestRunForm(forms.ModelForm):
 
 
 @admin.register(IngestRun)
-class IngestRunAdmin(OfficialsAdmin):
+class IngestRunAdmin(ActionBackedAdmin):
     form = IngestRunForm
     list_display = (
         "__str__",
@@ -222,7 +215,7 @@ class IngestRunAdmin(OfficialsAdmin):
             base=form.cleaned_data.get("base", ""),
             created_by=request.user,
         )
-        _created_from(obj, run)
+        self.adopt(obj, run)
 
     @admin.action(description="Run the selected ingests again")
     def run_again(self, request: HttpRequest, queryset: QuerySet[IngestRun]) -> None:
@@ -237,7 +230,7 @@ class IngestRunAdmin(OfficialsAdmin):
 
 
 @admin.register(ExtraVoter)
-class ExtraVoterAdmin(OfficialsAdmin):
+class ExtraVoterAdmin(ActionBackedAdmin):
     list_display = ("email", "name", "team", "reason", "expires_on", "source", "created_by")
     list_filter = ("source", "team__kind")
     search_fields = ("email", "name", "reason")
@@ -263,7 +256,7 @@ class ExtraVoterAdmin(OfficialsAdmin):
             expires_on=obj.expires_on,
             created_by=request.user,
         )
-        _created_from(obj, voter)
+        self.adopt(obj, voter)
 
     def delete_model(self, request: HttpRequest, obj: ExtraVoter) -> None:
         actions.voter_remove(voter=obj, actor=request.user)
@@ -274,7 +267,7 @@ class ExtraVoterAdmin(OfficialsAdmin):
 
 
 @admin.register(VoterExclusion)
-class VoterExclusionAdmin(OfficialsAdmin):
+class VoterExclusionAdmin(ActionBackedAdmin):
     list_display = ("email", "team", "reason", "created_by", "created_at")
     search_fields = ("email", "reason")
     fields = ("email", "team", "reason")
@@ -291,7 +284,7 @@ class VoterExclusionAdmin(OfficialsAdmin):
         exclusion = actions.voter_exclude(
             email=obj.email, reason=obj.reason, team=obj.team, created_by=request.user
         )
-        _created_from(obj, exclusion)
+        self.adopt(obj, exclusion)
 
     def delete_model(self, request: HttpRequest, obj: VoterExclusion) -> None:
         actions.voter_unexclude(exclusion=obj, actor=request.user)
@@ -328,7 +321,7 @@ class RollFreezeForm(forms.ModelForm):
 
 
 @admin.register(Roll)
-class RollAdmin(OfficialsAdmin):
+class RollAdmin(ActionBackedAdmin):
     list_display = (
         "__str__",
         "scope",
@@ -386,7 +379,7 @@ class RollAdmin(OfficialsAdmin):
             min_contributions=form.cleaned_data["min_contributions"],
             created_by=request.user,
         )
-        _created_from(obj, roll)
+        self.adopt(obj, roll)
 
 
 @admin.register(RollEntry)

@@ -51,6 +51,18 @@ class OfficialsAdmin(admin.ModelAdmin):
         return is_official(request.user) and super().has_delete_permission(request, obj)
 
 
+class ActionBackedAdmin(OfficialsAdmin):
+    """An admin whose rows are created and changed by actions, not by ``obj.save()``.
+
+    ``save_model`` calls the action and then ``adopt`` the row it saved, so that the admin's
+    own steps after it (its log, inlines, the redirect to the new row) see the stored row."""
+
+    @staticmethod
+    def adopt(obj: Any, saved: Any) -> None:
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
 class OfficialsReadOnlyAdmin(ReadOnlyMixin, OfficialsAdmin):
     """Rows that only actions write: officials look, nobody adds, edits or deletes by hand."""
 

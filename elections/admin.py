@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from audit.actions import audit_record
-from config.admin_site import OfficialsAdmin
+from config.admin_site import ActionBackedAdmin, OfficialsAdmin
 
 # The audit log and the mail queue have admins of their own (read-only): importing the module
 # registers them.
@@ -73,7 +73,7 @@ class ContestInline(admin.TabularInline):
         return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
 
 
-class ReportsElectionErrors(OfficialsAdmin):
+class ReportsElectionErrors(ActionBackedAdmin):
     """A change refused by the elections actions comes back as a message on the form page."""
 
     def changeform_view(
@@ -216,9 +216,7 @@ class ElectionAdmin(ReportsElectionErrors):
             saved = actions.election_update(election=obj, actor=request.user, **fields)
         else:
             saved = actions.election_create(actor=request.user, **fields)
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        self.adopt(obj, saved)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Drafts only: once nominations open, an election is history and stays.
@@ -332,8 +330,7 @@ class ContestAdmin(ReportsElectionErrors):
             values["tie_seed"] = values["tie_seed"] or ""
             values["description"] = values["description"] or ""
             saved = actions.contest_create(actor=request.user, **values)
-        obj.pk = saved.pk
-        obj._state.adding = False
+        self.adopt(obj, saved)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and (

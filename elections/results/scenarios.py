@@ -57,9 +57,7 @@ class Scenario:
     receipts: tuple[str, ...]
 
 
-def scenario_calendar(
-    opens: datetime.datetime, *, campaigning_days: int = 7
-) -> dict[str, Any]:
+def scenario_calendar(opens: datetime.datetime, *, campaigning_days: int = 7) -> dict[str, Any]:
     """A legal calendar: 14 days of nominations, optional campaigning, 21 days of polling."""
     closes = opens + datetime.timedelta(days=14)
     polling = closes + datetime.timedelta(days=campaigning_days)
@@ -173,9 +171,7 @@ def scenario_build(
                 platform="I will keep the lights on.",
                 affiliation=affiliations[index] if affiliations else "",
             )
-            election_actions.candidacy_review(
-                candidacy=candidacy, reviewer=official, approve=True
-            )
+            election_actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
     if stage >= PHASES.index(Phase.POLLING):
         election = move(Phase.POLLING)
         contest.refresh_from_db()
