@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +19,8 @@ from elections.actions.mail import (
     notifications_requeue_stale,
 )
 from elections.actions.rolls import _freeze_nomination_roll
-from elections.actions.settlement import contest_settle
+from elections.actions.settlement import contest_settle, contests_move
 from elections.models import (
-    Contest,
     ContestKind,
     ContestState,
     Election,
@@ -127,7 +125,7 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
             if contest.state == ContestState.POLLING:
                 _queue_electorate_mail(contest=contest, kind=NotificationKind.POLLING_OPEN)
     if to_phase == Phase.CLOSED:
-        _move_contests(contests, ContestState.POLLING, ContestState.CLOSED, actor)
+        contests_move(contests, ContestState.POLLING, ContestState.CLOSED, actor)
         # The close owns what follows it: each closed poll is sealed and counted by a worker
         # (never in this request), queued when this move commits, in every set-up. A closed,
         # uncounted contest is also the row the sweep (results.tally_closed_contests) finds.
@@ -136,7 +134,7 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
             if contest.state == ContestState.CLOSED:
                 enqueue_on_commit("results.seal_and_count", contest.pk, actor_id)
     if to_phase == Phase.PUBLISHED:
-        _move_contests(contests, ContestState.TALLIED, ContestState.PUBLISHED, actor)
+        contests_move(contests, ContestState.TALLIED, ContestState.PUBLISHED, actor)
     return election
 
 
@@ -173,19 +171,6 @@ def _record_actual_boundary(
     for field, value in changes.items():
         setattr(election, field, value)
     return {field: value.isoformat() for field, value in changes.items()}
-
-
-def _move_contests(contests: Iterable[Contest], from_state: str, to_state: str, actor: Any) -> None:
-    for contest in contests:
-        if contest.state == from_state:
-            contest.state = to_state
-            contest.save(update_fields=["state"])
-            audit_record(
-                actor=actor,
-                action="contest.state",
-                target=audit_target(contest),
-                detail={"from": from_state, "to": to_state},
-            )
 
 
 def _next_scheduled_phase(election: Election, now: datetime.datetime) -> str | None:

@@ -1,10 +1,10 @@
-"""Settling a contest when nominations close, and marking it counted: the writers of
-``Contest.state`` outside the phase machine."""
+"""The one writer of ``Contest.state``: settling a contest when nominations close, moving the
+contests with their election's phase, and marking one counted."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -92,3 +92,18 @@ def contest_mark_tallied(*, contest: Contest, actor: Any, detail: dict[str, Any]
         detail={"from": ContestState.CLOSED, "to": ContestState.TALLIED, **detail},
     )
     return contest
+
+
+def contests_move(contests: Iterable[Contest], from_state: str, to_state: str, actor: Any) -> None:
+    """Move the contests that are in ``from_state`` to ``to_state`` (the phase machine calls
+    this as the election closes and is published), one audit entry per contest."""
+    for contest in contests:
+        if contest.state == from_state:
+            contest.state = to_state
+            contest.save(update_fields=["state"])
+            audit_record(
+                actor=actor,
+                action="contest.state",
+                target=audit_target(contest),
+                detail={"from": from_state, "to": to_state},
+            )

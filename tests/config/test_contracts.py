@@ -60,3 +60,25 @@ def test_imports_sit_at_the_top_unless_a_comment_says_why() -> None:
                         if "#" not in line and not any(b.strip().startswith("#") for b in block):
                             hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
     assert not hidden, hidden
+
+
+def test_the_phase_and_a_contests_state_each_have_one_writer() -> None:
+    """``Election.phase`` is written by the phase machine alone, ``Contest.state`` by the
+    settlement stage alone: no other module assigns them or updates them in bulk."""
+    import re
+
+    writers: dict[str, set[str]] = {"phase": set(), "contest.state": set()}
+    for package in ("audit", "accounts", "elections", "config"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            name = str(path.relative_to(ROOT))
+            if re.search(r"\.phase = |update\([^)]*\bphase=", text):
+                writers["phase"].add(name)
+            if re.search(r"contest\.state = |contests?\b[^\n]*\.update\([^)]*\bstate=", text):
+                writers["contest.state"].add(name)
+    assert writers == {
+        "phase": {"elections/actions/phases.py"},
+        "contest.state": {"elections/actions/settlement.py"},
+    }
