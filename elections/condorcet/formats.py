@@ -27,10 +27,19 @@ import csv
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from .ballot_file import (
+    BallotFile,
+    BallotFormatError,
+    _ballot_file,
+    _check_names,
+    _check_writable_names,
+    _says,
+    _whole_number,
+    dense_ranks,
+)
+from .debian import read_debian, write_debian
 
 __all__ = [
     "FORMATS",
@@ -63,89 +72,6 @@ _EXTENSIONS = {
     ".tally": "debian",
 }
 
-
-class BallotFormatError(ValueError):
-    """A ballot file that cannot be read; ``line`` is 1-based (None for the whole file)."""
-
-    def __init__(self, problem: str, *, line: int | None = None) -> None:
-        self.problem = problem
-        self.line = line
-        super().__init__(problem if line is None else f"line {line}: {problem}")
-
-
-@dataclass(frozen=True)
-class BallotFile:
-    """Candidates and ballots read from (or to be written to) a file.
-
-    ``ballots`` is V×C int64 (0 = unranked); ``weights`` says how many voters cast each row
-    (always 1 for CSV and Debian sheets, the PrefLib count otherwise).
-    """
-
-    candidates: list[str]
-    ballots: np.ndarray
-    weights: np.ndarray
-
-    @property
-    def ballot_count(self) -> int:
-        return int(self.weights.sum())
-
-    def expanded(self) -> np.ndarray:
-        """One row per voter."""
-        return np.repeat(self.ballots, self.weights, axis=0)
-
-
-def dense_ranks(ballots: np.ndarray) -> np.ndarray:
-    """Rewrite each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
-    result = np.zeros_like(ballots, dtype=np.int64)
-    for row_number, row in enumerate(ballots):
-        levels = sorted({int(rank) for rank in row if rank})
-        position = {rank: index for index, rank in enumerate(levels, start=1)}
-        result[row_number] = [position.get(int(rank), 0) for rank in row]
-    return result
-
-
-def _ballot_file(candidates: list[str], rows: list[list[int]], counts: list[int]) -> BallotFile:
-    ballots = np.array(rows, dtype=np.int64).reshape(len(rows), len(candidates))
-    return BallotFile(candidates, ballots, np.array(counts, dtype=np.int64))
-
-
-# Counts, ranks and alternative numbers have at most nine digits: far beyond any electorate,
-# never too long for int(), and int64 sums of them cannot overflow.
-_MAX_DIGITS = 9
-
-
-def _whole_number(digits: str, what: str, line: int | None) -> int:
-    if len(digits.lstrip("0")) > _MAX_DIGITS:
-        raise BallotFormatError(f"{what} {digits[:12]}... is too large", line=line)
-    return int(digits)
-
-
-def _says(value: str, number: int) -> bool:
-    """Whether a header's value is the whole number ``number`` (without int() on junk)."""
-    return value.isascii() and value.isdigit() and value.lstrip("0") == str(number).lstrip("0")
-
-
-def _check_names(names: list[str], line: int | None) -> None:
-    seen: set[str] = set()
-    for position, name in enumerate(names, start=1):
-        if not name:
-            raise BallotFormatError(f"candidate {position} has an empty name", line=line)
-        if name in seen:
-            raise BallotFormatError(f"candidate {name!r} is named twice", line=line)
-        seen.add(name)
-
-
-def _check_writable_names(names: list[str]) -> None:
-    # Readers strip names and read one per line, so only such names can round-trip.
-    for name in names:
-        if not name or name != name.strip() or "\n" in name or "\r" in name:
-            raise BallotFormatError(
-                f"candidate name {name!r} cannot be written: names must be non-empty, on one "
-                "line, without surrounding spaces"
-            )
-
-
-# -- CSV ---------------------------------------------------------------------------------
 
 # A spreadsheet opening the file runs a cell that starts with one of these as a formula
 # (CSV injection): a candidate named "=HYPERLINK(...)" must reach a reader as text. Such a
@@ -404,95 +330,6 @@ def write_preflib(ballot_file: BallotFile, *, data_type: str | None = None) -> s
             members = [str(index + 1) for index, rank in enumerate(ranks) if rank == level]
             groups.append(members[0] if len(members) == 1 else "{" + ",".join(members) + "}")
         lines.append(f"{count}: {','.join(groups)}".rstrip())
-    return "\n".join(lines) + "\n"
-
-
-# -- Debian tally sheets ----------------------------------------------------------------
-
-_DEBIAN_OPTION = re.compile(r"Option\s+(\d+)\s*-*>\s*:\s*(.*?)\s*$")
-_DEBIAN_VOTE = re.compile(r"^V:\s+(\S+)(?:\s.*)?$")
-
-
-def read_debian(text: str) -> BallotFile:
-    options: list[str] = []
-    rows: list[list[int]] = []
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if raw.startswith("V:"):
-            vote = _DEBIAN_VOTE.match(raw.rstrip())
-            if vote is None:
-                raise BallotFormatError("ballot line has no marks after 'V:'", line=line)
-            if not options:
-                raise BallotFormatError(
-                    "ballot line before any 'Option N--->: name' header line", line=line
-                )
-            marks = vote.group(1)
-            if len(marks) != len(options):
-                raise BallotFormatError(
-                    f"vote {marks!r} has {len(marks)} marks but the sheet lists "
-                    f"{len(options)} options",
-                    line=line,
-                )
-            ranks = []
-            for position, mark in enumerate(marks, start=1):
-                if mark == "-":
-                    ranks.append(0)
-                elif mark in "123456789":
-                    ranks.append(int(mark))
-                else:
-                    raise BallotFormatError(
-                        f"vote {marks!r} has {mark!r} for option {position}; expected a "
-                        "digit 1-9 or '-'",
-                        line=line,
-                    )
-            rows.append(ranks)
-            continue
-        option = _DEBIAN_OPTION.search(raw)
-        if option is None:
-            continue
-        if rows:
-            raise BallotFormatError("'Option' header line after the ballots", line=line)
-        number = _whole_number(option.group(1), "Option", line)
-        if number != len(options) + 1:
-            raise BallotFormatError(
-                f"Option {number} where Option {len(options) + 1} was expected; options "
-                "must be numbered 1, 2, 3, ... in order",
-                line=line,
-            )
-        options.append(option.group(2))
-        _check_names(options, line)
-    if not options:
-        raise BallotFormatError("no 'Option N--->: name' header lines found")
-    return _ballot_file(options, rows, [1] * len(rows))
-
-
-def write_debian(ballot_file: BallotFile) -> str:
-    _check_writable_names(ballot_file.candidates)
-    size = len(ballot_file.candidates)
-    lines = [
-        "                     Tally Sheet for the votes cast.",
-        "",
-        "   The format is:",
-        '       "V: vote"',
-        "   The vote has one mark per option, in the order listed below: a digit",
-        "   is the rank given to that option, '-' leaves it unranked.",
-        " -=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-",
-        "",
-    ]
-    # Debian's layout: each option hangs off a slash above its column of marks.
-    for number, name in enumerate(ballot_file.candidates, start=1):
-        lead = "   " + "|" * (number - 2) + "/" if number > 1 else "   "
-        arrow = "-" * (size - number + 3) + ">"
-        lines.append(f"{lead}  Option {number}{arrow}: {name}")
-    lines.append("   " + "|" * (size - 1) + "/")
-    for row in ballot_file.expanded():
-        marks = []
-        for rank in row:
-            if rank > 9:
-                raise BallotFormatError(
-                    f"rank {int(rank)} cannot be written: Debian tally sheets hold ranks 1-9"
-                )
-            marks.append(str(int(rank)) if rank else "-")
-        lines.append("V: " + "".join(marks))
     return "\n".join(lines) + "\n"
 
 
