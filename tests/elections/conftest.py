@@ -12,24 +12,11 @@ from django.utils import timezone
 
 from elections import actions
 from elections.models import Contest, ContestKind, Election
+from elections.results.scenarios import CONTRIBUTED_AT, scenario_calendar
 
-# Inside every test election's qualifying window.
-CONTRIBUTED_AT = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
-WINDOW = (datetime.date(2025, 9, 12), datetime.date(2026, 8, 19))
-
-
-def calendar_from(opens: datetime.datetime, *, campaigning_days: int = 7) -> dict[str, Any]:
-    """A legal calendar: 14 days of nominations, optional campaigning, 21 days of polling."""
-    closes = opens + datetime.timedelta(days=14)
-    polling = closes + datetime.timedelta(days=campaigning_days)
-    return {
-        "nominations_opens_at": opens,
-        "nominations_closes_at": closes,
-        "polling_opens_at": polling,
-        "polling_closes_at": polling + datetime.timedelta(days=21),
-        "window_start": WINDOW[0],
-        "window_end": WINDOW[1],
-    }
+# The scenario builder's calendar and window: inside it every test election's contributions
+# count (elections/results/scenarios.py).
+calendar_from = scenario_calendar
 
 
 @pytest.fixture
