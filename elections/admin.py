@@ -21,7 +21,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from audit.actions import audit_record
 from config.admin_site import ActionBackedAdmin, OfficialsAdmin
 
 # The audit log and the mail queue have admins of their own (read-only): importing the module
@@ -235,15 +234,15 @@ class ElectionAdmin(ReportsElectionErrors):
                 _report(request, error)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        before = set(form.instance.officials.values_list("email", flat=True))
-        super().save_related(request, form, formsets, change)
-        after = set(form.instance.officials.values_list("email", flat=True))
-        if before != after:
-            audit_record(
+        # The officials are the election's one many-to-many field: set by their action (which
+        # audits the change) instead of the form's save_m2m.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+        if "officials" in form.cleaned_data:
+            actions.election_officials_set(
+                election=form.instance,
+                officials=list(form.cleaned_data["officials"]),
                 actor=request.user,
-                action="election.officials",
-                target=f"election:{form.instance.pk}",
-                detail={"from": sorted(before), "to": sorted(after)},
             )
 
 

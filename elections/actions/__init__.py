@@ -43,11 +43,13 @@ from elections.actions.setup import (
     election_create,
     election_delete,
     election_import_openstack,
+    election_officials_set,
     election_update,
     option_create,
 )
 
 __all__ = [
+    "election_officials_set",
     "CandidacyRefused",
     "ELECTION_FIELDS",
     "ElectionError",

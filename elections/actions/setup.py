@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from elections.models import (
     Phase,
 )
 from elections.openstack import OpenStackCalendar
+from elections.permissions import can_administer
 
 logger = logging.getLogger(__name__)
 
@@ -316,3 +317,20 @@ def election_import_openstack(
                 team=team,
             )
     return election
+
+
+@transaction.atomic
+def election_officials_set(*, election: Election, officials: Sequence[Any], actor: Any) -> None:
+    """Name the officials who run ``election`` (none named: every official runs it)."""
+    if actor is not None and not can_administer(actor, election):
+        raise ElectionError("Only the officials of this election can name its officials.")
+    before = set(election.officials.values_list("email", flat=True))
+    election.officials.set(officials)
+    after = set(election.officials.values_list("email", flat=True))
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="election.officials",
+            target=audit_target(election),
+            detail={"from": sorted(before), "to": sorted(after)},
+        )

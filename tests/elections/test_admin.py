@@ -353,6 +353,13 @@ def test_an_official_extends_polling_from_the_admin_during_nominations(
     assert election.polling_closes_at.replace(microsecond=0) == later.replace(microsecond=0)
     assert election.window_start != datetime.date(2000, 1, 1)
     assert AuditEntry.objects.filter(action="election.update", actor=official).exists()
+    # Naming the election's officials on the same form goes through their action, audited.
+    form["officials"] = [str(official.pk)]
+    response = client.post(url, form, follow=True)
+    assert "was changed successfully" in response.content.decode()
+    assert list(election.officials.all()) == [official]
+    entry = AuditEntry.objects.get(action="election.officials", actor=official)
+    assert entry.detail["to"] == [official.email]
 
 
 def test_an_official_removes_a_draft_contest_but_not_one_under_way(

@@ -239,3 +239,20 @@ def test_the_window_is_fixed_once_nominations_open(
     actions.election_update(election=election, actor=official, polling_closes_at=later)
     entry = AuditEntry.objects.filter(action="election.update").latest("pk")
     assert entry.detail["polling_closes_at"]["to"].startswith(later.isoformat()[:16])
+
+
+def test_naming_an_elections_officials_is_audited_and_theirs_alone(
+    official: Any, make_election: Any, make_user: Any
+) -> None:
+    from accounts.roles import ensure_official_group
+
+    election = make_election()
+    other = make_user("other.official@example.org", is_staff=True)
+    other.groups.add(ensure_official_group())
+    actions.election_officials_set(election=election, officials=[official], actor=official)
+    entry = AuditEntry.objects.filter(action="election.officials").get()
+    assert entry.detail == {"from": [], "to": ["official@example.org"]}
+    # An official the election does not name cannot rename its officials.
+    with pytest.raises(actions.ElectionError, match="Only the officials of this election"):
+        actions.election_officials_set(election=election, officials=[other], actor=other)
+    assert list(election.officials.all()) == [official]
