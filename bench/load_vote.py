@@ -176,13 +176,9 @@ def build_poll(
     from django.utils import timezone
 
     from accounts.models import ExtraVoter, ExtraVoterSource, User
-    from elections.actions import (
-        contest_create,
-        election_create,
-        election_phase_move,
-        option_create,
-    )
+    from elections.actions import contest_create, option_create
     from elections.models import Phase
+    from elections.scenarios import scenario_election, scenario_move
 
     # Hand-added voters count in every later roll: those of earlier runs would swell this
     # run's electorate, so they go (their frozen rolls keep their addresses).
@@ -211,18 +207,11 @@ def build_poll(
         ],
         batch_size=2000,
     )
-    now = timezone.now()
-    closes = now + datetime.timedelta(days=15)
-    election = election_create(
-        actor=None,
+    election = scenario_election(
+        official=None,
         name=f"Load test {run}",
         slug=f"load-{run}",
-        nominations_opens_at=now - datetime.timedelta(hours=1),
-        nominations_closes_at=closes,
-        polling_opens_at=closes,
-        polling_closes_at=closes + datetime.timedelta(days=20),
-        window_start=(now - datetime.timedelta(days=365)).date(),
-        window_end=now.date(),
+        opens=timezone.now() - datetime.timedelta(hours=1),
     )
     contest = contest_create(
         election=election, actor=None, kind="community", name="Release name", slug="release"
@@ -235,8 +224,8 @@ def build_poll(
         )
         for option in OPTIONS:
             option_create(contest=other, actor=None, name=option)
-    election_phase_move(election=election, to_phase=Phase.NOMINATIONS, actor=None, reason="bench")
-    election_phase_move(election=election, to_phase=Phase.POLLING, actor=None, reason="bench")
+    election = scenario_move(election, Phase.NOMINATIONS, actor=None, reason="bench")
+    scenario_move(election, Phase.POLLING, actor=None, reason="bench")
 
     # Polls open days after the roll is frozen, by when autovacuum has analysed the new rows.
     with connection.cursor() as cursor:

@@ -24,6 +24,7 @@ from accounts.actions import gerrit_ingest, governance_import
 from accounts.models import Contribution, Team, User
 from elections import actions
 from elections.models import Contest, ContestKind, Election, Phase
+from elections.scenarios import scenario_move, scenario_stand
 
 GOVERNANCE_DIR = Path(settings.BASE_DIR) / "data" / "openstack"
 GOVERNANCE_FILES = (
@@ -114,22 +115,17 @@ def _window(now: datetime.datetime) -> dict[str, datetime.date]:
     }
 
 
-def _stand(contest: object, email: str, *, approve: bool | None, official: object) -> None:
-
-    person = User.objects.get(email=email)
-    candidacy = actions.candidacy_submit(
-        contest=contest,
-        candidate=person,
-        platform=PLATFORMS[email.split("@", 1)[0]],
-        affiliation={"alice": "ACME Cloud", "bob": "Example Corp"}.get(email.split("@")[0], ""),
+def _stand(contest: object, email: str, *, approve: bool | None, official: User) -> None:
+    name = email.split("@", 1)[0]
+    scenario_stand(
+        contest,
+        User.objects.get(email=email),
+        reviewer=official,
+        approve=approve,
+        platform=PLATFORMS[name],
+        affiliation={"alice": "ACME Cloud", "bob": "Example Corp"}.get(name, ""),
+        reason="" if approve is not False else "Please stand with your contributing address.",
     )
-    if approve is not None:
-        actions.candidacy_review(
-            candidacy=candidacy,
-            reviewer=official,
-            approve=approve,
-            reason="" if approve else "Please stand with the address you contribute with.",
-        )
 
 
 def _team(slug: str) -> object:
@@ -174,20 +170,17 @@ def _election_in_polling(now: datetime.datetime, official: object) -> Election:
         seats=2,
         max_per_affiliation=1,
     )
-    election = actions.election_phase_move(
-        election=election,
-        to_phase=Phase.NOMINATIONS,
-        actor=official,
-        reason="Demo: nominations open.",
+    election = scenario_move(
+        election, Phase.NOMINATIONS, actor=official, reason="Demo: nominations open."
     )
     _stand(nova, "alice@example.org", approve=True, official=official)
     _stand(nova, "bob@example.org", approve=True, official=official)
     _stand(swift, "carol@example.org", approve=True, official=official)
     for email in ("bob@example.org", "dave@example.org", "erin@example.org"):
         _stand(tc, email, approve=True, official=official)
-    return actions.election_phase_move(
-        election=election,
-        to_phase=Phase.POLLING,
+    return scenario_move(
+        election,
+        Phase.POLLING,
         actor=official,
         reason="Demo: nominations closed early so that the polls are open.",
     )
@@ -216,11 +209,8 @@ def _election_in_nominations(now: datetime.datetime, official: object) -> Electi
     )
     for option in ("Alpaca", "Bison", "Caribou"):
         actions.option_create(contest=names, actor=official, name=option)
-    election = actions.election_phase_move(
-        election=election,
-        to_phase=Phase.NOMINATIONS,
-        actor=official,
-        reason="Demo: nominations open.",
+    election = scenario_move(
+        election, Phase.NOMINATIONS, actor=official, reason="Demo: nominations open."
     )
     _stand(cinder, "dave@example.org", approve=None, official=official)
     _stand(cinder, "erin@example.org", approve=True, official=official)

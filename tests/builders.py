@@ -15,17 +15,19 @@ type (the security tests pass an XSS payload there).
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
 from elections import actions
 from elections.models import Candidacy, Contest, ContestKind, Election, Phase
-from tests.elections.conftest import calendar_from
+from elections.results.scenarios import (
+    scenario_cast,
+    scenario_election,
+    scenario_move,
+    scenario_stand,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -53,12 +55,11 @@ class World:
 
 
 def _election(official: Any, *, slug: str, label: str) -> Election:
-    return actions.election_create(
-        actor=official,
+    return scenario_election(
+        official=official,
         name=f"{label}Election {slug}",
         slug=slug,
         description=f"{label}\n\nAbout this election.",
-        **calendar_from(timezone.now() + datetime.timedelta(days=1)),
     )
 
 
@@ -75,24 +76,20 @@ def _ptl_contest(official: Any, election: Election, team: Any, label: str) -> Co
 
 
 def _move(official: Any, election: Election, phase: str) -> Election:
-    return actions.election_phase_move(
-        election=election, to_phase=phase, actor=official, reason="test: move"
-    )
+    return scenario_move(election, phase, actor=official, reason="test: move")
 
 
 def _stand(official: Any, contest: Contest, people: list[Any], label: str) -> list[Candidacy]:
-    candidacies = []
-    for person in people:
-        candidacy = actions.candidacy_submit(
-            contest=contest,
-            candidate=person,
+    return [
+        scenario_stand(
+            contest,
+            person,
+            reviewer=official,
             platform=f"{label}\n\n# My platform\n\n[read more](javascript:alert(1)) {label}",
             affiliation=f"{label}ACME",
         )
-        candidacies.append(
-            actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-        )
-    return candidacies
+        for person in people
+    ]
 
 
 def build_counted_contest(
@@ -107,10 +104,7 @@ def build_counted_contest(
 ) -> Any:
     """A PTL contest walked through nominations and polling (``voter`` casts one ballot),
     closed and tallied: returns its Result, a draft until someone publishes it."""
-    from elections.results import actions as result_actions
     from elections.results.models import Result
-    from elections.voting.actions import ballot_cast
-    from elections.voting.ranking import Ranking
 
     election = _election(official, slug=slug, label=label)
     contest = _ptl_contest(official, election, team, label)
@@ -118,13 +112,9 @@ def build_counted_contest(
     _stand(official, contest, candidates, label)
     _move(official, election, Phase.POLLING)
     contest.refresh_from_db()
-    keys = [choice.key for choice in contest.ballot_choices()]
-    ranking = Ranking.from_ranks({key: rank for rank, key in enumerate(keys, 1)}, keys)
-    ballot_cast(contest=contest, voter=voter, ranking=ranking)
-    _move(official, election, Phase.CLOSED)
-    contest.refresh_from_db()
+    scenario_cast(contest, voter, [choice.label for choice in contest.ballot_choices()])
     with capture_on_commit(execute=True):
-        result_actions.contest_close_and_tally(contest=contest, actor=official)
+        _move(official, election, Phase.CLOSED)  # the close queues the seal and the count
     return Result.objects.select_related("contest__election").get(contest=contest)
 
 

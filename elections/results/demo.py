@@ -12,25 +12,25 @@ from __future__ import annotations
 import datetime
 import random
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import (
-    Contribution,
-    ContributionKind,
-    Repository,
-    Team,
-    TeamKind,
-    TeamRepository,
     User,
 )
 from elections import actions as election_actions
 from elections.models import Contest, ContestKind, Election, Phase
-from elections.results import actions as result_actions
-from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
-from elections.voting.ranking import Ranking
+from elections.results.scenarios import (
+    scenario_cast,
+    scenario_count,
+    scenario_election,
+    scenario_move,
+    scenario_person,
+    scenario_publish,
+    scenario_stand,
+    scenario_team,
+)
 
 DEMO_SLUG = "2026-1-demo"
 TEAM_SLUG = "demo-documentation"
@@ -41,53 +41,6 @@ ACCLAIMED_CANDIDATE = "carol@example.org"
 VOTERS = tuple(f"contributor{number:02d}@example.org" for number in range(1, 25))
 # A fixed seed: the demo's ballots are the same on every machine.
 BALLOT_SEED = 20261
-
-
-def _person(email: str) -> User:
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"full_name": email.split("@", 1)[0].title()}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
-    return user
-
-
-def _team_with_contributors(emails: tuple[str, ...], when: datetime.datetime) -> object:
-
-    team, _ = Team.objects.get_or_create(
-        slug=TEAM_SLUG,
-        defaults={
-            "name": "Documentation (demo)",
-            "kind": TeamKind.OFFICIAL,
-            "leadership_type": "ptl",
-        },
-    )
-    repository, _ = Repository.objects.get_or_create(name="demo/documentation")
-    TeamRepository.objects.get_or_create(
-        team=team,
-        repository=repository,
-        defaults={"deliverable": "documentation", "source": TeamKind.OFFICIAL},
-    )
-    for number, email in enumerate(emails, start=1):
-        Contribution.objects.get_or_create(
-            repository=repository,
-            kind=ContributionKind.COMMIT,
-            source="git",
-            ref=f"{number:040x}",
-            defaults={"email": email, "name": email.split("@", 1)[0], "date": when},
-        )
-    return team
-
-
-def _ranked(contest: Contest, order: list[str]) -> object:
-
-    keys = {choice.label: choice.key for choice in contest.ballot_choices()}
-    ranks = {keys[label]: position for position, label in enumerate(order, start=1)}
-    return Ranking.from_ranks(ranks, keys.values())
 
 
 def load_results() -> Election | None:
@@ -105,31 +58,35 @@ def load_results() -> Election | None:
 
 
 def _load() -> Election:
-    """Walk the past election through every stage in order, as officials and voters would.
+    """Walk the past election through every stage in order, as officials and voters would
+    (the shared scenario steps, ``elections.results.scenarios``).
 
     Long because it is one story told step by step (calendar, candidacies, reviews, ballots,
     the close, the seal, the count, publication); split up, the order would be harder to read.
     """
-
     official = User.objects.get(email="official@example.org")
     now = timezone.now()
     people = sorted(set(PTL_CANDIDATES + TC_CANDIDATES + (ACCLAIMED_CANDIDATE,)))
-    team = _team_with_contributors(tuple(people) + VOTERS, when=now - datetime.timedelta(days=60))
-    users = {email: _person(email) for email in (*people, *VOTERS)}
+    team = scenario_team(
+        name="Documentation (demo)", slug=TEAM_SLUG, repository="demo/documentation"
+    )
+    users = {
+        email: scenario_person(
+            email,
+            team=team,
+            full_name=email.split("@", 1)[0].title(),
+            when=now - datetime.timedelta(days=60),
+        )
+        for email in (*people, *VOTERS)
+    }
     # The calendar starts tomorrow; each phase is entered early by hand, and the phase
     # machine moves the calendar's boundaries to the moment it happened.
-    opens = now + datetime.timedelta(days=1)
-    election = election_actions.election_create(
-        actor=official,
-        name="2026.1 elections (demo, results published)",
+    election = scenario_election(
+        official=official,
         slug=DEMO_SLUG,
+        name="2026.1 elections (demo, results published)",
         description="A past election kept for the demo: its results are published.",
-        nominations_opens_at=opens,
-        nominations_closes_at=opens + datetime.timedelta(days=14),
-        polling_opens_at=opens + datetime.timedelta(days=14),
-        polling_closes_at=opens + datetime.timedelta(days=35),
-        window_start=(now - datetime.timedelta(days=365)).date(),
-        window_end=now.date(),
+        window=((now - datetime.timedelta(days=365)).date(), now.date()),
     )
     contests = {
         "ptl": election_actions.contest_create(
@@ -168,23 +125,14 @@ def _load() -> Election:
         ),
     }
     reason = "Demo: the calendar of a past election."
-    election_actions.election_phase_move(
-        election=election, to_phase=Phase.NOMINATIONS, actor=official, reason=reason
-    )
+    scenario_move(election, Phase.NOMINATIONS, actor=official, reason=reason)
     stands = [("ptl", email) for email in PTL_CANDIDATES]
     stands += [("tc", email) for email in TC_CANDIDATES]
     stands += [("acclaimed", ACCLAIMED_CANDIDATE)]
     for key, email in stands:
-        candidacy = election_actions.candidacy_submit(
-            contest=contests[key],
-            candidate=users[email],
-            platform=f"{users[email].display_name} for {contests[key].name}: docs first.",
-            affiliation="",
-        )
-        election_actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
-    election_actions.election_phase_move(
-        election=election, to_phase=Phase.POLLING, actor=official, reason=reason
-    )
+        platform = f"{users[email].display_name} for {contests[key].name}: docs first."
+        scenario_stand(contests[key], users[email], reviewer=official, platform=platform)
+    scenario_move(election, Phase.POLLING, actor=official, reason=reason)
     draw = random.Random(BALLOT_SEED)  # noqa: S311 - reproducible demo data, not security
     for key in ("ptl", "tc"):
         contest = Contest.objects.get(pk=contests[key].pk)
@@ -193,13 +141,10 @@ def _load() -> Election:
             # Voters mostly agree on a favourite, with some spread and a few short ballots.
             order = sorted(labels, key=lambda label: labels.index(label) + draw.random() * 2.5)
             order = order[: draw.choice([len(order), len(order), len(order) - 1])]
-            ballot_cast(contest=contest, voter=users[email], ranking=_ranked(contest, order))
-    election_actions.election_phase_move(
-        election=election, to_phase=Phase.CLOSED, actor=official, reason=reason
-    )
+            scenario_cast(contest, users[email], order)
+    scenario_move(election, Phase.CLOSED, actor=official, reason=reason)
     for key in ("ptl", "tc"):
         contest = Contest.objects.get(pk=contests[key].pk)
-        ballots_shuffle_rewrite(contest=contest)
-        result = result_actions.result_tally(contest=contest, actor=official)
-        result_actions.result_publish(result=result, actor=official)
+        scenario_count(contest, actor=official)
+        scenario_publish(contest, actor=official)
     return Election.objects.get(pk=election.pk)

@@ -1,5 +1,6 @@
 """An election at any phase, built through the real actions: the one builder the tests, the
-demo and the benches share for "an election at phase X with N electors and M ballots".
+demos and the benches share for "an election at phase X with N electors and M ballots"
+(the steps that need only the elections app are in ``elections.scenarios``).
 
 Contributions are written as an ingest would write them (one merged change per person to the
 team's repository, inside the qualifying window); everything after that goes through the
@@ -11,33 +12,32 @@ happened yet, so the builder seals and counts itself, as the queued task would.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from allauth.account.models import EmailAddress
-from django.utils import timezone
-
 from accounts.models import (
-    Contribution,
-    ContributionKind,
-    Repository,
     Team,
-    TeamKind,
-    TeamRepository,
     User,
 )
 from elections import actions as election_actions
 from elections.models import ContestKind, ContestState, Election, Phase
 from elections.results import actions as result_actions
 from elections.results import selectors
+from elections.scenarios import (
+    CONTRIBUTED_AT,
+    WINDOW,
+    scenario_calendar,
+    scenario_contribute,
+    scenario_election,
+    scenario_move,
+    scenario_person,
+    scenario_stand,
+    scenario_team,
+)
 from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
 from elections.voting.ranking import Ranking
 
-# Inside every scenario's qualifying window (OpenStack's 2027.1 timeframe).
-WINDOW = (datetime.date(2025, 9, 12), datetime.date(2026, 8, 19))
-CONTRIBUTED_AT = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 PHASES = (Phase.DRAFT, Phase.NOMINATIONS, Phase.POLLING, Phase.CLOSED, Phase.TALLIED)
 PHASES_WITH_PUBLISHED = (*PHASES, Phase.PUBLISHED)
 DEFAULT_CANDIDATES = ("Alice Able", "Bob Baker", "Carol Cook")
@@ -57,53 +57,34 @@ class Scenario:
     receipts: tuple[str, ...]
 
 
-def scenario_calendar(opens: datetime.datetime, *, campaigning_days: int = 7) -> dict[str, Any]:
-    """A legal calendar: 14 days of nominations, optional campaigning, 21 days of polling."""
-    closes = opens + datetime.timedelta(days=14)
-    polling = closes + datetime.timedelta(days=campaigning_days)
-    return {
-        "nominations_opens_at": opens,
-        "nominations_closes_at": closes,
-        "polling_opens_at": polling,
-        "polling_closes_at": polling + datetime.timedelta(days=21),
-        "window_start": WINDOW[0],
-        "window_end": WINDOW[1],
-    }
-
-
-def scenario_team(*, name: str, slug: str) -> Team:
-    """A governance team owning one repository (as importing projects.yaml would make it)."""
-    team, _ = Team.objects.get_or_create(
-        slug=slug, defaults={"name": name, "kind": TeamKind.OFFICIAL, "leadership_type": "ptl"}
+def scenario_cast(contest: Any, voter: User, order: Sequence[str]) -> str:
+    """``voter`` ranks the choices labelled ``order`` 1, 2, 3, ...; returns the receipt."""
+    keys = {choice.label: choice.key for choice in contest.ballot_choices()}
+    ranks = {keys[label]: position for position, label in enumerate(order, start=1)}
+    return ballot_cast(
+        contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys.values())
     )
-    repository, _ = Repository.objects.get_or_create(name=f"openstack/{slug}")
-    TeamRepository.objects.get_or_create(
-        team=team,
-        repository=repository,
-        defaults={"deliverable": slug, "source": TeamKind.OFFICIAL},
-    )
-    return team
 
 
-def scenario_person(
-    email: str, *, team: Team, full_name: str = "", password: str | None = None
-) -> User:
-    """An account with a verified address and one merged change to the team's repositories."""
-    user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    Contribution.objects.bulk_create(
-        Contribution(
-            repository=repository,
-            kind=ContributionKind.COMMIT,
-            source="git",
-            ref=f"{user.pk:020x}{repository.pk:020x}",
-            email=email.lower(),
-            name=full_name or email.split("@", 1)[0],
-            date=CONTRIBUTED_AT,
-        )
-        for repository in team.repositories.all()
-    )
-    return user
+def scenario_count(contest: Any, *, actor: User | None) -> Any:
+    """What the close queues (``results.seal_and_count``), done now if it has not run: the
+    ballot box sealed, the count stored, the election moved on. Returns the Result."""
+    contest.refresh_from_db()
+    if contest.state == ContestState.CLOSED:
+        if not selectors.ballot_box_sealed(contest):
+            ballots_shuffle_rewrite(contest=contest)
+        result_actions.result_tally(contest=contest, actor=actor)
+    result_actions.election_follow_contests(election_id=contest.election_id)
+    return selectors.latest_result(contest)
+
+
+def scenario_publish(contest: Any, *, actor: User) -> Any:
+    """Publish the contest's latest result (once) and move the election on."""
+    result = selectors.latest_result(contest)
+    if result is not None and result.state != "published":
+        result = result_actions.result_publish(result=result, actor=actor)
+    result_actions.election_follow_contests(election_id=contest.election_id)
+    return result
 
 
 def scenario_build(
@@ -141,10 +122,7 @@ def scenario_build(
         scenario_person(f"voter{n}@{domain}", team=team, password=password)
         for n in range(len(ballots) + extra_electors)
     )
-    opens = timezone.now() + datetime.timedelta(days=1)
-    election = election_actions.election_create(
-        actor=official, name=f"Election {slug}", slug=slug, **scenario_calendar(opens)
-    )
+    election = scenario_election(official=official, slug=slug)
     contest = election_actions.contest_create(
         election=election,
         actor=official,
@@ -156,42 +134,22 @@ def scenario_build(
         **contest_fields,
     )
     receipts: list[str] = []
-
-    def move(to: str) -> Election:
-        return election_actions.election_phase_move(
-            election=election, to_phase=to, actor=official, reason=f"scenario: {to}"
-        )
-
     if stage >= PHASES.index(Phase.NOMINATIONS):
-        election = move(Phase.NOMINATIONS)
+        election = scenario_move(election, Phase.NOMINATIONS, actor=official)
         for index, person in enumerate(people):
-            candidacy = election_actions.candidacy_submit(
-                contest=contest,
-                candidate=person,
-                platform="I will keep the lights on.",
-                affiliation=affiliations[index] if affiliations else "",
-            )
-            election_actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+            affiliation = affiliations[index] if affiliations else ""
+            scenario_stand(contest, person, reviewer=official, affiliation=affiliation)
     if stage >= PHASES.index(Phase.POLLING):
-        election = move(Phase.POLLING)
+        election = scenario_move(election, Phase.POLLING, actor=official)
         contest.refresh_from_db()
         if contest.state == ContestState.POLLING:
             receipts = _cast(contest, candidates, electors, ballots)
     if stage >= PHASES.index(Phase.CLOSED):
-        election = move(Phase.CLOSED)
+        election = scenario_move(election, Phase.CLOSED, actor=official)
     if stage >= PHASES.index(Phase.TALLIED):
-        contest.refresh_from_db()
-        if contest.state == ContestState.CLOSED:
-            # What the close queued (results.seal_and_count), done now if it has not run.
-            if not selectors.ballot_box_sealed(contest):
-                ballots_shuffle_rewrite(contest=contest)
-            result_actions.result_tally(contest=contest, actor=official)
-        result_actions.election_follow_contests(election_id=election.pk)
+        scenario_count(contest, actor=official)
     if stage >= PHASES_WITH_PUBLISHED.index(Phase.PUBLISHED):
-        result = selectors.latest_result(contest)
-        if result is not None and result.state != "published":
-            result_actions.result_publish(result=result, actor=official)
-        result_actions.election_follow_contests(election_id=election.pk)
+        scenario_publish(contest, actor=official)
     election.refresh_from_db()
     contest.refresh_from_db()
     return Scenario(
@@ -220,3 +178,21 @@ def _cast(
             ballot_cast(contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys))
         )
     return receipts
+
+
+__all__ = [
+    "CONTRIBUTED_AT",
+    "WINDOW",
+    "Scenario",
+    "scenario_build",
+    "scenario_calendar",
+    "scenario_cast",
+    "scenario_contribute",
+    "scenario_count",
+    "scenario_election",
+    "scenario_move",
+    "scenario_person",
+    "scenario_publish",
+    "scenario_stand",
+    "scenario_team",
+]
