@@ -30,14 +30,15 @@ def eligibility_settings_check(app_configs: Any = None, **kwargs: Any) -> list[E
         errors.append(
             Error("STACKVOTE_BOT_EMAILS must be a list of e-mail addresses.", id="accounts.E003")
         )
-    for name, reader in (
-        ("STACKVOTE_INGEST_BATCH_SIZE", conf.ingest_batch_size),
-        ("STACKVOTE_MIN_CONTRIBUTIONS", conf.min_contributions),
+    # Ids are fixed by name: silencing one keeps meaning the same setting.
+    for check_id, name, reader in (
+        ("accounts.E004", "STACKVOTE_INGEST_BATCH_SIZE", conf.ingest_batch_size),
+        ("accounts.E005", "STACKVOTE_MIN_CONTRIBUTIONS", conf.min_contributions),
     ):
         try:
             value = reader()
         except (TypeError, ValueError):
             value = 0
         if value < 1:
-            errors.append(Error(f"{name} must be a positive number.", id="accounts.E004"))
+            errors.append(Error(f"{name} must be a positive number.", id=check_id))
     return errors

@@ -112,14 +112,23 @@ def scenario_election(
     description: str = "",
     opens: datetime.datetime | None = None,
     window: tuple[datetime.date, datetime.date] = WINDOW,
+    campaigning_days: int = 7,
+    **overrides: Any,
 ) -> Election:
-    """A draft election whose calendar starts at ``opens`` (tomorrow by default)."""
+    """A draft election whose calendar starts at ``opens`` (tomorrow by default);
+    ``overrides`` replace calendar fields or set others (``email_deadline``, ...)."""
+    fields = scenario_calendar(
+        opens or timezone.now() + datetime.timedelta(days=1),
+        campaigning_days=campaigning_days,
+        window=window,
+    )
+    fields.update(overrides)
     return election_actions.election_create(
         actor=official,
         name=name or f"Election {slug}",
         slug=slug,
         description=description,
-        **scenario_calendar(opens or timezone.now() + datetime.timedelta(days=1), window=window),
+        **fields,
     )
 
 

@@ -29,5 +29,12 @@ def test_unreadable_dates_bots_and_sizes_are_refused(settings: Any) -> None:
     settings.STACKVOTE_GIT_BASE = " "
     settings.STACKVOTE_BOT_EMAILS = "zuul@openstack.org"
     settings.STACKVOTE_INGEST_BATCH_SIZE = 0
+    settings.STACKVOTE_MIN_CONTRIBUTIONS = "none"
     ids = [e.id for e in eligibility_settings_check()]
-    assert ids == ["accounts.E001", "accounts.E002", "accounts.E003", "accounts.E004"]
+    assert ids == [
+        "accounts.E001",
+        "accounts.E002",
+        "accounts.E003",
+        "accounts.E004",
+        "accounts.E005",
+    ]

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from elections import actions
 from elections.models import Contest, ContestKind, Election
-from elections.results.scenarios import CONTRIBUTED_AT, scenario_calendar
+from elections.scenarios import CONTRIBUTED_AT, scenario_calendar, scenario_election, scenario_move
 
 # The scenario builder's calendar and window: inside it every test election's contributions
 # count (elections/results/scenarios.py).
@@ -68,12 +67,13 @@ def make_election(db: Any, official: Any) -> Callable[..., Election]:
         campaigning_days: int = 7,
         **overrides: Any,
     ) -> Election:
-        fields = calendar_from(
-            opens or timezone.now() + datetime.timedelta(days=1),
+        return scenario_election(
+            official=official,
+            slug=slug,
+            opens=opens,
             campaigning_days=campaigning_days,
+            **overrides,
         )
-        fields.update(overrides)
-        return actions.election_create(actor=official, name=f"Election {slug}", slug=slug, **fields)
 
     return make
 
@@ -107,8 +107,6 @@ def make_contest(official: Any) -> Callable[..., Contest]:
 @pytest.fixture
 def open_nominations(official: Any) -> Callable[[Election], Election]:
     def move(election: Election) -> Election:
-        return actions.election_phase_move(
-            election=election, to_phase="nominations", actor=official, reason="test: open"
-        )
+        return scenario_move(election, "nominations", actor=official, reason="test: open")
 
     return move
