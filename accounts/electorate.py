@@ -119,6 +119,9 @@ def electorate_build(
     roll address. Addresses no account has verified are voters of their own. A voter is on
     the roll with at least ``min_contributions`` contributions or an addition, unless any of
     their addresses is excluded.
+
+    Long because the rule is one pass over contributions, additions and exclusions; split
+    up, each part would need the same maps of addresses to accounts.
     """
     if min_contributions < 1:
         raise ValueError("min_contributions must be at least 1")

@@ -311,6 +311,8 @@ def eligibility_explain(
     are on the roll and why, or which unverified address would put them on it.
 
     Only the user's own addresses are read; the rule is the one ``roll_compute`` applies.
+    Long because each roll's answer (on it, why, or what would put them on it) is built from
+    the same few reads; split up, every part would read them again.
     """
     window = _window(start, end)
     needed = min_contributions or conf.min_contributions()

@@ -50,6 +50,9 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
     merge); reviewers count for Code-Review +2/-2 and Workflow +1 (dated by the vote), as
     the OpenStack TC charter says. The whole file is one transaction: a bad line (named in
     the error) leaves nothing of the file stored.
+
+    Long because authors and reviewers are read in the one pass that also checks each
+    line, inside the file's one transaction.
     """
     source = str(path)
     bots = conf.bot_emails()

@@ -108,6 +108,9 @@ def commit_sources_store(
     child process, so parsing and writing do not share the GIL; elsewhere it is a thread.
     The producer never touches the database. Returns what was stored and, by repository
     name, the input errors of those that failed (left unchanged).
+
+    Long because starting, feeding and stopping the producer (and cleaning up after a
+    failure) must stay in one place to be read and checked together.
     """
     bots = conf.bot_emails()
     batch_size = conf.ingest_batch_size()

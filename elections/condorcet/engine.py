@@ -116,6 +116,9 @@ def tally_from_pairwise(
     """Finish a tally from its pairwise matrix (e.g. the sum of partial matrices).
 
     Gives exactly the result ``tally`` gives for the ballots the matrix was counted from.
+
+    Long because it is the method's whole order of work (ranking, ties broken by the seeded
+    draw, seats, affiliation limits) in one readable sequence.
     """
     names = _checked_candidates(candidates)
     _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation)

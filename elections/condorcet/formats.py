@@ -203,7 +203,11 @@ def _parse_order(text: str, size: int, line: int) -> list[list[int]]:
 
 def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
     """Read a PrefLib file; ``data_type`` (e.g. from the file extension) applies when the
-    file has no ``# DATA TYPE`` line."""
+    file has no ``# DATA TYPE`` line.
+
+    Long because the header and the orders are checked against each other as they are read
+    (counts, alternative numbers, the data type's rules), each error naming its line.
+    """
     names: dict[int, str] = {}
     declared: dict[str, tuple[str, int]] = {}
     orders: list[tuple[int, int, str]] = []

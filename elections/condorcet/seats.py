@@ -57,7 +57,12 @@ def allocate_seats(
     affiliations: Mapping[str, str | None] | None = None,
     max_per_affiliation: int | None = None,
 ) -> SeatOutcome:
-    """Seat ``seats`` candidates from ``ranking`` (groups of equals, best first)."""
+    """Seat ``seats`` candidates from ``ranking`` (groups of equals, best first).
+
+    Long because the seating rule (a group that fits, a group broken by the seeded draw, a
+    candidate passed over for an affiliation that holds its limit) is one loop whose helpers
+    share its state; split up, they would pass that state around.
+    """
     outcome = SeatOutcome()
     limit = max_per_affiliation if affiliations is not None else None
     held: Counter[str] = Counter()

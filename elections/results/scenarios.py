@@ -108,6 +108,9 @@ def scenario_build(
     phase is entered early by hand (with ``official`` as the actor), which moves the
     calendar's boundary to now. At ``closed`` the ballot box is not sealed yet (unless the
     close's queued work already ran); from ``tallied`` on, it is sealed and counted.
+
+    Long because it is the election's life in order, one phase after another; each phase
+    is a few lines, and split up the order would be harder to follow.
     """
     if phase not in PHASES_WITH_PUBLISHED:
         raise ValueError(f"a scenario stops at one of {', '.join(PHASES_WITH_PUBLISHED)}")

@@ -74,6 +74,9 @@ def result_tally(
     contest at the same time. ``pairwise`` is the sum of a chunked tally's partial counts; it
     is used only if its ballots are exactly the contest's ballots (same number, same multiset
     digest), else ``BallotsChanged`` is raised and the tally starts again.
+
+    Long because reading, counting and storing must happen under one lock and in one
+    transaction, so that no two workers store a count of one contest.
     """
     contest = (
         Contest.objects.select_for_update(of=("self",))
