@@ -19,6 +19,7 @@ from accounts.models import (
     User,
     VoterExclusion,
 )
+from accounts.roles import is_official
 from audit.actions import audit_record, audit_target
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,13 @@ def _address(email: str) -> str:
     if not local or not domain or " " in address:
         raise EligibilityError(f"{email!r} is not an e-mail address.")
     return address
+
+
+def _check_official(actor: User | None) -> None:
+    # Who may vote is changed by officials (or by operators on the command line, as "system"):
+    # nobody else, whatever page or script calls this.
+    if actor is not None and not is_official(actor):
+        raise EligibilityError("Only election officials change who may vote.")
 
 
 def _voter_detail(*, email: str, team: Team | None, reason: str) -> dict[str, Any]:
@@ -51,6 +59,7 @@ def voter_add(
 ) -> ExtraVoter:
     """Add a voter by hand (like an ``extra-acs`` entry): on ``team``'s roll and the roll of
     all official repositories, or with no team only on the latter, until ``expires_on``."""
+    _check_official(created_by)
     if not reason.strip():
         raise EligibilityError("Say why this voter is added.")
     voter = ExtraVoter.objects.create(
@@ -77,6 +86,7 @@ def voter_add(
 @transaction.atomic
 def voter_remove(*, voter: ExtraVoter, actor: User | None = None) -> None:
     """Remove a hand-added voter (entries from governance files change with the files)."""
+    _check_official(actor)
     if voter.source != ExtraVoterSource.MANUAL:
         raise EligibilityError(
             "This voter comes from a governance file; change the file and re-import it."
@@ -93,6 +103,7 @@ def voter_exclude(
 ) -> VoterExclusion:
     """Keep an address (and the account that verified it) off ``team``'s roll, or off every
     roll with no team."""
+    _check_official(created_by)
     if not reason.strip():
         raise EligibilityError("Say why this address is excluded.")
     exclusion, _ = VoterExclusion.objects.update_or_create(
@@ -112,6 +123,7 @@ def voter_exclude(
 @transaction.atomic
 def voter_unexclude(*, exclusion: VoterExclusion, actor: User | None = None) -> None:
     """Lift an exclusion: the address counts again wherever its contributions put it."""
+    _check_official(actor)
     target = audit_target(exclusion)
     detail = _voter_detail(email=exclusion.email, team=exclusion.team, reason=exclusion.reason)
     exclusion.delete()

@@ -111,3 +111,19 @@ def test_an_ingest_run_is_audited_with_its_source_and_outcome(official: Any, tmp
     assert entry.action == "ingest.gerrit" and entry.actor == official
     assert entry.detail["targets"] == [str(missing)]
     assert entry.detail["state"] == "failed" and str(missing) in entry.detail["error"]
+
+
+def test_only_officials_change_who_may_vote(make_user: Any, official: Any) -> None:
+    """A voter, a candidate or anyone else calling the actions is refused, and nothing is
+    written or audited."""
+    someone = make_user("someone@example.org")
+    before = _last_pk()
+    with pytest.raises(actions.EligibilityError, match="Only election officials"):
+        actions.voter_add(email="friend@example.org", reason="my friend", created_by=someone)
+    with pytest.raises(actions.EligibilityError, match="Only election officials"):
+        actions.voter_exclude(email="rival@example.org", reason="rival", created_by=someone)
+    exclusion = actions.voter_exclude(email="bot@example.org", reason="CI", created_by=official)
+    with pytest.raises(actions.EligibilityError, match="Only election officials"):
+        actions.voter_unexclude(exclusion=exclusion, actor=someone)
+    assert [e.action for e in _new_entries(before)] == ["voter.exclude"]
+    assert not ExtraVoter.objects.filter(email="friend@example.org").exists()
