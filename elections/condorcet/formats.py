@@ -7,7 +7,8 @@ keeps only the order of ranks, so ranks come back as 1, 2, 3, ... without gaps).
 
 CSV
     First row: candidate names. Then one ballot per row, one cell per candidate: a whole
-    number ≥ 1 is a rank, an empty cell is unranked. Blank lines are skipped.
+    number from 1 to the number of candidates is a rank (equal ranks are ties), an empty cell
+    is unranked. Blank lines are skipped.
 
 PrefLib (https://preflib.org/format, the 2022 format)
     ``# ALTERNATIVE NAME i: name`` header lines, then ``count: order`` lines where the order
@@ -119,14 +120,22 @@ def read_csv(text: str) -> BallotFile:
                     raise BallotFormatError(
                         f"rank {value!r} for {name!r} is not a whole number", line=line
                     )
-                elif _whole_number(value, f"rank for {name!r}", line) == 0:
+                elif (rank := _whole_number(value, f"rank for {name!r}", line)) == 0:
                     raise BallotFormatError(
                         f"rank 0 for {name!r}: ranks start at 1 (leave the cell empty for "
                         "unranked)",
                         line=line,
                     )
+                elif rank > len(candidates):
+                    # A ballot ranks N candidates 1 to N at most (ties share a rank): a
+                    # larger rank was not cast by anyone, and would count as a plain order.
+                    raise BallotFormatError(
+                        f"rank {rank} for {name!r} is above the number of candidates "
+                        f"({len(candidates)})",
+                        line=line,
+                    )
                 else:
-                    ranks.append(int(value))
+                    ranks.append(rank)
             rows.append(ranks)
     except csv.Error as exc:
         raise BallotFormatError(f"not valid CSV ({exc})", line=reader.line_num) from exc

@@ -23,6 +23,7 @@ from django.db import DatabaseError, InterfaceError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from elections.models import Contest
@@ -102,6 +103,8 @@ def _cast_outage_is_not_recorded(
 
 
 @never_cache
+# Ranks and the receipt never reach an error report beside the signed-in voter's name.
+@sensitive_post_parameters()
 @_cast_outage_is_not_recorded
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -264,6 +267,7 @@ def _labelled_tiers(form: BallotForm) -> list[list[str]]:
 
 
 @never_cache
+@sensitive_post_parameters("receipt")
 @require_http_methods(["GET", "POST"])
 def receipt_check(request: HttpRequest, contest_id: int) -> HttpResponse:
     """After the close anyone may paste a receipt and learn whether it was counted.

@@ -133,6 +133,7 @@ def test_format_option_overrides_the_extension(tmp_path):
     ("content", "message"),
     [
         ("A,B\n1,x\n", "line 2: rank 'x' for 'B' is not a whole number"),
+        ("A,B,C\n1,2,3\n1,5,2\n", "line 3: rank 5 for 'B' is above the number of candidates (3)"),
         ("", "the file is empty"),
     ],
 )

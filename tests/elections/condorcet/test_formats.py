@@ -42,7 +42,8 @@ NAME = (
 def ballot_files(draw, max_rank=None):
     names = draw(st.lists(NAME, min_size=1, max_size=6, unique=True))
     size = len(names)
-    top = max_rank if max_rank is not None else size + 2
+    # Ranks 1 to N (a ballot of N candidates has no larger rank), with ties and gaps.
+    top = max_rank if max_rank is not None else size
     count = draw(st.integers(0, 8))
     rows = draw(
         st.lists(
@@ -95,7 +96,7 @@ def test_preflib_round_trips_the_order_of_every_ballot(ballot_file):
 
 
 @settings(max_examples=60, deadline=None)
-@given(ballot_files(max_rank=9), st.sampled_from(["csv", "preflib", "debian"]))
+@given(ballot_files(), st.sampled_from(["csv", "preflib", "debian"]))
 def test_every_format_gives_the_same_tally(ballot_file, format):
     again = parse_ballots(format_ballots(ballot_file, format), format)
     expected = tally(ballot_file.candidates, ballot_file.ballots, weights=ballot_file.weights)
@@ -217,6 +218,7 @@ MALFORMED = [
     ("csv", "A,B\n1,x\n", 2, "rank 'x' for 'B' is not a whole number"),
     ("csv", "A,B\n-1,2\n", 2, "rank '-1' for 'A' is not a whole number"),
     ("csv", "A,B\n0,1\n", 2, "rank 0 for 'A': ranks start at 1"),
+    ("csv", "A,B\n1,3\n", 2, "rank 3 for 'B' is above the number of candidates"),
     ("csv", 'A,B\n"1,2\n', 2, "not valid CSV"),
     ("preflib", "1: 1\n", None, "no '# ALTERNATIVE NAME 1: ...' header lines"),
     ("preflib", "# ALTERNATIVE NAME 2: B\n", None, "alternative 1 has no ALTERNATIVE NAME"),

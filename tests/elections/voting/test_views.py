@@ -379,3 +379,25 @@ def test_an_unverified_address_on_the_roll_gives_no_ballot(make_poll: Any, make_
     EmailAddress.objects.filter(email="contrib@example.org").update(verified=True)
     assert "Not voted yet" in client.get(reverse("vote_index")).content.decode()
     assert client.get(reverse("ballot", args=[contest.pk])).status_code == 200
+
+
+def test_ballot_and_receipt_posts_are_kept_out_of_error_reports(rf: Any, make_user: Any) -> None:
+    """An error report (Django's exception reporter) never shows a voter's ranks or receipt
+    beside their name: the views mark their POST data sensitive."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from elections.voting import views
+
+    voter = make_user("reported@example.org")
+    for view, data in (
+        (views.ballot, {"rank-candidacy-1": "1", "receipt": "secret-code"}),
+        (views.receipt_check, {"receipt": "secret-code"}),
+    ):
+        request = rf.post("/", data)
+        request.user = voter
+        try:
+            view(request, contest_id=999_999)
+        except Exception:  # noqa: BLE001, S110 - only the marking matters here
+            pass
+        shown = SafeExceptionReporterFilter().get_post_parameters(request)
+        assert "secret-code" not in str(dict(shown)), view
