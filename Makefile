@@ -65,7 +65,10 @@ test-latest: $(UV) browser
 	  && echo "Drift: the lines above are what the newest allowed versions change against uv.lock." \
 	  || echo "No drift: uv.lock already has the newest versions pyproject.toml allows."
 	cd $(LATEST)/project && UV_PROJECT_ENVIRONMENT=$(LATEST)/env $(UV) sync --frozen --extra test --no-install-project --quiet
-	STACKVOTE_TEST_LOCK=$(LATEST)/project/uv.lock $(MAKE) --no-print-directory suite BIN=$(LATEST)/env/bin
+	# Its own test database on the same server (test_<name>_latest): a run of make test is left alone.
+	env STACKVOTE_TEST_LOCK=$(LATEST)/project/uv.lock \
+	  $${DATABASE_URL:+"DATABASE_URL=$$(echo "$$DATABASE_URL" | sed -E 's#^(postgres[^?]*/)([^/?]+)#\1\2_latest#')"} \
+	  $(MAKE) --no-print-directory suite BIN=$(LATEST)/env/bin
 
 lint: install
 	$(BIN)/ruff check .

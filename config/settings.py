@@ -122,8 +122,11 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL=postgres://user:pass@host:5432/name selects PostgreSQL (psycopg2-binary).
+# An empty DATABASE_URL (a blank line in .env) means the embedded default, like an unset one.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 # Each web or Celery worker keeps its connection (checked before reuse, below): opening one
@@ -263,7 +266,7 @@ if env.str("OIDC_CLIENT_ID", default="") and env.str("OIDC_SECRET", default=""):
 
 # --- E-mail ------------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:password@mail.example.org:587 ; default prints mail on the console.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="stackvote <elections@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

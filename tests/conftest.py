@@ -108,6 +108,9 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
     celery_app.conf.update(result_backend=url, task_always_eager=False)
     _forget_result_backend()
     use_broker(url)
+    # Start from an empty queue: a run that was stopped part-way may have left work in it
+    # (for rows of a database that is gone), which this worker would take first.
+    celery_app.control.purge()
     try:
         with start_worker(
             celery_app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=20

@@ -67,3 +67,20 @@ def test_loading_the_web_app_opens_no_connection_for_workers_to_share() -> None:
     )
     loaded = _python("-c", probe, env={**PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"})
     assert loaded.stdout.strip() == "clean", loaded.stderr
+
+
+def test_blank_database_and_mail_urls_mean_the_embedded_default() -> None:
+    """A blank line in .env (``DATABASE_URL=``) starts the embedded default, not a crash."""
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        " print(s.DATABASES['default']['ENGINE'], s.EMAIL_BACKEND)"
+    )
+    result = _python(
+        "-c",
+        probe,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "", "EMAIL_URL": ""},
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.mail.backends.console.EmailBackend",
+    ], result.stderr
