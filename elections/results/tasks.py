@@ -171,14 +171,15 @@ def tally_finish(
 
 
 @shared_task(name="results.seal_and_count", **RETRY_OPTIONS)
-def seal_and_count(contest_id: int, actor_id: int | None = None) -> int | None:
-    """Queued by the close of polling: seal the contest's ballot box and queue its count.
-    Safe to run twice (a sealed box is not sealed again; a counted contest is left alone)."""
+def seal_and_count(contest_id: int) -> int | None:
+    """Queued by the close of polling: seal the contest's ballot box and queue its count, as
+    the system. Safe to run twice (a sealed box is not sealed again; a counted contest is
+    left alone)."""
     contest = Contest.objects.filter(pk=contest_id).first()
     if contest is None or not selectors.awaits_tally(contest):
         return None
     try:
-        run = actions.contest_close_and_tally(contest=contest, actor=_actor(actor_id))
+        run = actions.contest_close_and_tally(contest=contest, actor=None)
     except actions.ResultError as error:
         logger.warning("Contest %s not tallied: %s", contest_id, error)
         return None

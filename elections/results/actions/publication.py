@@ -12,7 +12,7 @@ from config.queue import enqueue_on_commit
 from elections.actions import election_phase_move
 from elections.models import ContestState, Election, Phase
 from elections.results import selectors
-from elections.results.actions.errors import ResultError
+from elections.results.actions.errors import ResultError, authorise
 from elections.results.models import (
     Result,
     ResultState,
@@ -23,6 +23,7 @@ from elections.results.models import (
 def result_publish(*, result: Result, actor: Any) -> Result:
     """Make a draft result public; a result published earlier for the contest is withdrawn."""
     result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
+    authorise(actor, result.contest)
     if result.state == ResultState.PUBLISHED:
         raise ResultError("This result is already published.")
     now = timezone.now()
@@ -107,6 +108,7 @@ def result_unpublish(*, result: Result, actor: Any, reason: str) -> Result:
     if not reason:
         raise ResultError("Give a reason for taking the result down.")
     result = Result.objects.select_for_update().select_related("contest").get(pk=result.pk)
+    authorise(actor, result.contest)
     if result.state != ResultState.PUBLISHED:
         raise ResultError("This result is not published.")
     # The election's phase stays where it is (the phase machine only moves forward); the

@@ -15,7 +15,7 @@ from config.queue import enqueue_on_commit
 from elections.actions import contest_mark_tallied
 from elections.models import Contest, ContestState
 from elections.results import conf, counting, exports, selectors
-from elections.results.actions.errors import BallotsChanged, ResultError
+from elections.results.actions.errors import BallotsChanged, ResultError, authorise
 from elections.results.actions.publication import (
     _election_follow_contests_on_commit,
     result_publish,
@@ -177,6 +177,7 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
 
     The run is recorded at once (state "queued") so officials see it in the panel.
     """
+    authorise(actor, contest)
     check_tallyable(contest)
     task_id = str(uuid.uuid4())
     run = tally_run_queue(contest=contest, task_id=task_id)
@@ -210,6 +211,7 @@ def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun:
     """
 
     contest = Contest.objects.select_related("election").get(pk=contest.pk)
+    authorise(actor, contest)
     if contest.state not in TALLY_STATES:
         raise ResultError(
             f"{contest.name} is {contest.get_state_display().lower()}: only a closed poll is "

@@ -34,3 +34,52 @@ def test_the_close_queues_nothing_before_it_commits(
     assert callbacks, "the close queued its seal-and-count for after the commit"
     assert not BallotBoxSeal.objects.filter(contest=contest).exists()
     assert not Result.objects.filter(contest=contest).exists()
+
+
+def test_results_actions_refuse_an_official_who_stands_in_the_contest(
+    official: Any, make_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Whatever page or script calls them, publishing, unpublishing and re-counting refuse
+    an official who is a candidate in the contest, and anyone who is no official."""
+    import pytest
+
+    from accounts.roles import ensure_official_group
+    from elections.results import actions
+    from elections.results.scenarios import scenario_build
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scenario = scenario_build(official=official, slug="conflict", phase=Phase.TALLIED)
+    candidate = scenario.candidates[0]
+    candidate.is_staff = True
+    candidate.save(update_fields=["is_staff"])
+    candidate.groups.add(ensure_official_group())
+    voter = scenario.electors[0]
+    result = Result.objects.get(contest=scenario.contest)
+    for actor in (candidate, voter):
+        with pytest.raises(actions.ResultError):
+            actions.result_publish(result=result, actor=actor)
+        with pytest.raises(actions.ResultError):
+            actions.result_tally_queue(contest=scenario.contest, actor=actor)
+    actions.result_publish(result=result, actor=official)
+    with pytest.raises(actions.ResultError, match="candidate"):
+        actions.result_unpublish(result=result, actor=candidate, reason="I lost")
+    result.refresh_from_db()
+    assert result.state == "published"
+
+
+def test_a_close_by_an_official_who_stands_is_still_counted(
+    official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The seal and the count follow from the close as the system's work: an official who
+    is a candidate and closes the poll neither does them nor blocks them."""
+    from accounts.roles import ensure_official_group
+    from elections.results.scenarios import scenario_build, scenario_move
+
+    scenario = scenario_build(official=official, slug="closer", phase=Phase.POLLING)
+    closer = scenario.candidates[0]
+    closer.is_staff = True
+    closer.save(update_fields=["is_staff"])
+    closer.groups.add(ensure_official_group())
+    with django_capture_on_commit_callbacks(execute=True):
+        scenario_move(scenario.election, Phase.CLOSED, actor=closer, reason="calendar")
+    assert Result.objects.filter(contest=scenario.contest).exists()
