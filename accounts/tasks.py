@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts.actions import ingest_run_execute
-from accounts.models import IngestRun
+from accounts.actions import ingest_run_execute, ingest_runs_requeue_stale
 
 
 @shared_task(name="accounts.ingest_governance", ignore_result=True)
@@ -27,8 +26,7 @@ def ingest_gerrit(run_id: int) -> str:
     return ingest_run_execute(run_id=run_id).state
 
 
-TASK_FOR_KIND = {
-    IngestRun.Kind.GOVERNANCE: ingest_governance,
-    IngestRun.Kind.COMMITS: ingest_commits,
-    IngestRun.Kind.GERRIT: ingest_gerrit,
-}
+@shared_task(name="accounts.requeue_stale_ingest_runs", ignore_result=True)
+def requeue_stale_ingest_runs() -> list[int]:
+    """Celery beat, the sweep behind ingest runs: queue again those whose task was lost."""
+    return ingest_runs_requeue_stale()

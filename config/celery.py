@@ -48,14 +48,19 @@ def scheduler_interval() -> Any:
 @app.on_after_configure.connect
 def schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
     """The scheduler (Celery beat) moves elections by their calendars and sweeps for closed
-    contests not yet counted, every ``STACKVOTE_SCHEDULER_INTERVAL`` seconds. Entries an
-    operator adds in ``CELERY_BEAT_SCHEDULE`` are kept; these two cannot be dropped."""
+    contests not yet counted and ingest runs whose task was lost, every
+    ``STACKVOTE_SCHEDULER_INTERVAL`` seconds. Entries an
+    operator adds in ``CELERY_BEAT_SCHEDULE`` are kept; these cannot be dropped."""
     interval = scheduler_interval()
     sender.conf.beat_schedule = {
         **(sender.conf.beat_schedule or {}),
         "elections-advance": {"task": "elections.advance_elections", "schedule": interval},
         "results-tally-closed-contests": {
             "task": "results.tally_closed_contests",
+            "schedule": interval,
+        },
+        "accounts-requeue-stale-ingest-runs": {
+            "task": "accounts.requeue_stale_ingest_runs",
             "schedule": interval,
         },
     }

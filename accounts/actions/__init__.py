@@ -25,6 +25,7 @@ from accounts.actions.governance import (
 from accounts.actions.ingest_runs import (
     ingest_run_execute,
     ingest_run_queue,
+    ingest_runs_requeue_stale,
     progress_cache_key,
 )
 from accounts.actions.pipeline import (
@@ -48,6 +49,7 @@ from accounts.actions.voters import (
 )
 
 __all__ = [
+    "ingest_runs_requeue_stale",
     "CommitSource",
     "CommitsIngestReport",
     "EligibilityError",

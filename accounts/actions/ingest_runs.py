@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Sequence
 
@@ -119,3 +120,22 @@ def _execute(run: IngestRun, progress: Progress) -> tuple[int, str]:
     report = commits_ingest(repositories=run.targets, base=run.base or None, progress=progress)
     error = "\n".join(message for _, message in report.failures)
     return report.stored, error
+
+
+# A run still queued this long after it was created lost its task (the broker was down when
+# it was queued): the sweep queues it again. Running twice is harmless: only a queued run
+# is started.
+STALE_QUEUED_RUN = datetime.timedelta(minutes=10)
+
+
+def ingest_runs_requeue_stale(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue again every ingest run still waiting long after it was queued; return their ids."""
+    cutoff = (now or timezone.now()) - STALE_QUEUED_RUN
+    stale = list(
+        IngestRun.objects.filter(state=IngestRun.State.QUEUED, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", "kind")
+    )
+    for run_id, kind in stale:
+        enqueue_on_commit(INGEST_TASKS[kind], run_id)
+    return [run_id for run_id, _ in stale]

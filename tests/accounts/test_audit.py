@@ -127,3 +127,28 @@ def test_only_officials_change_who_may_vote(make_user: Any, official: Any) -> No
         actions.voter_unexclude(exclusion=exclusion, actor=someone)
     assert [e.action for e in _new_entries(before)] == ["voter.exclude"]
     assert not ExtraVoter.objects.filter(email="friend@example.org").exists()
+
+
+def test_an_ingest_run_whose_task_was_lost_is_run_by_the_sweep(
+    official: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Queued while the broker was down: the run's row stays queued, and the scheduler's
+    sweep queues it again once it is stale (never a fresh one, which its task may still take)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.tasks import requeue_stale_ingest_runs
+
+    missing = tmp_path / "export.json"
+    run = actions.ingest_run_queue(
+        kind=IngestRun.Kind.GERRIT, targets=[str(missing)], created_by=official, queue=False
+    )
+    assert requeue_stale_ingest_runs() == []  # too fresh to be lost
+    IngestRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_ingest_runs() == [run.pk]
+    run.refresh_from_db()
+    assert run.state == IngestRun.State.FAILED and str(missing) in run.error

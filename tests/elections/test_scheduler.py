@@ -118,6 +118,7 @@ def test_the_scheduler_is_registered_with_celery_beat() -> None:
     for name, task in (
         ("elections-advance", "elections.advance_elections"),
         ("results-tally-closed-contests", "results.tally_closed_contests"),
+        ("accounts-requeue-stale-ingest-runs", "accounts.requeue_stale_ingest_runs"),
     ):
         assert schedule[name]["task"] == task and task in app.tasks
         assert schedule[name]["schedule"] == 300  # STACKVOTE_SCHEDULER_INTERVAL's default
