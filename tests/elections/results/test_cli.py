@@ -100,3 +100,13 @@ def test_someone_who_is_not_an_official_cannot_move_the_phase(
     with pytest.raises(CommandError, match="Only the officials"):
         election(slug, "--actor", ann.email, "phase", "nominations", "--reason", "x")
     assert Election.objects.get(slug=slug).phase == Phase.DRAFT
+
+
+def test_status_says_a_contest_settled_without_a_poll_had_none(official: Any) -> None:
+    from elections.results.scenarios import scenario_build
+
+    scenario = scenario_build(
+        official=official, slug="2027-acclaim", phase=Phase.POLLING, candidates=("Ann Able",)
+    )
+    assert scenario.contest.state == "acclaimed"
+    assert "Technical Committee: acclaimed (no poll)" in election("2027-acclaim", "status")

@@ -93,9 +93,9 @@ class Command(BaseCommand):
             team = f" [{contest['team']}]" if contest["team"] else ""
             turnout = contest["turnout"]
             of = f" of {turnout['electorate']}" if turnout["electorate"] is not None else ""
-            self.stdout.write(
-                f"  {contest['name']}{team}: {contest['state']}, {turnout['voted']}{of} voted"
-            )
+            polled = contest["state"] not in SETTLED_WITHOUT_POLL
+            voted = f", {turnout['voted']}{of} voted" if polled else " (no poll)"
+            self.stdout.write(f"  {contest['name']}{team}: {contest['state']}{voted}")
             for candidacy in contest["candidacies"]:
                 self.stdout.write(
                     f"    #{candidacy['id']} {candidacy['name']} ({candidacy['state']})"
