@@ -134,7 +134,14 @@ def notifications_send(*, notification_ids: Sequence[int]) -> list[int]:
                     _notification_attempt(notification=locked, error=repr(error))
                     failed.append(notification.pk)
                 else:
-                    _notification_attempt(notification=locked, error="")
+                    if locked.kind == NotificationKind.POLLING_REMINDER:
+                        # A reminder goes only to electors who have not voted: a row kept
+                        # for it would be a list of who had not voted when it went. Sent, it
+                        # is deleted (the election records when reminders were queued, so
+                        # none goes twice); one that failed stays for officials to retry.
+                        locked.delete()
+                    else:
+                        _notification_attempt(notification=locked, error="")
     finally:
         mail_connection.close()
     return failed

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from elections import actions
 from elections.actions.mail import _queue_electorate_mail as queue_electorate_mail
-from elections.models import ContestKind, Notification, NotificationState, Phase
+from elections.models import ContestKind, Notification, NotificationKind, NotificationState, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +161,8 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
         "dave@example.org",
     ]
     assert all(m.subject.startswith("Reminder: Nova PTL closes") for m in mail.outbox)
+    # Once sent, nothing in the mail table (or the officials' panel) lists who had not voted.
+    assert not Notification.objects.filter(kind=NotificationKind.POLLING_REMINDER).exists()
 
 
 def test_mail_is_sent_in_batches(
