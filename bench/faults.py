@@ -712,7 +712,7 @@ def main() -> int:
             root.removeHandler(handler)
         root.addHandler(logging.FileHandler(logs / "bench.log"))
         queue_failures = QueueFailures()
-        logging.getLogger("config.celery").addHandler(queue_failures)
+        logging.getLogger("config.queue").addHandler(queue_failures)
 
         port = free_port()
         procs.gunicorn(port, args.workers)
