@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from accounts.commitlog import (
-    CommitLogError,
-    GerritFormatError,
-)
+from accounts.commitlog import CommitLogError
+from accounts.gerritlog import GerritFormatError
 from accounts.gitsource import GitSourceError
 from accounts.governance import (
     GovernanceError,

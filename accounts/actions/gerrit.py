@@ -18,11 +18,8 @@ from accounts.actions.storage import (
     _store,
     ingest_atomic,
 )
-from accounts.commitlog import (
-    Contact,
-    GerritFormatError,
-    parse_gerrit_query,
-)
+from accounts.commitlog import Contact
+from accounts.gerritlog import GerritFormatError, parse_gerrit_query
 from accounts.models import (
     ContributionKind,
     ContributionSource,

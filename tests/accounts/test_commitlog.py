@@ -16,15 +16,14 @@ from accounts.commitlog import (
     CommitLogError,
     CommitRecord,
     Contact,
-    GerritFormatError,
     apply_mailmap,
     map_contacts,
     normalise_email,
     parse_contact,
-    parse_gerrit_query,
     parse_git_log,
     read_git_log,
 )
+from accounts.gerritlog import GerritFormatError, parse_gerrit_query
 from tests.accounts.gitrepos import GitRepo
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,9 +36,10 @@ def repo(tmp_path: Path) -> GitRepo:
 
 
 def test_pure_modules_import_no_django() -> None:
-    """commitlog, governance and electorate can be run by anyone without Django."""
+    """commitlog, gerritlog, governance and electorate can be run by anyone without Django."""
     code = (
-        "import sys, accounts.commitlog, accounts.governance, accounts.electorate; "
+        "import sys, accounts.commitlog, accounts.gerritlog, accounts.governance, "
+        "accounts.electorate; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     )
     out = subprocess.run(

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.actions import commits_ingest, gerrit_ingest, repository_commits_ingest
-from accounts.commitlog import GerritFormatError
+from accounts.gerritlog import GerritFormatError
 from accounts.gitsource import GitSourceError
 from accounts.models import Contribution, IngestState, Repository
 

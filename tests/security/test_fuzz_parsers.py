@@ -20,7 +20,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from accounts.commitlog import GerritFormatError, parse_gerrit_query
+from accounts.gerritlog import GerritFormatError, parse_gerrit_query
 from accounts.governance import GovernanceError, parse_governance_text
 from elections.condorcet import cli
 from elections.condorcet.formats import (

@@ -1,0 +1,239 @@
+"""Contribution data from Gerrit, parsed into plain records.
+
+PURE: standard library only, no Django. Reads the JSON lines ``gerrit query --format=JSON
+--all-approvals status:merged`` writes; anyone can run it against a published export and
+check a roll by hand. What counts follows the OpenStack TC charter (see ``commitlog``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from accounts.commitlog import COMMIT_ID_RE, Contact, normalise_email
+
+
+class GerritFormatError(ValueError):
+    """A line of a Gerrit JSON export is not what ``gerrit query --format=JSON`` writes."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        self.source = source
+        self.line = line
+        super().__init__(f"{source}, line {line}: {message}")
+
+
+# OpenStack TC charter: a review counts when it is Code-Review +2 or -2, or Workflow +1.
+# "CRVW" is the label's internal name in exports from Gerrit 2.x.
+COUNTED_REVIEW_VOTES: Mapping[str, frozenset[int]] = {
+    "Code-Review": frozenset({2, -2}),
+    "Workflow": frozenset({1}),
+}
+_LABEL_ALIASES: Mapping[str, str] = {
+    "Code-Review": "Code-Review",
+    "CRVW": "Code-Review",
+    "Workflow": "Workflow",
+}
+# Gerrit records the submit as an approval of this type; its date is the merge date.
+_SUBMIT_TYPE = "SUBM"
+
+
+@dataclass(frozen=True, slots=True)
+class GerritReview:
+    """A counted vote on a merged change."""
+
+    reviewer: Contact
+    label: str
+    value: int
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GerritChange:
+    """One merged change from ``gerrit query --format=JSON --all-approvals status:merged``."""
+
+    line: int
+    project: str
+    number: int
+    change_id: str
+    revision: str
+    merged_at: datetime
+    authors: tuple[Contact, ...]
+    reviews: tuple[GerritReview, ...]
+
+    @property
+    def reference(self) -> str:
+        """What identifies the change in storage: the merged commit when known.
+
+        With the same identifier a commit seen in git and again in Gerrit is stored once.
+        """
+        return self.revision or f"change-{self.number}"
+
+
+def _epoch(value: Any, what: str, source: str, line: int) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GerritFormatError(source, line, f"{what} is not a time in seconds: {value!r}")
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # NaN, infinity, beyond the year 9999
+        raise GerritFormatError(
+            source, line, f"{what} is not a time in seconds: {value!r}"
+        ) from None
+
+
+def _account(value: Any) -> Contact | None:
+    if not isinstance(value, dict):
+        return None
+    email = value.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return None
+    name = value.get("name")
+    return Contact(name if isinstance(name, str) else "", normalise_email(email))
+
+
+def parse_gerrit_query(
+    lines: Iterable[str | bytes], *, source: str = "<gerrit query>"
+) -> Iterator[GerritChange]:
+    """Yield the merged changes of a Gerrit JSON-lines export.
+
+    Gerrit documents that any field may be missing; the ones a roll cannot do without
+    (project, change number, a date) are required, and their absence is an error naming the
+    line. The trailing ``{"type": "stats", ...}`` line is skipped; changes that are not
+    ``MERGED`` count for nothing and are skipped.
+    """
+    for number, raw in enumerate(lines, start=1):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            continue
+        try:
+            change = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise GerritFormatError(
+                source, number, f"not valid JSON ({error.msg}, column {error.colno})"
+            ) from None
+        except ValueError as error:  # e.g. an integer of thousands of digits
+            raise GerritFormatError(source, number, f"not valid JSON ({error})") from None
+        if not isinstance(change, dict):
+            raise GerritFormatError(source, number, "expected a JSON object for a change")
+        kind = change.get("type")
+        if kind == "stats":
+            continue
+        if kind == "error":
+            raise GerritFormatError(source, number, f"Gerrit reported: {change.get('message')}")
+        if change.get("status", "MERGED") != "MERGED":
+            continue
+        parsed = _parse_change(change, number, source)
+        if parsed is not None:
+            yield parsed
+
+
+def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChange | None:
+    """One change of a Gerrit query export, or None when it is not merged.
+
+    Long because every field is checked where it is read, so that each malformed value is
+    reported with the file, the line and what was wrong, never as a KeyError later.
+    """
+    project = change.get("project")
+    if not isinstance(project, str) or not project.strip():
+        raise GerritFormatError(source, line, "change has no project")
+    change_number = change.get("number")
+    # Gerrit's change numbers are positive 32-bit integers; anything longer is not one (and
+    # a number of thousands of digits would not even convert).
+    if isinstance(change_number, str) and change_number.isdigit() and len(change_number) <= 18:
+        change_number = int(change_number)
+    if (
+        isinstance(change_number, bool)
+        or not isinstance(change_number, int)
+        or not 0 <= change_number < 10**18
+    ):
+        shown = repr(change_number) if len(repr(change_number)) <= 40 else "(too long)"
+        raise GerritFormatError(source, line, f"change number {shown} is not a change number")
+    patch_sets = change.get("patchSets")
+    if patch_sets is None:
+        current = change.get("currentPatchSet")
+        patch_sets = [current] if isinstance(current, dict) else []
+    if not isinstance(patch_sets, list) or not all(isinstance(p, dict) for p in patch_sets):
+        raise GerritFormatError(source, line, "patchSets is not a list of patch sets")
+
+    submitted = [
+        _epoch(a.get("grantedOn"), "SUBM grantedOn", source, line)
+        for ps in patch_sets
+        for a in _approvals(ps, source, line)
+        if a.get("type") == _SUBMIT_TYPE
+    ]
+    if submitted:
+        merged_at = max(submitted)
+    elif "lastUpdated" in change:
+        # Without a submit record the last update of a merged change is its merge.
+        merged_at = _epoch(change["lastUpdated"], "lastUpdated", source, line)
+    else:
+        raise GerritFormatError(
+            source, line, "change has neither a submit approval nor lastUpdated"
+        )
+
+    last = max(patch_sets, key=lambda p: _patch_set_number(p, source, line), default=None)
+    revision = last.get("revision", "") if last else ""
+    if not isinstance(revision, str) or (revision and not COMMIT_ID_RE.fullmatch(revision)):
+        # Only hex: the revision is stored as the contribution's reference.
+        raise GerritFormatError(source, line, f"revision {revision!r} is not a commit id")
+
+    authors: dict[str, Contact] = {}
+    for account in (change.get("owner"), last.get("uploader") if last else None):
+        contact = _account(account)
+        if contact is not None:
+            authors.setdefault(contact.email, contact)
+
+    reviews: list[GerritReview] = []
+    for patch_set in patch_sets:
+        for approval in _approvals(patch_set, source, line):
+            label = _LABEL_ALIASES.get(str(approval.get("type")))
+            if label is None:
+                continue
+            try:
+                value = int(str(approval.get("value")).strip())
+            except ValueError:
+                raise GerritFormatError(
+                    source, line, f"{label} value {approval.get('value')!r} is not a number"
+                ) from None
+            if value not in COUNTED_REVIEW_VOTES[label]:
+                continue
+            reviewer = _account(approval.get("by"))
+            if reviewer is None:
+                continue
+            granted = approval.get("grantedOn")
+            granted_at = (
+                _epoch(granted, f"{label} grantedOn", source, line)
+                if granted is not None
+                else merged_at
+            )
+            reviews.append(GerritReview(reviewer, label, value, granted_at))
+
+    return GerritChange(
+        line=line,
+        project=project.strip(),
+        number=change_number,
+        change_id=str(change.get("id", "")),
+        revision=revision,
+        merged_at=merged_at,
+        authors=tuple(authors.values()),
+        reviews=tuple(reviews),
+    )
+
+
+def _approvals(patch_set: dict[str, Any], source: str, line: int) -> Sequence[dict[str, Any]]:
+    approvals = patch_set.get("approvals", [])
+    if not isinstance(approvals, list) or not all(isinstance(a, dict) for a in approvals):
+        raise GerritFormatError(source, line, "approvals is not a list of approvals")
+    return approvals
+
+
+def _patch_set_number(patch_set: dict[str, Any], source: str, line: int) -> int:
+    value = patch_set.get("number", 0)
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise GerritFormatError(
+            source, line, f"patch set number {value!r} is not a number"
+        ) from None
