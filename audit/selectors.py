@@ -26,8 +26,3 @@ def audit_chain_breaks() -> list[int]:
             broken.append(entry.pk)
         expected_previous = entry.entry_hash
     return broken
-
-
-def audit_entries_for(target: str) -> list[AuditEntry]:
-    """Every entry about one object ("<model>:<pk>"), oldest first."""
-    return list(AuditEntry.objects.filter(target=target).order_by("pk"))

@@ -27,13 +27,9 @@ logger = logging.getLogger(__name__)
 RESULT_STORE_GAVE_UP = "Retry limit exceeded while trying to reconnect to the Celery result store"
 
 
-class StackvoteTask(DjangoTask):
-    """The base of every task: Django's (connections handled around each run). Queueing after
-    commit, by name and without failing the request when the broker is down, is
-    ``config.queue.enqueue_on_commit``."""
-
-
-app = Celery("stackvote", task_cls=StackvoteTask)
+# Django's task class: connections are handled around each run. Queueing after commit, by
+# name and without failing a request when the broker is down, is config.queue.enqueue_on_commit.
+app = Celery("stackvote", task_cls=DjangoTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -12,7 +12,7 @@ happened yet, so the builder seals and counts itself, as the queued task would.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,12 +57,16 @@ class Scenario:
     receipts: tuple[str, ...]
 
 
-def scenario_cast(contest: Any, voter: User, order: Sequence[str]) -> str:
-    """``voter`` ranks the choices labelled ``order`` 1, 2, 3, ...; returns the receipt."""
+def scenario_cast(contest: Any, voter: User, ranks: Sequence[str] | Mapping[str, int]) -> str:
+    """``voter`` casts a ballot and gets its receipt. ``ranks`` names choices by label: an
+    order (ranked 1, 2, 3, ...) or a mapping of label to rank (equal ranks are ties); choices
+    left out are unranked."""
     keys = {choice.label: choice.key for choice in contest.ballot_choices()}
-    ranks = {keys[label]: position for position, label in enumerate(order, start=1)}
+    if not isinstance(ranks, Mapping):
+        ranks = {label: position for position, label in enumerate(ranks, start=1)}
+    by_key = {keys[label]: rank for label, rank in ranks.items()}
     return ballot_cast(
-        contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys.values())
+        contest=contest, voter=voter, ranking=Ranking.from_ranks(by_key, keys.values())
     )
 
 
@@ -172,15 +176,14 @@ def _cast(
     electors: Sequence[User],
     ballots: Sequence[Sequence[int]],
 ) -> list[str]:
-    key_of = {choice.label: choice.key for choice in contest.ballot_choices()}
-    keys = [key_of[name] for name in candidates]
-    receipts = []
-    for voter, row in zip(electors, ballots, strict=False):
-        ranks = {key: int(rank) for key, rank in zip(keys, row, strict=True) if rank}
-        receipts.append(
-            ballot_cast(contest=contest, voter=voter, ranking=Ranking.from_ranks(ranks, keys))
+    return [
+        scenario_cast(
+            contest,
+            voter,
+            {name: int(rank) for name, rank in zip(candidates, row, strict=True) if rank},
         )
-    return receipts
+        for voter, row in zip(electors, ballots, strict=False)
+    ]
 
 
 __all__ = [

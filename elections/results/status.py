@@ -27,29 +27,29 @@ def election_status(election: Election) -> dict[str, Any]:
         )
         .order_by("pk")
     )
+    # Each contest's latest result, read once: the contests' rows and the next step use it.
+    results = {contest.pk: latest_result(contest) for contest in contests}
     return {
         "name": election.name,
         "slug": election.slug,
         "phase": election.phase,
         "phase_label": election.get_phase_display(),
         "legal_moves": legal_moves(election),
-        "next_step": next_step(election, contests),
+        "next_step": next_step(election, contests, results),
         "calendar": {
             "nominations_opens_at": election.nominations_opens_at,
             "nominations_closes_at": election.nominations_closes_at,
             "polling_opens_at": election.polling_opens_at,
             "polling_closes_at": election.polling_closes_at,
         },
-        "contests": [_contest(contest, turnout) for contest, turnout in _with_turnout(contests)],
+        "contests": [
+            _contest(turnout.contest, turnout, results[turnout.contest.pk])
+            for turnout in turnouts(contests)
+        ],
     }
 
 
-def _with_turnout(contests: list[Contest]) -> list[tuple[Contest, Any]]:
-    return [(turnout.contest, turnout) for turnout in turnouts(contests)]
-
-
-def _contest(contest: Contest, turnout: Any) -> dict[str, Any]:
-    result = latest_result(contest)
+def _contest(contest: Contest, turnout: Any, result: Any) -> dict[str, Any]:
     return {
         "id": contest.pk,
         "slug": contest.slug,
@@ -73,7 +73,7 @@ def _contest(contest: Contest, turnout: Any) -> dict[str, Any]:
     }
 
 
-def next_step(election: Election, contests: list[Contest]) -> str:
+def next_step(election: Election, contests: list[Contest], results: dict[int, Any]) -> str:
     """What the election waits for, in an official's words."""
     phase = election.phase
     if phase == Phase.DRAFT:
@@ -94,11 +94,11 @@ def next_step(election: Election, contests: list[Contest]) -> str:
         return "Wait for the counts (or run seal-and-count); the election then becomes tallied."
     if phase == Phase.TALLIED:
         drafts = [
-            c
-            for c in contests
-            if c.state == ContestState.TALLIED
-            and (r := latest_result(c)) is not None
-            and r.state == ResultState.DRAFT
+            contest
+            for contest in contests
+            if contest.state == ContestState.TALLIED
+            and results[contest.pk] is not None
+            and results[contest.pk].state == ResultState.DRAFT
         ]
         return f"Publish the results ({len(drafts)} counted, unpublished)."
     return "Nothing: the results are published."
