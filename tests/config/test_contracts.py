@@ -3,11 +3,31 @@ either in voting/results (above it) or listed among the modules that may not imp
 
 from __future__ import annotations
 
+import ast
+import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("config", "audit", "accounts", "elections")
 ABOVE_ELECTIONS = {"voting", "results", "condorcet", "migrations", "__init__"}
+
+
+def project_sources() -> Iterator[tuple[str, str]]:
+    """(path from the root, text) of every module of the project's packages but migrations."""
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+
+
+def project_functions() -> Iterator[tuple[str, list[str], ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """(path, the module's lines, function) for every function of the project."""
+    for name, text in project_sources():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield name, text.splitlines(), node
 
 
 def _contract(name_start: str) -> dict:
@@ -41,43 +61,27 @@ def test_no_module_of_the_project_takes_part_in_an_import_cycle() -> None:
 
 
 def test_imports_sit_at_the_top_unless_a_comment_says_why() -> None:
-    import ast
-
     hidden = []
-    for package in ("config", "audit", "accounts", "elections"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" in path.parts:
-                continue
-            lines = path.read_text(encoding="utf-8").splitlines()
-            for node in ast.walk(ast.parse("\n".join(lines))):
-                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    continue
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Import | ast.ImportFrom):
-                        line = lines[inner.lineno - 1]
-                        # A why-comment on the line, or heading the block of imports it is in.
-                        block = lines[max(0, inner.lineno - 4) : inner.lineno - 1]
-                        if "#" not in line and not any(b.strip().startswith("#") for b in block):
-                            hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    for name, lines, function in project_functions():
+        for inner in ast.walk(function):
+            if isinstance(inner, ast.Import | ast.ImportFrom):
+                line = lines[inner.lineno - 1]
+                # A why-comment on the line, or heading the block of imports it is in.
+                block = lines[max(0, inner.lineno - 4) : inner.lineno - 1]
+                if "#" not in line and not any(b.strip().startswith("#") for b in block):
+                    hidden.append(f"{name}:{inner.lineno}")
     assert not hidden, hidden
 
 
 def test_the_phase_and_a_contests_state_each_have_one_writer() -> None:
     """``Election.phase`` is written by the phase machine alone, ``Contest.state`` by the
     settlement stage alone: no other module assigns them or updates them in bulk."""
-    import re
-
     writers: dict[str, set[str]] = {"phase": set(), "contest.state": set()}
-    for package in ("audit", "accounts", "elections", "config"):
-        for path in (ROOT / package).rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            text = path.read_text(encoding="utf-8")
-            name = str(path.relative_to(ROOT))
-            if re.search(r"\.phase = |update\([^)]*\bphase=", text):
-                writers["phase"].add(name)
-            if re.search(r"contest\.state = |contests?\b[^\n]*\.update\([^)]*\bstate=", text):
-                writers["contest.state"].add(name)
+    for name, text in project_sources():
+        if re.search(r"\.phase = |update\([^)]*\bphase=", text):
+            writers["phase"].add(name)
+        if re.search(r"contest\.state = |contests?\b[^\n]*\.update\([^)]*\bstate=", text):
+            writers["contest.state"].add(name)
     assert writers == {
         "phase": {"elections/actions/phases.py"},
         "contest.state": {"elections/actions/settlement.py"},
@@ -86,24 +90,15 @@ def test_the_phase_and_a_contests_state_each_have_one_writer() -> None:
 
 def test_long_functions_say_why_they_are_long() -> None:
     """A function over 60 lines carries a docstring that says why it is one piece."""
-    import ast
-
-    unexplained = []
-    for package in ("config", "audit", "accounts", "elections"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" in path.parts:
-                continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    docstring = (ast.get_docstring(node) or "").lower()
-                    if node.end_lineno - node.lineno + 1 > 60 and "long because" not in docstring:
-                        unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    unexplained = [
+        f"{name}:{function.lineno} {function.name}"
+        for name, _, function in project_functions()
+        if function.end_lineno - function.lineno + 1 > 60
+        and "long because" not in (ast.get_docstring(function) or "").lower()
+    ]
     assert not unexplained, unexplained
 
 
 def test_no_module_of_the_project_is_much_over_500_lines() -> None:
-    for package in ("config", "audit", "accounts", "elections"):
-        for path in (ROOT / package).rglob("*.py"):
-            if "migrations" not in path.parts:
-                lines = len(path.read_text(encoding="utf-8").splitlines())
-                assert lines <= 520, f"{path.relative_to(ROOT)}: {lines} lines"
+    for name, text in project_sources():
+        assert len(text.splitlines()) <= 520, f"{name}: {len(text.splitlines())} lines"

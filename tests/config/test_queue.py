@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from accounts.actions.ingest_runs import INGEST_TASKS
 from config.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "elections", "config")
+from tests.config.test_contracts import project_sources
 
 
 def _queued_names() -> set[str]:
     names: set[str] = set(INGEST_TASKS.values())
-    for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
-                if (
-                    isinstance(node, ast.Call)
-                    and getattr(node.func, "id", getattr(node.func, "attr", ""))
-                    == "enqueue_on_commit"
-                    and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                ):
-                    names.add(node.args[0].value)
+    for _, text in project_sources():
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "enqueue_on_commit"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names.add(node.args[0].value)
     return names
 
 
@@ -43,11 +37,11 @@ def test_every_queued_name_is_a_registered_task() -> None:
 
 def test_actions_never_import_tasks() -> None:
     """Actions name the work they queue; tasks import actions, never the other way round."""
-    for app in ("accounts", "audit", "elections"):
-        for path in (ROOT / app).rglob("actions/*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and node.module:
-                    assert not node.module.endswith("tasks"), f"{path}: imports {node.module}"
-                    names = {alias.name for alias in node.names}
-                    assert "tasks" not in names, f"{path}: imports tasks"
+    for path, text in project_sources():
+        if "/actions/" not in path:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.endswith("tasks"), f"{path}: imports {node.module}"
+                names = {alias.name for alias in node.names}
+                assert "tasks" not in names, f"{path}: imports tasks"
