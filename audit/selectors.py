@@ -26,3 +26,12 @@ def audit_chain_breaks() -> list[int]:
             broken.append(entry.pk)
         expected_previous = entry.entry_hash
     return broken
+
+
+def audit_details(*, action: str, target: str) -> list[dict]:
+    """The details of the entries of ``action`` on ``target``, oldest first."""
+    return list(
+        AuditEntry.objects.filter(action=action, target=target)
+        .order_by("pk")
+        .values_list("detail", flat=True)
+    )

@@ -60,6 +60,7 @@ from load_vote import (  # noqa: E402
     RECEIPT,
     ROOT,
     Voter,
+    ballots_by_receipt_hash,
     build_poll,
     cast_ballots,
     check_ballots,
@@ -588,7 +589,7 @@ def scenario_postgres(
     from django.db import connections
 
     from elections.models import Contest
-    from elections.voting.models import Ballot, VoterRecord
+    from elections.voting.models import VoterRecord
     from elections.voting.receipts import receipt_hash
 
     problems: list[str] = []
@@ -636,10 +637,7 @@ def scenario_postgres(
         problems.append(f"{never} voters could still not cast after the restart")
 
     connections.close_all()
-    by_hash = {
-        b.receipt_hash: b.ranks
-        for b in Ballot.objects.filter(contest_id=contest_id).only("receipt_hash", "ranks")
-    }
+    by_hash = ballots_by_receipt_hash(contest_id)
     records = VoterRecord.objects.filter(contest_id=contest_id).count()
     confirmed = [v for v in voters if v.receipt]
     missing = sum(1 for v in confirmed if receipt_hash(v.receipt) not in by_hash)

@@ -59,6 +59,7 @@ def schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
             "task": "accounts.requeue_stale_ingest_runs",
             "schedule": interval,
         },
+        "voting-destroy-spent-keys": {"task": "voting.destroy_spent_keys", "schedule": interval},
     }
 
 

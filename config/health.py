@@ -1,10 +1,10 @@
 """Health endpoints.
 
-``/healthz`` is for monitoring: the database, Redis and a Celery worker, 503 naming any part
-that fails. ``/healthz/web`` is for load balancers: 200 while this web process can take
-ballots, which needs only the database. Voting goes on while Redis or the workers are away
-(ballots are written to PostgreSQL in the request), so their outage must not make a load
-balancer take every web process out of service.
+``/healthz`` is for monitoring: the database, Redis, a Celery worker and the keys of the open
+ballot boxes, 503 naming any part that fails. ``/healthz/web`` is for load balancers: 200
+while this web process can take ballots, which needs only the database. Voting goes on while
+Redis or the workers are away (ballots are written to PostgreSQL in the request), so their
+outage must not make a load balancer take every web process out of service.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from elections.voting.selectors import ballot_boxes_without_key
 
 WORKER_PING_TIMEOUT = 1.0
 
@@ -54,6 +56,16 @@ def _worker() -> str:
     return "ok (a worker answered)" if replies else "error: no worker answered"
 
 
+def _ballot_keys() -> str:
+    try:
+        missing = ballot_boxes_without_key()
+    except Exception as error:  # noqa: BLE001 - the database check names the failure
+        return f"unknown ({type(error).__name__})"
+    if missing:
+        return "error: no key for the ballot boxes of contests " + ", ".join(map(str, missing))
+    return "ok"
+
+
 def _answer(checks: dict[str, str]) -> JsonResponse:
     """200 when no check reports an error, 503 otherwise; the body says which part failed."""
     healthy = not any(value.startswith("error") for value in checks.values())
@@ -66,7 +78,14 @@ def _answer(checks: dict[str, str]) -> JsonResponse:
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Every part: the database, Redis and a worker (for monitoring)."""
-    return _answer({"database": _database(), "redis": _redis(), "worker": _worker()})
+    return _answer(
+        {
+            "database": _database(),
+            "redis": _redis(),
+            "worker": _worker(),
+            "ballot_keys": _ballot_keys(),
+        }
+    )
 
 
 @never_cache

@@ -356,6 +356,7 @@ STACKVOTE_ENVIRONMENT: dict[str, str] = {
     "STACKVOTE_TALLY_CHUNK_SIZE": "int",
     "STACKVOTE_TALLY_LOCK_SECONDS": "int",
     "STACKVOTE_RESULTS_AUTO_PUBLISH": "bool",
+    "STACKVOTE_BALLOT_KEY_DIR": "path",
 }
 for _name, _kind in STACKVOTE_ENVIRONMENT.items():
     if _name in os.environ:

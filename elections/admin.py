@@ -124,6 +124,7 @@ class ElectionAdmin(ReportsElectionErrors):
             },
         ),
         ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
+        ("Ballot secrecy", {"fields": ("publish_trackers",)}),
         ("Officials", {"fields": ("officials",)}),
     )
 

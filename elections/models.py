@@ -76,6 +76,12 @@ class Election(models.Model):
         help_text="Publish each contest's result as soon as it is counted, without waiting "
         "for an official (STACKVOTE_RESULTS_AUTO_PUBLISH does this for every election).",
     )
+    publish_trackers = models.BooleanField(
+        default=False,
+        help_text="Publish each counted ballot with its tracker, so that every voter can find "
+        "their own ballot in the published file and see what it says. It also lets a voter "
+        "prove their vote to someone else (docs/secrecy.md). Fixed once polling opens.",
+    )
     officials = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

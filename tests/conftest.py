@@ -6,6 +6,7 @@ queues; tests marked ``worker`` get a real Celery worker consuming from Redis in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,24 @@ from django.core.cache import cache
 
 from accounts.models import User
 from config.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ballot_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Ballot box keys in a directory of the test run's own; worker processes the tests
+    start inherit it through the environment."""
+    from django.conf import settings
+
+    directory = tmp_path_factory.mktemp("ballot-keys")
+    previous = os.environ.get("STACKVOTE_BALLOT_KEY_DIR")
+    os.environ["STACKVOTE_BALLOT_KEY_DIR"] = str(directory)
+    settings.STACKVOTE_BALLOT_KEY_DIR = directory
+    yield directory
+    del settings.STACKVOTE_BALLOT_KEY_DIR
+    if previous is None:
+        del os.environ["STACKVOTE_BALLOT_KEY_DIR"]
+    else:
+        os.environ["STACKVOTE_BALLOT_KEY_DIR"] = previous
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "email_deadline",
     "auto_advance",
     "auto_publish_results",
+    "publish_trackers",
 )
 
 
@@ -120,6 +121,15 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
         raise ElectionError(
             "The qualifying window and the opening of nominations are fixed once nominations "
             "have opened: the rolls were frozen from them."
+        )
+    if (
+        election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING)
+        and "publish_trackers" in fields
+        and fields["publish_trackers"] != before["publish_trackers"]
+    ):
+        raise ElectionError(
+            "Whether trackers are published is fixed once polling opens: voters cast their "
+            "ballots under it."
         )
     _save_changes(election, fields=fields, before=before, actor=actor, action="election.update")
     return election

@@ -48,19 +48,27 @@ class OfficialsReadOnly(OfficialsReadOnlyAdmin):
 
 
 def _rerun(request: HttpRequest, contests: list[Any]) -> None:
-    queued = 0
+    counts = 0
+    seals = 0
     for contest in contests:
         try:
-            actions.contest_close_and_tally(contest=contest, actor=request.user)
+            run = actions.contest_close_and_tally(contest=contest, actor=request.user)
         except actions.ResultError as error:
             messages.error(request, f"{contest}: {error}")
         else:
-            queued += 1
-    if queued:
+            counts += run is not None
+            seals += run is None
+    if counts:
         messages.success(
             request,
-            f"Tally queued for {queued} contest{'s' if queued != 1 else ''}; "
+            f"Tally queued for {counts} contest{'s' if counts != 1 else ''}; "
             "follow it under Tally runs.",
+        )
+    if seals:
+        messages.success(
+            request,
+            f"Seal and tally queued for {seals} contest{'s' if seals != 1 else ''}: a worker "
+            "seals the ballot box, then counts it; follow it under Tally runs.",
         )
 
 

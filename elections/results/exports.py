@@ -3,7 +3,10 @@
 - the anonymised ballots, in a fresh random order, as CSV and as PrefLib (written by the
   engine's own format writers, which its CLI reads back);
 - the result as JSON, with the same keys as ``python -m elections.condorcet tally --json``;
-- the sorted list of counted receipt hashes, one per line.
+- the sorted list of counted receipt hashes, one per line;
+- where the election publishes trackers, the ballots again, each with its tracker, sorted by
+  tracker (``trackers_csv``): a voter finds their own ballot by the tracker their receipt
+  page showed, and sees what it says.
 
 Each file is made once, when the result is stored, and kept byte for byte: its sha256 is part
 of the result (``ballot_file_sha256`` is the ``input_sha256`` the CLI prints for the CSV).
@@ -11,6 +14,8 @@ of the result (``ballot_file_sha256`` is the ``input_sha256`` the CLI prints for
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import secrets
 from collections.abc import Sequence
@@ -52,6 +57,17 @@ def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
         distinct, counts = ranks, np.zeros(0, dtype=np.int64)
     ballot_file = BallotFile(list(names), distinct, counts.astype(np.int64))
     return write_preflib(ballot_file, data_type="toi")
+
+
+def trackers_csv(names: Sequence[str], trackers: Sequence[str], ranks: np.ndarray) -> str:
+    """Header ``tracker`` then the candidate names; one ballot per row, sorted by tracker
+    (random-looking, so the order says nothing), empty cell = unranked."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["tracker", *names])
+    for index in sorted(range(len(trackers)), key=trackers.__getitem__):
+        writer.writerow([trackers[index], *(str(r) if r else "" for r in ranks[index].tolist())])
+    return buffer.getvalue()
 
 
 def receipts_text(receipt_hashes: Sequence[str]) -> str:

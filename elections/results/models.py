@@ -118,6 +118,7 @@ class ResultFileKind(models.TextChoices):
     BALLOTS_PREFLIB = "ballots_preflib", "Ballots (PrefLib)"
     RESULT_JSON = "result_json", "Result (JSON)"
     RECEIPTS = "receipts", "Counted receipt hashes"
+    TRACKERS = "trackers", "Ballots with their trackers (CSV)"
 
 
 # File name suffix and media type of each kind.
@@ -126,6 +127,7 @@ RESULT_FILE_FORMATS: dict[str, tuple[str, str]] = {
     ResultFileKind.BALLOTS_PREFLIB: ("ballots.toi", "text/plain; charset=utf-8"),
     ResultFileKind.RESULT_JSON: ("result.json", "application/json"),
     ResultFileKind.RECEIPTS: ("receipts.txt", "text/plain; charset=utf-8"),
+    ResultFileKind.TRACKERS: ("trackers.csv", "text/csv; charset=utf-8"),
 }
 
 

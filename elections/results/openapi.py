@@ -156,6 +156,10 @@ SCHEMAS: dict[str, Any] = {
                     "ballots_preflib": _URL,
                     "result_json": _URL,
                     "receipts": _URL,
+                    "trackers": {
+                        **_URL,
+                        "description": "Only where the election publishes trackers.",
+                    },
                 },
             },
         },

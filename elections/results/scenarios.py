@@ -35,7 +35,7 @@ from elections.scenarios import (
     scenario_stand,
     scenario_team,
 )
-from elections.voting.actions import ballot_cast, ballots_shuffle_rewrite
+from elections.voting.actions import ballot_cast, ballots_seal
 from elections.voting.ranking import Ranking
 
 PHASES = (Phase.DRAFT, Phase.NOMINATIONS, Phase.POLLING, Phase.CLOSED, Phase.TALLIED)
@@ -76,7 +76,7 @@ def scenario_count(contest: Any, *, actor: User | None) -> Any:
     contest.refresh_from_db()
     if contest.state == ContestState.CLOSED:
         if not selectors.ballot_box_sealed(contest):
-            ballots_shuffle_rewrite(contest=contest)
+            ballots_seal(contest=contest)
         result_actions.result_tally(contest=contest, actor=actor)
     result_actions.election_follow_contests(election_id=contest.election_id)
     return selectors.latest_result(contest)

@@ -26,7 +26,11 @@ from elections.models import CandidacyState, Choice, Contest, ContestState, Elec
 from elections.results import conf, counting
 from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
 from elections.voting.models import Ballot
-from elections.voting.selectors import ballot_box_seal
+from elections.voting.selectors import (
+    audited_seal_digests,
+    ballot_box_seal,
+    sealed_ballots_digest_now,
+)
 from elections.voting.selectors import counted_receipt_hashes as voting_receipts
 from elections.voting.selectors import electorate_size as voting_electorate_size
 
@@ -114,6 +118,11 @@ def contest_ballot_matrix(contest: Contest) -> BallotMatrix:
         names=tuple(candidate_names(choices)),
         ranks=_rank_matrix(rankings, column, expected=ballots.count()),
     )
+
+
+def contest_ballot_trackers(contest: Contest) -> list[str]:
+    """The trackers of the contest's ballots, in the order of ``contest_ballot_matrix``."""
+    return list(_ballot_queryset(contest).values_list("tracker", flat=True))
 
 
 def contest_ballot_chunk(contest: Contest, *, offset: int, limit: int) -> np.ndarray:
@@ -406,4 +415,28 @@ def result_problems(result: Result) -> list[str]:
     current = contest_ballot_matrix(result.contest)
     if ballot_set_sha256(current.names, current.ranks) != result.ballot_set_sha256:
         problems.append("The contest's ballot box no longer holds the ballots that were counted.")
+    return problems + seal_problems(result.contest)
+
+
+def seal_problems(contest: Contest) -> list[str]:
+    """What no longer agrees with the contest's seal: its ballots changed after the seal (their
+    digest differs from the one the seal recorded, in its row and in the audit trail), or the
+    box held other than one ballot per voter record."""
+    seal = ballot_box_seal(contest)
+    if seal is None:
+        return ["The contest's ballot box is not sealed."]
+    problems: list[str] = []
+    recorded = {seal.digest} | set(audited_seal_digests(contest))
+    if len(recorded) != 1:
+        problems.append("The seal's record and the audit trail name different ballot digests.")
+    if sealed_ballots_digest_now(contest) not in recorded or not seal.digest:
+        problems.append(
+            "The sealed ballots were changed after the seal: they no longer add up to the "
+            "digest recorded when the ballot box was sealed."
+        )
+    if seal.ballots != seal.voters:
+        problems.append(
+            f"The ballot box held {seal.ballots} ballots for {seal.voters} voters when it was "
+            "sealed: ballots were added or removed in the database."
+        )
     return problems

@@ -176,10 +176,14 @@ def seal_and_count(contest_id: int) -> int | None:
     the system. Safe to run twice (a sealed box is not sealed again; a counted contest is
     left alone)."""
     contest = Contest.objects.filter(pk=contest_id).first()
-    if contest is None or not selectors.awaits_tally(contest):
+    if contest is None:
+        return None
+    # An unsealed box is sealed whatever its earlier runs did (an official asks again after
+    # a refused seal); a sealed one is counted only when no count is under way.
+    if selectors.ballot_box_sealed(contest) and not selectors.awaits_tally(contest):
         return None
     try:
-        run = actions.contest_close_and_tally(contest=contest, actor=None)
+        run = actions.contest_seal_and_tally(contest=contest)
     except actions.ResultError as error:
         logger.warning("Contest %s not tallied: %s", contest_id, error)
         return None
@@ -200,7 +204,7 @@ def tally_closed_contests() -> list[int]:
     started: list[int] = []
     for contest in selectors.contests_awaiting_tally():
         try:
-            actions.contest_close_and_tally(contest=contest, actor=None)
+            actions.contest_seal_and_tally(contest=contest)
         except actions.ResultError as error:
             logger.warning("Contest %s not tallied: %s", contest.pk, error)
             continue

@@ -3,12 +3,17 @@
 The secrecy rules are the schema (docs/secrecy.md, checked by tests/elections/voting/
 test_schema.py):
 
-- ``Ballot`` has a random primary key, its contest, the ranks and the hash of its receipt.
-  It has no link to a person, no timestamp and no sequence number.
+- While polling is open a contest's ballots are ciphertext in its own ballot-box table
+  (``voting_box_<contest id>``, made and dropped by ``actions.boxes``, not a Django model:
+  one table per contest, so that the seal drops it without touching any other contest).
+  ``BallotBox`` says that the box is open and which key opens it.
+- ``Ballot`` is a sealed, counted ballot: a random primary key, its contest, the ranks, the
+  hash of its receipt and its tracker. No link to a person, no timestamp, no sequence number.
 - ``VoterRecord`` says that a person has voted in a contest, once (a database constraint), and
   has no link to their ballot.
-- At the close every ballot of the contest is rewritten as a fresh row in a random order
-  (``actions.ballots_shuffle_rewrite``), and ``BallotBoxSeal`` records that this was done.
+- At the seal the box's ballots are decrypted, shuffled and written as ``Ballot`` rows, the box
+  table is dropped and its key destroyed (``actions.ballot_box_seal``); ``BallotBoxSeal``
+  records that this was done.
 
 Every write goes through ``elections.voting.actions``.
 """
@@ -34,6 +39,8 @@ class Ballot(models.Model):
     ranks = models.JSONField()
     # Hex SHA-256 of the receipt code shown once to the voter (elections/voting/receipts.py).
     receipt_hash = models.CharField(max_length=64)
+    # Derived from the receipt code and the ranks at the cast (receipts.ballot_tracker).
+    tracker = models.CharField(max_length=64, default="")
 
     class Meta:
         constraints = [
@@ -77,8 +84,26 @@ class TurnoutRecord(VoterRecord):
         verbose_name_plural = "turnout"
 
 
+class BallotBox(models.Model):
+    """The contest's ballot box is open: its table exists and its key is in the key directory.
+
+    ``key_id`` names the key's file (random, so that databases sharing a key directory never
+    meet); ``key_check`` tells the right key from another one and reveals nothing of it. The
+    row goes when the box is sealed.
+    """
+
+    contest = models.OneToOneField(
+        "elections.Contest", on_delete=models.PROTECT, related_name="ballot_box"
+    )
+    key_id = models.UUIDField(unique=True)
+    key_check = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Ballot box of {self.contest}"
+
+
 class BallotBoxSeal(models.Model):
-    """The contest's ballots were rewritten at the close and are final.
+    """The contest's ballot box was sealed at the close: its ballots are final.
 
     After this no ballot can be cast or changed, and the counted receipts are published.
     """
@@ -89,6 +114,11 @@ class BallotBoxSeal(models.Model):
     ballots = models.PositiveIntegerField()
     voters = models.PositiveIntegerField()
     sealed_at = models.DateTimeField()
+    # SHA-256 of the sealed ballots (``selectors.sealed_ballots_digest``), also in the seal's
+    # audit entry: a ballot changed after the seal no longer adds up to it.
+    digest = models.CharField(max_length=64, default="")
+    # The destroyed key's id, so that a sweep destroys it if the seal's process could not.
+    key_id = models.UUIDField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Ballot box of {self.contest} sealed: {self.ballots} ballots"

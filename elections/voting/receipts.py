@@ -14,14 +14,22 @@ without asking the server::
 100 random bits make guessing a receipt, or inverting a published hash, hopeless, so the hash
 needs no salt.
 
+A ballot's **tracker** is derived from its receipt code and its ranks (``ballot_tracker``) and
+stored with the sealed ballot. Nobody can compute it without the code, so a ranking changed
+after the cast no longer matches its tracker: the voter's receipt check says so. Where the
+election publishes trackers, each published ballot carries it and the voter finds their own
+ballot, and what it says, in the file.
+
 This module imports only the standard library.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
+from collections.abc import Iterable
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 GROUPS = 4
@@ -64,3 +72,37 @@ def _grouped(characters: str) -> str:
     return "-".join(
         characters[start : start + GROUP_LENGTH] for start in range(0, CODE_LENGTH, GROUP_LENGTH)
     )
+
+
+TRACKER_LENGTH = 32
+
+
+def ballot_tracker(code: str, ranks: dict[str, int]) -> str:
+    """The tracker of the ballot cast with receipt ``code`` and ``ranks`` ({choice key: rank}):
+    the first 32 hex digits of SHA-256 over ``stackvote-tracker-v1``, the canonical code and
+    the ranks as compact JSON with sorted keys, one per line.
+
+    Raises ValueError when ``code`` is not a receipt code.
+    """
+    canonical = canonical_receipt(code)
+    if canonical is None:
+        raise ValueError("Not a receipt code.")
+    ranking = json.dumps(
+        {str(key): int(rank) for key, rank in ranks.items()}, sort_keys=True, separators=(",", ":")
+    )
+    message = f"stackvote-tracker-v1\n{canonical}\n{ranking}".encode()
+    return hashlib.sha256(message).hexdigest()[:TRACKER_LENGTH]
+
+
+def sealed_ballots_digest(ballots: Iterable[tuple[str, dict[str, int]]]) -> str:
+    """SHA-256 of a sealed contest's ballots, given as (tracker, ranks): the sorted lines
+    ``<tracker> <ranks as compact JSON with sorted keys>``. It does not depend on the order
+    of the ballots, and changes with any ranking, tracker, added or removed ballot."""
+    lines = sorted(
+        f"{tracker} {json.dumps(ranks, sort_keys=True, separators=(',', ':'))}\n"
+        for tracker, ranks in ballots
+    )
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()

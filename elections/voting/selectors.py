@@ -16,10 +16,18 @@ from django.utils import timezone
 
 from accounts.models import RollAddress
 from accounts.selectors import user_verified_addresses
+from audit.selectors import audit_details
 from elections.models import Contest, ContestState, Election, Phase
 from elections.selectors import roll_size
-from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
-from elections.voting.receipts import canonical_receipt, receipt_hash
+from elections.voting.boxcrypt import box_lookup, box_table, key_check
+from elections.voting.keys import BallotKeyMissing, key_load
+from elections.voting.models import Ballot, BallotBox, BallotBoxSeal, VoterRecord
+from elections.voting.receipts import (
+    ballot_tracker,
+    canonical_receipt,
+    receipt_hash,
+    sealed_ballots_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -205,7 +213,7 @@ def ballot_box_seal(contest: Contest) -> BallotBoxSeal | None:
 
 
 def receipts_are_public(contest: Contest) -> bool:
-    """After the close: polling has stopped and the ballots were rewritten and sealed."""
+    """After the close: polling has stopped and the ballot box is sealed."""
     return not contest.is_polling() and BallotBoxSeal.objects.filter(contest=contest).exists()
 
 
@@ -220,26 +228,84 @@ def counted_receipt_hashes(contest: Contest) -> list[str]:
     return sorted(Ballot.objects.filter(contest=contest).values_list("receipt_hash", flat=True))
 
 
-def receipt_is_counted(contest: Contest, receipt: str) -> bool:
-    """True when ``receipt`` (as typed) belongs to a counted ballot of the sealed contest."""
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """What a receipt says about a sealed contest: ``state`` is "counted" (its ballot was
+    counted and still says what was cast), "altered" (its ballot was counted but its ranking
+    no longer matches its tracker: it was changed after the cast) or "not found"."""
+
+    state: str
+    tracker: str = ""
+
+
+def receipt_check(contest: Contest, receipt: str) -> ReceiptCheck:
+    """Check ``receipt`` (as typed) against the sealed contest's ballots.
+
+    The tracker is recomputed from the receipt and the stored ranking: nobody without the
+    receipt can make a changed ranking match it. The ranking itself is never returned: a
+    receipt shown to someone else must not tell them how its voter voted.
+    """
     canonical = canonical_receipt(receipt)
     if canonical is None or not receipts_are_public(contest):
-        return False
-    return Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical)).exists()
+        return ReceiptCheck("not found")
+    ballot = (
+        Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical))
+        .values_list("ranks", "tracker")
+        .first()
+    )
+    if ballot is None:
+        return ReceiptCheck("not found")
+    ranks, tracker = ballot
+    if ballot_tracker(canonical, ranks) != tracker:
+        return ReceiptCheck("altered")
+    return ReceiptCheck("counted", tracker)
 
 
-def ballot_exists_for_receipt(contest: Contest, receipt: str) -> bool:
-    """While polling: does ``receipt`` name a ballot of ``contest``? (For changing a vote.)"""
+def receipt_is_counted(contest: Contest, receipt: str) -> bool:
+    """True when ``receipt`` (as typed) belongs to a counted, unaltered ballot."""
+    return receipt_check(contest, receipt).state == "counted"
+
+
+def ballot_exists_for_receipt(contest: Contest, voter: Any, receipt: str) -> bool:
+    """While polling: is ``receipt`` the receipt of ``voter``'s current ballot in ``contest``?
+    (For changing a vote; another voter's receipt is not.)"""
     canonical = canonical_receipt(receipt)
-    if canonical is None:
+    box = BallotBox.objects.filter(contest=contest).values_list("key_id", "key_check").first()
+    if canonical is None or box is None:
         return False
-    return Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical)).exists()
+    try:
+        key = key_load(box[0])
+    except BallotKeyMissing:
+        return False
+    if key_check(key) != box[1]:
+        return False
+    lookup = box_lookup(key, voter.pk, canonical)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {box_table(contest.pk)} WHERE lookup = %s",  # noqa: S608
+            [lookup],
+        )
+        return cursor.fetchone() is not None
+
+
+def audited_seal_digests(contest: Contest) -> list[str]:
+    """The ballot digests the audit trail recorded for the contest's seal."""
+    details = audit_details(action="ballots.seal", target=f"contest:{contest.pk}")
+    return [str(detail.get("digest", "")) for detail in details]
+
+
+def sealed_ballots_digest_now(contest: Contest) -> str:
+    """The digest of the contest's sealed ballots as they are stored now (to compare with the
+    one recorded at the seal)."""
+    return sealed_ballots_digest(
+        Ballot.objects.filter(contest=contest).values_list("tracker", "ranks").iterator()
+    )
 
 
 def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
     """Every ballot of the contest as ``{choice key: rank}`` (ranked choices only; 1 is best).
 
-    For the tally, after ``actions.ballots_shuffle_rewrite``. A choice missing from a ballot
+    For the tally, after ``actions.ballots_seal``. A choice missing from a ballot
     is unranked: below every ranked choice, level with the other unranked ones. Ordered by the
     random ballot id, so the order carries nothing either.
     """
@@ -249,3 +315,19 @@ def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
         .order_by("id")
         .values_list("ranks", flat=True)
     ]
+
+
+def ballot_boxes_without_key() -> list[int]:
+    """Contests whose open ballot box has no key, or another key, in this process's key
+    directory: their ballots can be neither changed nor sealed (docs/operations.md)."""
+    missing: list[int] = []
+    boxes = BallotBox.objects.values_list("contest_id", "key_id", "key_check")
+    for contest_id, key_id, check in boxes:
+        try:
+            key = key_load(key_id)
+        except BallotKeyMissing:
+            missing.append(contest_id)
+            continue
+        if key_check(key) != check:
+            missing.append(contest_id)
+    return sorted(missing)

@@ -43,7 +43,7 @@ from elections.voting.actions import (
 )
 from elections.voting.forms import BallotForm, submitted_ranking
 from elections.voting.ranking import FIELD_PREFIX, RankingError
-from elections.voting.receipts import receipt_hash
+from elections.voting.receipts import ballot_tracker, receipt_hash
 
 logger = logging.getLogger(__name__)
 # The database failing or its connection found closed (InterfaceError is not a DatabaseError).
@@ -139,7 +139,9 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
     form = BallotForm(request.POST, choices=choices, changing=changing)
     if not form.is_valid():
         return _ballot_page(request, contest, form, status=400)
-    if changing and not selectors.ballot_exists_for_receipt(contest, form.cleaned_data["receipt"]):
+    if changing and not selectors.ballot_exists_for_receipt(
+        contest, request.user, form.cleaned_data["receipt"]
+    ):
         # Say it at the review already, not only once the voter confirms.
         form.add_error("receipt", RECEIPT_NOT_FOUND_MESSAGE)
         return _ballot_page(request, contest, form, status=400)
@@ -222,6 +224,11 @@ def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
             "contest": contest,
             "code": code,
             "hash": receipt_hash(code),
+            "tracker": (
+                ballot_tracker(code, ranking.as_dict())
+                if contest.election.publish_trackers
+                else ""
+            ),
             "changed": changing,
         },
     )
@@ -286,9 +293,10 @@ def receipt_check(request: HttpRequest, contest_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and public:
         entered = request.POST.get("receipt", "")[:200]
-        context["result"] = (
-            "counted" if selectors.receipt_is_counted(contest, entered) else "not found"
-        )
+        check = selectors.receipt_check(contest, entered)
+        context["result"] = check.state
+        if contest.election.publish_trackers:
+            context["tracker"] = check.tracker
     elif request.method == "POST":
         status = 409
     return render(request, "voting/receipt_check.html", context, status=status)

@@ -15,6 +15,7 @@ CONF_FILES = (
     "accounts/conf.py",
     "elections/conf.py",
     "elections/results/conf.py",
+    "elections/voting/conf.py",
     "config/celery.py",
 )
 

@@ -24,6 +24,7 @@ def test_health_reports_every_part_in_the_embedded_default(client: Client) -> No
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert response.json()["worker"] == "in-process"
+    assert response.json()["ballot_keys"] == "ok"
 
 
 @override_settings(REDIS_URL="redis://127.0.0.1:1/0")

@@ -95,13 +95,11 @@ def ballot_posts(draw: Any, keys: list[str]) -> list[tuple[str, str]]:
 
 
 def _ballot_box(contest: Any) -> tuple[Any, ...]:
-    from elections.voting.models import Ballot, VoterRecord
+    from elections.voting.models import VoterRecord
+    from tests.elections.voting.box import box_ballots
 
     return (
-        sorted(
-            (str(pk), sorted(ranks.items()))
-            for pk, ranks in Ballot.objects.filter(contest=contest).values_list("pk", "ranks")
-        ),
+        sorted((ballot.lookup, sorted(ballot.ranks.items())) for ballot in box_ballots(contest)),
         VoterRecord.objects.filter(contest=contest).count(),
     )
 

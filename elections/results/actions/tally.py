@@ -27,7 +27,7 @@ from elections.results.models import (
     TallyRun,
     TallyRunState,
 )
-from elections.voting.actions import ballots_shuffle_rewrite
+from elections.voting.actions import VotingError, ballots_seal
 
 TALLY_STATES = (ContestState.CLOSED, ContestState.TALLIED, ContestState.PUBLISHED)
 
@@ -55,8 +55,8 @@ def check_tallyable(contest: Contest) -> None:
         )
     if not selectors.ballot_box_sealed(contest):
         raise ResultError(
-            f"The ballot box of {contest.name} is not sealed yet: the ballots are rewritten "
-            "in random order at the close before they are counted."
+            f"The ballot box of {contest.name} is not sealed yet: a worker seals it after the "
+            "close, before its ballots are counted."
         )
 
 
@@ -143,6 +143,9 @@ def result_tally(
         ResultFileKind.RECEIPTS: receipts,
         ResultFileKind.RESULT_JSON: exports.result_json(result),
     }
+    if contest.election.publish_trackers:
+        trackers = selectors.contest_ballot_trackers(contest)
+        files[ResultFileKind.TRACKERS] = exports.trackers_csv(matrix.names, trackers, matrix.ranks)
     ResultFile.objects.bulk_create(
         ResultFile(result=result, kind=kind, content=content, sha256=_sha256(content))
         for kind, content in files.items()
@@ -200,26 +203,68 @@ def result_tally_queue(*, contest: Contest, actor: Any = None) -> TallyRun:
 
 
 @transaction.atomic
-def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun:
-    """What follows the close of a contest's poll: seal its ballot box, then count it.
+def contest_close_and_tally(*, contest: Contest, actor: Any = None) -> TallyRun | None:
+    """What follows the close of a contest's poll, asked for by an official (or the CLI):
+    queue the seal and the count, for a worker.
 
-    The voting app rewrites the ballots as fresh rows in random order and seals the box
-    (``elections.voting.actions.ballots_shuffle_rewrite``; skipped when already sealed), then
-    ``results.tally_contest`` is queued for when this transaction commits. The election's
-    close (``elections.actions.election_phase_move`` to "closed") moves the contests to
-    "closed"; the ``results.tally_closed_contests`` beat task, or an official, calls this.
+    A sealed contest's count is queued at once (returned). Otherwise
+    ``results.seal_and_count`` is queued (None is returned): the seal decrypts and rewrites
+    every ballot of the contest, which is never done in a web request. The close
+    (``elections.actions.election_phase_move`` to "closed") and the
+    ``results.tally_closed_contests`` sweep queue it as well.
     """
 
     contest = Contest.objects.select_related("election").get(pk=contest.pk)
     authorise(actor, contest)
+    _check_closed(contest)
+    if selectors.ballot_box_sealed(contest):
+        return result_tally_queue(contest=contest, actor=actor)
+    enqueue_on_commit("results.seal_and_count", contest.pk)
+    return None
+
+
+def contest_seal_and_tally(*, contest: Contest) -> TallyRun:
+    """The system's part after the close (the ``results.seal_and_count`` task): seal the
+    contest's ballot box (``elections.voting.actions.ballots_seal``; skipped when sealed),
+    then queue its count.
+
+    A seal that cannot be done (a ballot box whose ballots were changed in the database, or
+    whose key is missing) is recorded for the officials as a failed tally run and an audit
+    entry, and raised as ``ResultError``.
+    """
+    contest = Contest.objects.select_related("election").get(pk=contest.pk)
+    _check_closed(contest)
+    if not selectors.ballot_box_sealed(contest):
+        try:
+            ballots_seal(contest=contest)
+        except VotingError as error:
+            _record_seal_failure(contest, str(error))
+            raise ResultError(str(error)) from error
+    return result_tally_queue(contest=contest, actor=None)
+
+
+def _check_closed(contest: Contest) -> None:
     if contest.state not in TALLY_STATES:
         raise ResultError(
             f"{contest.name} is {contest.get_state_display().lower()}: only a closed poll is "
             "tallied."
         )
-    if not selectors.ballot_box_sealed(contest):
-        ballots_shuffle_rewrite(contest=contest)
-    return result_tally_queue(contest=contest, actor=actor)
+
+
+@transaction.atomic
+def _record_seal_failure(contest: Contest, error: str) -> None:
+    """One failed run per contest says why its box is not sealed (kept up to date)."""
+    run, created = TallyRun.objects.update_or_create(
+        task_id=f"seal-{contest.pk}",
+        defaults={"contest": contest, "state": TallyRunState.FAILED, "error": error},
+    )
+    if created:
+        audit_record(
+            actor=None,
+            action="ballots.seal_refused",
+            target=f"contest:{contest.pk}",
+            detail={"error": error, "run": run.pk},
+        )
 
 
 # --- Tally progress, for the officials' panel ------------------------------------------------

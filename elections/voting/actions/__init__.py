@@ -1,5 +1,8 @@
 """The voting app's actions: casting and changing ballots, and sealing the ballot box.
 
+Ballot boxes (one table per contest while polling) are opened, read and dropped by
+``boxes``.
+
 The only code that writes ballots and voter records; each action is keyword-only and atomic."""
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from elections.voting.actions.errors import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
     AlreadyVoted,
+    BallotBoxTampered,
+    BallotBoxUnavailable,
     BallotRefused,
     NotAnElector,
     NotPolling,
@@ -20,12 +25,15 @@ from elections.voting.actions.errors import (
     VotingError,
 )
 from elections.voting.actions.sealing import (
-    ballots_shuffle_rewrite,
+    ballot_keys_destroy_spent,
+    ballots_seal,
 )
 
 __all__ = [
     "ALREADY_VOTED_MESSAGE",
     "AlreadyVoted",
+    "BallotBoxTampered",
+    "BallotBoxUnavailable",
     "BallotRefused",
     "NotAnElector",
     "NotPolling",
@@ -35,5 +43,6 @@ __all__ = [
     "VotingError",
     "ballot_cast",
     "ballot_change",
-    "ballots_shuffle_rewrite",
+    "ballot_keys_destroy_spent",
+    "ballots_seal",
 ]

@@ -4,7 +4,9 @@ The secrecy rules they keep are in docs/secrecy.md; the two that shape this modu
 
 - The ballot and the voter's "has voted" record are written in one transaction, so there is
   never a ballot without a record or a record without a ballot, but nothing in either row
-  points at the other.
+  points at the other. PostgreSQL marks both rows with the same transaction id; the ballot is
+  therefore stored only as ciphertext under its contest's key (``boxcrypt``), which the seal
+  destroys.
 - Casting and changing a ballot write no audit entry. The audit log is append-only and
   hash-chained, so whatever it records can never be removed: an entry per vote would be a
   permanent "who voted when" list (or, without the name, a timestamped entry written in the
@@ -15,7 +17,6 @@ The secrecy rules they keep are in docs/secrecy.md; the two that shape this modu
 from __future__ import annotations
 
 import logging
-import uuid
 from functools import cache
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from accounts.selectors import on_roll_sql
 from elections.models import Contest, Election
 from elections.selectors import user_is_elector
+from elections.voting.actions.boxes import box_delete, box_insert_sql, box_key, open_box
 from elections.voting.actions.errors import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
@@ -35,9 +37,15 @@ from elections.voting.actions.errors import (
     NotYetVoted,
     ReceiptNotFound,
 )
-from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
+from elections.voting.boxcrypt import box_lookup, box_table, seal_ballot
+from elections.voting.models import BallotBox, BallotBoxSeal, VoterRecord
 from elections.voting.ranking import Ranking
-from elections.voting.receipts import canonical_receipt, new_receipt_code, receipt_hash
+from elections.voting.receipts import (
+    ballot_tracker,
+    canonical_receipt,
+    new_receipt_code,
+    receipt_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,22 +53,27 @@ logger = logging.getLogger(__name__)
 def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
     """Store ``voter``'s first ballot in ``contest`` and return its receipt code.
 
-    The code is returned to be shown once and is stored nowhere: only its hash is kept with
-    the ballot. Raises ``NotPolling``, ``NotAnElector``, ``BallotRefused`` or ``AlreadyVoted``
-    (also when another request of the same voter won a race: the unique constraint on the
-    voter record refuses the second insert and rolls back its ballot too).
+    The code is returned to be shown once and is stored nowhere: only its hash is kept, inside
+    the encrypted ballot. Raises ``NotPolling``, ``NotAnElector``, ``BallotRefused``,
+    ``BallotBoxUnavailable`` or ``AlreadyVoted`` (also when another request of the same voter
+    won a race: the unique constraint on the voter record refuses the second insert and rolls
+    back its ballot too).
     """
     try:
         with transaction.atomic():
-            locked = _lock_open_contest(contest)
+            locked, box = _lock_open_contest(contest)
             try:
                 _check_ranking(locked, ranking)
             except BallotRefused:
                 _check_elector(locked, voter)  # someone off the roll hears that first
                 raise
+            if box is None:
+                # The contest's first ballot opens its box: only an elector's does.
+                _check_elector(locked, voter)
+            key = box_key(locked.pk, box)
             code = new_receipt_code()
             # A voter who has voted already is refused by the unique constraint.
-            if not _record_vote(locked, voter, ranking, code):
+            if not _record_vote(locked, voter, _sealed(key, locked, voter, ranking, code)):
                 raise NotAnElector(_not_an_elector_message(locked))
     except IntegrityError as error:
         raise AlreadyVoted(ALREADY_VOTED_MESSAGE) from error
@@ -70,9 +83,11 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
 def ballot_change(*, contest: Contest, voter: Any, receipt: str, ranking: Ranking) -> str:
     """Replace the ballot whose receipt the voter presents; return the new receipt code.
 
-    Only while polling, and only for an elector who has voted. The old ballot is found by the
-    hash of its receipt (nothing else links it to anyone), deleted, and a new ballot with a new
-    receipt is written, in one transaction. The voter record is left as it is.
+    Only while polling, and only for an elector who has voted, with the receipt of their own
+    current ballot: the ballot is found by a lookup computed from the receipt *and the voter*
+    (``boxcrypt.box_lookup``), so another voter's receipt finds nothing. The old ballot is
+    deleted and a new one with a new receipt written, in one transaction. The voter record is
+    neither changed nor locked, so nothing on it marks who changed their vote.
     """
     canonical = canonical_receipt(receipt)
     if canonical is None:
@@ -81,30 +96,48 @@ def ballot_change(*, contest: Contest, voter: Any, receipt: str, ranking: Rankin
             "of five, as shown when you voted."
         )
     with transaction.atomic():
-        locked = _lock_open_contest(contest)
+        locked, box = _lock_open_contest(contest)
         _check_elector(locked, voter)
         _check_ranking(locked, ranking)
-        # Casts share the contest lock, so one voter's changes are ordered by their own
-        # voter record's row lock; and a ballot that a racing change already replaced is not
-        # there to delete any more, which refuses this change instead of adding a ballot.
-        if not VoterRecord.objects.select_for_update().filter(contest=locked, user=voter).exists():
+        if not VoterRecord.objects.filter(contest=locked, user=voter).exists():
             raise NotYetVoted("You have not voted in this contest yet: cast a ballot instead.")
-        deleted, _ = Ballot.objects.filter(
-            contest=locked, receipt_hash=receipt_hash(canonical)
-        ).delete()
-        if not deleted:
+        key = box_key(locked.pk, box)
+        # Of two changes racing with one receipt, the second waits for the first's delete and
+        # then finds nothing to delete: it is refused instead of adding a ballot.
+        if not box_delete(locked.pk, box_lookup(key, voter.pk, canonical)):
             raise ReceiptNotFound(RECEIPT_NOT_FOUND_MESSAGE)
-        code = _insert_ballot(locked, ranking)
+        code = new_receipt_code()
+        lookup, blob = _sealed(key, locked, voter, ranking, code)
+        with connection.cursor() as cursor:
+            cursor.execute(box_insert_sql(locked.pk), [lookup, blob])
     return code
 
 
-def _lock_open_contest(contest: Contest) -> Contest:
-    """Lock the contest and its election rows and check that the contest takes ballots now.
+def _sealed(
+    key: bytes, contest: Contest, voter: Any, ranking: Ranking, code: str
+) -> tuple[str, bytes]:
+    """The box row of a ballot: its lookup and its ciphertext."""
+    ranks = ranking.as_dict()
+    lookup = box_lookup(key, voter.pk, code)
+    blob = seal_ballot(
+        key,
+        contest_id=contest.pk,
+        lookup=lookup,
+        ranks=ranks,
+        receipt_hash=receipt_hash(code),
+        tracker=ballot_tracker(code, ranks),
+    )
+    return lookup, blob
 
-    The lock orders every cast and change against the close: a phase move or the rewrite at
-    the close waits for casts in flight, and a cast that waited then sees the closed contest.
+
+def _lock_open_contest(contest: Contest) -> tuple[Contest, tuple[Any, str] | None]:
+    """Lock the contest and its election rows and check that the contest takes ballots now;
+    return it with its open box's (key id, key check), None when the box is not open yet.
+
+    The lock orders every cast and change against the close: a phase move or the seal wait
+    for casts in flight, and a cast that waited then sees the closed contest.
     """
-    locked, sealed = _lock_shared(contest)
+    locked, sealed, box = _lock_shared(contest)
     now = timezone.now()
     if sealed or not locked.is_polling():
         raise NotPolling(f"{locked.name} is not open for voting.")
@@ -112,12 +145,13 @@ def _lock_open_contest(contest: Contest) -> Contest:
         raise NotPolling(f"Polling in {locked.name} closed at {_when(locked.polling_closes_at)}.")
     if now < locked.polling_opens_at:
         raise NotPolling(f"Polling in {locked.name} opens at {_when(locked.polling_opens_at)}.")
-    return locked
+    return locked, box
 
 
-def _lock_shared(contest: Contest) -> tuple[Contest, bool]:
+def _lock_shared(contest: Contest) -> tuple[Contest, bool, tuple[Any, str] | None]:
     """Share-lock the election's row, then the contest's; return the contest with what a cast
-    depends on read afresh under the locks, and whether its ballot box is sealed.
+    depends on read afresh under the locks, whether its ballot box is sealed and its open
+    box's (key id, key check).
 
     Casts and changes take ``FOR SHARE`` locks on PostgreSQL: they do not wait for each
     other, only for the close, whose exclusive locks wait for every cast in flight and hold
@@ -130,7 +164,11 @@ def _lock_shared(contest: Contest) -> tuple[Contest, bool]:
     """
     if connection.vendor != "postgresql":
         locked = _lock(contest)
-        return locked, BallotBoxSeal.objects.filter(contest=locked).exists()
+        return (
+            locked,
+            BallotBoxSeal.objects.filter(contest=locked).exists(),
+            open_box(locked.pk),
+        )
     with connection.cursor() as cursor:
         # Two statements, run in order in one round trip; the second's row is returned.
         cursor.execute(_share_lock_sql(), [contest.election_id, contest.pk])
@@ -138,9 +176,9 @@ def _lock_shared(contest: Contest) -> tuple[Contest, bool]:
     if row is None:
         raise NotPolling(f"{contest.name} is not open for voting.")
     election = contest.election
-    contest.state, contest.roll_id, contest.name, sealed = row[:4]
-    election.phase, election.polling_opens_at, election.polling_closes_at = row[4:]
-    return contest, bool(sealed)
+    contest.state, contest.roll_id, contest.name, sealed, key_id, check = row[:6]
+    election.phase, election.polling_opens_at, election.polling_closes_at = row[6:]
+    return contest, bool(sealed), (key_id, check) if key_id is not None else None
 
 
 @cache
@@ -148,11 +186,14 @@ def _share_lock_sql() -> str:
     election = Election._meta.db_table
     contest = Contest._meta.db_table
     seal = BallotBoxSeal._meta.db_table
+    box = BallotBox._meta.db_table
     # The election's columns are read in the second statement, under the first one's lock.
     return (
         f"SELECT 1 FROM {election} WHERE id = %s FOR SHARE; "  # noqa: S608
         f"SELECT c.state, c.roll_id, c.name, EXISTS "
         f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id), "
+        f"(SELECT b.key_id FROM {box} b WHERE b.contest_id = c.id), "
+        f"(SELECT b.key_check FROM {box} b WHERE b.contest_id = c.id), "
         "e.phase, e.polling_opens_at, e.polling_closes_at "
         f"FROM {contest} c JOIN {election} e ON e.id = c.election_id "
         "WHERE c.id = %s FOR SHARE OF c"
@@ -168,43 +209,26 @@ def _lock(contest: Contest) -> Contest:
     return locked
 
 
-def _record_vote(contest: Contest, voter: Any, ranking: Ranking, code: str) -> bool:
-    """If ``voter`` is on the contest's roll, write their voter record and their ballot
-    (receipt ``code``) and return True; otherwise write nothing and return False. Raises
-    IntegrityError if they have voted already.
+def _record_vote(contest: Contest, voter: Any, row: tuple[str, bytes]) -> bool:
+    """If ``voter`` is on the contest's roll, write their voter record and their ballot's box
+    ``row`` and return True; otherwise write nothing and return False. Raises IntegrityError
+    if they have voted already.
 
     Every cast runs this, so it is written out rather than left to the ORM, whose save
     machinery costs several times the inserts themselves; on PostgreSQL the roll test and
     both inserts are one statement, one round trip.
     """
 
-    ballot = _ballot_values(ranking, code)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_cast_sql(), [contest.pk, voter.pk, contest.roll_id, voter.pk, *ballot])
+            arguments = [contest.pk, voter.pk, contest.roll_id, voter.pk, *row]
+            cursor.execute(_cast_sql(contest.pk), arguments)
             return cursor.rowcount == 1
         if not user_is_elector(voter, contest):
             return False
         cursor.execute(_record_insert_sql(), [contest.pk, voter.pk])
-        cursor.execute(_ballot_insert_sql(), [*ballot, contest.pk])
+        cursor.execute(box_insert_sql(contest.pk), list(row))
     return True
-
-
-def _insert_ballot(contest: Contest, ranking: Ranking) -> str:
-    """Store ``ranking`` as a new ballot of ``contest`` with a fresh receipt; return its code."""
-    code = new_receipt_code()
-    with connection.cursor() as cursor:
-        cursor.execute(_ballot_insert_sql(), [*_ballot_values(ranking, code), contest.pk])
-    return code
-
-
-def _ballot_values(ranking: Ranking, code: str) -> list[Any]:
-    """A new ballot's id, ranks and receipt hash, as the database takes them."""
-    return [
-        Ballot._meta.pk.get_db_prep_value(uuid.uuid4(), connection),
-        Ballot._meta.get_field("ranks").get_db_prep_value(ranking.as_dict(), connection),
-        receipt_hash(code),
-    ]
 
 
 @cache
@@ -212,24 +236,20 @@ def _record_insert_sql() -> str:
     return f"INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) VALUES (%s, %s)"  # noqa: S608
 
 
-@cache
-def _ballot_insert_sql() -> str:
-    return (
-        f"INSERT INTO {Ballot._meta.db_table} (id, ranks, receipt_hash, contest_id) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s)"
-    )
-
-
-@cache
-def _cast_sql() -> str:
-    """PostgreSQL: the voter record, if the voter is on the roll, and then the ballot."""
+def _cast_sql(contest_id: int) -> str:
+    """PostgreSQL: the voter record, if the voter is on the roll, and then the box row."""
 
     return (
         f"WITH record AS (INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) "  # noqa: S608
-        f"SELECT %s, %s WHERE {on_roll_sql('postgresql')} RETURNING contest_id) "
-        f"INSERT INTO {Ballot._meta.db_table} (id, ranks, receipt_hash, contest_id) "
-        "SELECT %s, %s, %s, contest_id FROM record"
+        f"SELECT %s, %s WHERE {_on_roll()} RETURNING contest_id) "
+        f"INSERT INTO {box_table(contest_id)} (lookup, sealed) "
+        "SELECT %s, %s FROM record"
     )
+
+
+@cache
+def _on_roll() -> str:
+    return on_roll_sql("postgresql")
 
 
 def _check_elector(contest: Contest, voter: Any) -> None:

@@ -45,3 +45,21 @@ RECEIPT_NOT_FOUND_MESSAGE = (
     "No ballot in this contest has that receipt. Ballots carry no name, so the receipt of "
     "your current ballot is the only way to find it: without it your vote cannot be changed."
 )
+
+
+class BallotBoxUnavailable(VotingError):
+    """The contest's ballot box cannot be opened: its key is missing or is another key."""
+
+    status = 503
+
+
+BALLOT_BOX_UNAVAILABLE_MESSAGE = (
+    "Ballots cannot be recorded in this contest right now: its ballot box is unavailable. The "
+    "election officials have been alerted; please try again later."
+)
+
+
+class BallotBoxTampered(VotingError):
+    """Ballots in a box do not open under its key: the seal stops and nothing is counted."""
+
+    status = 409

@@ -48,7 +48,8 @@ def test_tally_counts_the_ballots_with_the_engine_and_stores_a_draft(
     assert str(result.turnout_percent) == "88.24"
     assert result.engine_version
     assert len(result.strongest_paths) == 5
-    assert {f.kind for f in result.files.all()} == set(ResultFileKind.values)
+    # Trackers are published only where the election says so (off by default).
+    assert {f.kind for f in result.files.all()} == set(ResultFileKind.values) - {"trackers"}
     contest.refresh_from_db()
     assert contest.state == ContestState.TALLIED
     assert contest.election.phase == Phase.TALLIED
@@ -142,9 +143,9 @@ def test_the_contest_row_is_locked_while_the_result_is_stored(
     from django.test.utils import CaptureQueriesContext
 
     contest = polled_contest()
-    from elections.voting.actions import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_seal
 
-    ballots_shuffle_rewrite(contest=contest)
+    ballots_seal(contest=contest)
     with CaptureQueriesContext(connection) as queries:
         actions.result_tally(contest=contest)
     assert any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
@@ -184,10 +185,10 @@ def test_a_chunk_that_fails_for_good_marks_the_run_failed_and_frees_the_contest(
 
     from elections.results import counting
     from elections.results.tasks import tally_lock_key
-    from elections.voting.actions import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_seal
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
-    ballots_shuffle_rewrite(contest=contest)
+    ballots_seal(contest=contest)
     settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
 
     def broken(ranks: Any) -> Any:
@@ -298,17 +299,17 @@ def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: 
 def test_a_chunked_tally_run_again_finds_its_result_without_fanning_out(
     polled_contest: Any, settings: Any
 ) -> None:
-    from elections.voting.actions import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_seal
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
-    ballots_shuffle_rewrite(contest=contest)
+    ballots_seal(contest=contest)
     settings.STACKVOTE_TALLY_CHUNK_SIZE = 10
     assert tally_contest.delay(contest.pk).get() is None  # counted by the chord
     result = Result.objects.get(contest=contest)
     assert tally_contest.delay(contest.pk).get() == result.pk
     again = TallyRun.objects.filter(contest=contest).order_by("-created_at", "-pk").first()
     assert again.chunks_total == 0 and again.result == result
-    # Sealed again (a new shuffle): the ballots are read and checked, and still one result.
-    ballots_shuffle_rewrite(contest=contest)
-    assert tally_contest.delay(contest.pk).get() is None
+    # Sealing again changes nothing: still one result.
+    ballots_seal(contest=contest)
+    assert tally_contest.delay(contest.pk).get() == result.pk
     assert Result.objects.filter(contest=contest).count() == 1

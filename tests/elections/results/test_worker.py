@@ -18,7 +18,7 @@ from django.db import connection
 from elections.results import actions
 from elections.results.models import Result, TallyRun, TallyRunState
 from elections.results.tasks import tally_contest
-from elections.voting.actions import ballots_shuffle_rewrite
+from elections.voting.actions import ballots_seal
 
 from .test_tally import WIKIPEDIA_CANDIDATES, assert_same_count, wikipedia_ballots
 
@@ -73,7 +73,7 @@ def test_the_task_run_twice_on_a_worker_stores_one_result(
     celery_worker: Any, polled_contest: Any
 ) -> None:
     contest = polled_contest()
-    ballots_shuffle_rewrite(contest=contest)
+    ballots_seal(contest=contest)
     first = tally_contest.delay(contest.pk)
     second = tally_contest.delay(contest.pk)
     ids = {first.get(timeout=30), second.get(timeout=30)}

@@ -79,13 +79,13 @@ def make_poll(db: Any) -> Callable[..., Contest]:
 def close_poll() -> Callable[[Contest], Contest]:
     """End polling as the election's close does, then seal the ballot box."""
     from elections.actions import election_phase_move
-    from elections.voting.actions import ballots_shuffle_rewrite
+    from elections.voting.actions import ballots_seal
 
     def close(contest: Contest, *, seal: bool = True) -> Contest:
         election_phase_move(election=contest.election, to_phase=Phase.CLOSED, actor=None, reason="")
         contest = Contest.objects.select_related("election").get(pk=contest.pk)
         if seal:
-            ballots_shuffle_rewrite(contest=contest)
+            ballots_seal(contest=contest)
         return contest
 
     return close

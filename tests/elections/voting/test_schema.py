@@ -33,8 +33,14 @@ def test_ballot_has_no_time_and_no_sequence() -> None:
     assert pk.default() != pk.default()
 
 
-def test_ballot_holds_exactly_its_contest_ranks_and_receipt_hash() -> None:
-    assert {f.name for f in _concrete_fields(Ballot)} == {"id", "contest", "ranks", "receipt_hash"}
+def test_ballot_holds_exactly_its_contest_ranks_receipt_hash_and_tracker() -> None:
+    assert {f.name for f in _concrete_fields(Ballot)} == {
+        "id",
+        "contest",
+        "ranks",
+        "receipt_hash",
+        "tracker",
+    }
     assert Ballot._meta.ordering == []
 
 
@@ -44,6 +50,17 @@ def test_voter_record_has_no_link_to_a_ballot_and_no_time() -> None:
             assert field.related_model is not Ballot
         assert not isinstance(field, (models.DateTimeField, models.DateField))
     assert {f.name for f in _concrete_fields(VoterRecord)} == {"id", "contest", "user"}
+
+
+def test_an_open_ballot_box_row_names_its_key_and_holds_nothing_of_a_ballot() -> None:
+    from elections.voting.models import BallotBox
+
+    assert {f.name for f in _concrete_fields(BallotBox)} == {
+        "id",
+        "contest",
+        "key_id",
+        "key_check",
+    }
 
 
 def test_no_model_anywhere_links_to_a_ballot() -> None:
@@ -76,6 +93,8 @@ def test_seal_and_audit_hold_counts_not_people() -> None:
         "ballots",
         "voters",
         "sealed_at",
+        "digest",
+        "key_id",
     }
     # The audit log is linked to people (its actor), so it must never reference a ballot.
     assert all(f.related_model is not Ballot for f in _concrete_fields(AuditEntry) if f.is_relation)

@@ -20,12 +20,14 @@ from elections.voting.actions import (
     ReceiptNotFound,
     ballot_cast,
     ballot_change,
-    ballots_shuffle_rewrite,
+    ballots_seal,
 )
+from elections.voting.keys import key_exists
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 from elections.voting.ranking import Ranking, field_name, parse_ranking
 from elections.voting.receipts import receipt_hash
 
+from .box import box_ballots, key_id_of, only_ballot
 from .conftest import option_keys
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +44,7 @@ def ranking_of(contest: Contest, **ranks_by_initial: int) -> Ranking:
 
 def test_cast_stores_one_anonymous_ballot_and_one_voter_record(poll: Contest, elector: Any) -> None:
     code = ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1, B=2, C=2))
-    ballot = Ballot.objects.get(contest=poll)
+    ballot = only_ballot(poll)
     keys = option_keys(poll)
     assert ballot.ranks == {
         keys["Ada Lovelace"]: 1,
@@ -66,7 +68,7 @@ def test_second_cast_is_refused_and_stores_nothing(poll: Contest, elector: Any) 
     ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1))
     with pytest.raises(AlreadyVoted, match="already voted"):
         ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, B=1))
-    assert Ballot.objects.filter(contest=poll).count() == 1
+    assert len(box_ballots(poll)) == 1
 
 
 def test_the_database_refuses_a_second_voter_record(poll: Contest, elector: Any) -> None:
@@ -79,7 +81,7 @@ def test_non_elector_cannot_cast(poll: Contest, make_user: Any) -> None:
     outsider = make_user("outsider@example.org")
     with pytest.raises(NotAnElector):
         ballot_cast(contest=poll, voter=outsider, ranking=ranking_of(poll, A=1))
-    assert not Ballot.objects.exists() and not VoterRecord.objects.exists()
+    assert not box_ballots(poll) and not VoterRecord.objects.exists()
 
 
 def test_unverified_address_does_not_make_an_elector(make_poll: Any, make_user: Any) -> None:
@@ -98,7 +100,7 @@ def test_ballot_for_another_contest_is_refused(make_poll: Any, elector: Any) -> 
     second = make_poll(electors=[elector])
     with pytest.raises(BallotRefused):
         ballot_cast(contest=second, voter=elector, ranking=ranking_of(first, A=1))
-    assert not Ballot.objects.exists()
+    assert not box_ballots(first) and not box_ballots(second)
 
 
 def test_non_elector_sending_another_contests_ballot_hears_they_are_not_an_elector(
@@ -109,7 +111,7 @@ def test_non_elector_sending_another_contests_ballot_hears_they_are_not_an_elect
     outsider = make_user("outsider@example.org")
     with pytest.raises(NotAnElector):
         ballot_cast(contest=second, voter=outsider, ranking=ranking_of(first, A=1))
-    assert not Ballot.objects.exists()
+    assert not box_ballots(first) and not box_ballots(second)
 
 
 def test_a_second_verified_address_on_the_roll_makes_an_elector(
@@ -124,7 +126,7 @@ def test_a_second_verified_address_on_the_roll_makes_an_elector(
     person = make_user("main@example.org")
     EmailAddress.objects.create(user=person, email=" Second@Example.org ", verified=True)
     code = ballot_cast(contest=contest, voter=person, ranking=ranking_of(contest, A=1))
-    assert Ballot.objects.get(receipt_hash=receipt_hash(code)).contest == contest
+    assert only_ballot(contest).receipt_hash == receipt_hash(code)
 
 
 def test_choices_read_during_nominations_follow_later_additions(db: Any) -> None:
@@ -170,13 +172,13 @@ def test_no_ballot_after_the_closing_time_even_if_the_phase_lags(
 
 def test_change_replaces_the_ballot_found_by_its_receipt(poll: Contest, elector: Any) -> None:
     old_code = ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1))
-    old_id = Ballot.objects.get().pk
+    old_lookup = only_ballot(poll).lookup
     new_code = ballot_change(
         contest=poll, voter=elector, receipt=old_code.lower(), ranking=ranking_of(poll, D=1, C=2)
     )
     assert new_code != old_code
-    ballot = Ballot.objects.get(contest=poll)
-    assert ballot.pk != old_id
+    ballot = only_ballot(poll)
+    assert ballot.lookup != old_lookup
     assert ballot.receipt_hash == receipt_hash(new_code)
     assert sorted(ballot.ranks.values()) == [1, 2]
     assert VoterRecord.objects.filter(contest=poll).count() == 1
@@ -195,7 +197,7 @@ def test_change_without_the_right_receipt_is_impossible(poll: Contest, elector: 
         )
     with pytest.raises(ReceiptNotFound, match="not a receipt code"):
         ballot_change(contest=poll, voter=elector, receipt="hello", ranking=ranking_of(poll, B=1))
-    assert Ballot.objects.get().ranks == {option_keys(poll)["Ada Lovelace"]: 1}
+    assert only_ballot(poll).ranks == {option_keys(poll)["Ada Lovelace"]: 1}
 
 
 def test_change_needs_a_voter_record(poll: Contest, elector: Any, make_user: Any) -> None:
@@ -215,42 +217,48 @@ def test_change_only_while_polling(poll: Contest, elector: Any, close_poll: Any)
         ballot_change(contest=closed, voter=elector, receipt=code, ranking=ranking_of(closed, B=1))
 
 
-def test_rewrite_changes_every_id_and_keeps_the_ballots(
-    make_poll: Any, make_user: Any, close_poll: Any
+def test_the_seal_stores_the_box_ballots_shuffled_and_drops_the_box(
+    make_poll: Any, make_user: Any, close_poll: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     voters = [make_user(f"voter{n}@example.org") for n in range(12)]
     contest = make_poll(electors=voters)
     for n, voter in enumerate(voters):
         ballot_cast(contest=contest, voter=voter, ranking=ranking_of(contest, A=1 + n % 3, B=2))
-    before = list(Ballot.objects.filter(contest=contest).values_list("id", "ranks", "receipt_hash"))
+    before = [(b.ranks, b.receipt_hash, b.tracker) for b in box_ballots(contest)]
+    assert not Ballot.objects.filter(contest=contest).exists()  # nothing in the clear yet
 
     closed = close_poll(contest, seal=False)
-    seal = ballots_shuffle_rewrite(contest=closed)
+    assert key_exists(key_id_of(contest))
+    with django_capture_on_commit_callbacks(execute=True):
+        seal = ballots_seal(contest=closed)
 
-    after = list(Ballot.objects.filter(contest=contest).values_list("id", "ranks", "receipt_hash"))
-    assert {row[0] for row in before}.isdisjoint(row[0] for row in after)
+    after = list(
+        Ballot.objects.filter(contest=contest).values_list("ranks", "receipt_hash", "tracker")
+    )
+
+    def contents(rows: list[tuple[Any, ...]]) -> Counter[tuple[str, str, str]]:
+        return Counter((repr(sorted(ranks.items())), hashed, t) for ranks, hashed, t in rows)
+
     assert len(after) == len(before) == 12
-
-    def contents(rows: list[tuple[Any, ...]]) -> Counter[tuple[str, str]]:
-        return Counter((repr(sorted(ranks.items())), hashed) for _, ranks, hashed in rows)
-
     assert contents(after) == contents(before)
     assert (seal.ballots, seal.voters) == (12, 12)
-    entry = AuditEntry.objects.filter(action="ballots.shuffle_rewrite").get()
-    assert entry.detail == {"ballots": 12, "voters": 12}
+    assert box_ballots(contest) == [] and not key_exists(key_id_of(contest))
+    entry = AuditEntry.objects.filter(action="ballots.seal").get()
+    assert entry.detail == {"ballots": 12, "voters": 12, "digest": seal.digest}
+    assert seal.digest == selectors.sealed_ballots_digest_now(closed)
     assert entry.actor is None
 
 
 def test_rewrite_refuses_while_polling(poll: Contest) -> None:
     with pytest.raises(NotPolling):
-        ballots_shuffle_rewrite(contest=poll)
+        ballots_seal(contest=poll)
     assert not BallotBoxSeal.objects.exists()
 
 
 def test_rewrite_twice_is_harmless(poll: Contest, elector: Any, close_poll: Any) -> None:
     code = ballot_cast(contest=poll, voter=elector, ranking=ranking_of(poll, A=1))
     closed = close_poll(poll)
-    ballots_shuffle_rewrite(contest=closed)
+    ballots_seal(contest=closed)
     assert BallotBoxSeal.objects.get(contest=closed).ballots == 1
     assert selectors.counted_receipt_hashes(closed) == [receipt_hash(code)]
 

@@ -119,8 +119,11 @@ class Command(BaseCommand):
         if not closed:
             raise CommandError(f"{election.name} has no closed contest waiting to be counted.")
         for contest in closed:
-            result_actions.contest_close_and_tally(contest=contest, actor=actor)
-            self.stdout.write(f"{contest.name}: sealed, count queued.")
+            run = result_actions.contest_close_and_tally(contest=contest, actor=actor)
+            if run is None:
+                self.stdout.write(f"{contest.name}: seal and count queued.")
+            else:
+                self.stdout.write(f"{contest.name}: count queued.")
 
     def _publish(self, election: Election, actor: User) -> None:
         published = 0

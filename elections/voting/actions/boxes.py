@@ -1,0 +1,117 @@
+"""The ballot-box tables: one per contest while polling is open, holding ciphertext only.
+
+A box is opened at its contest's first ballot: a fresh key in the key directory, the table
+``voting_box_<contest id>`` (lookup, sealed ciphertext) and the ``BallotBox`` row, in the
+cast's transaction, under a lock that lets one cast open it. The seal
+(``elections.voting.actions.sealing``) reads the box, drops its table and destroys the key.
+The table is not a Django model because it exists per contest: dropping one contest's
+table touches no other contest, where deleting rows from a shared table would leave dead row
+versions behind and vacuuming them away would lock every contest.
+
+Table names come from ``boxcrypt.box_table`` (an integer id), never from user input.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import zlib
+from typing import Any
+
+from django.db import connection
+
+from elections.voting.actions.errors import BALLOT_BOX_UNAVAILABLE_MESSAGE, BallotBoxUnavailable
+from elections.voting.boxcrypt import box_table, key_check
+from elections.voting.keys import BallotKeyMissing, key_create, key_load, key_path
+from elections.voting.models import BallotBox
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(namespace, contest id): one cast opens a contest's box.
+_LOCK_NAMESPACE = zlib.crc32(b"stackvote ballot box") & 0x7FFFFFFF
+
+
+def box_key(contest_id: int, box: tuple[Any, str] | None) -> bytes:
+    """The key of the contest's open box (``box`` is its ``BallotBox`` (key_id, key_check),
+    or None when the box is not open yet: it is opened now, in the current transaction)."""
+    if box is None:
+        return _box_open(contest_id)
+    key_id, check = box
+    try:
+        key = key_load(key_id)
+    except BallotKeyMissing as error:
+        logger.critical("Contest %s: %s", contest_id, error)
+        raise BallotBoxUnavailable(BALLOT_BOX_UNAVAILABLE_MESSAGE) from error
+    if key_check(key) != check:
+        logger.critical(
+            "Contest %s: the key in %s is not the key of its ballot box.",
+            contest_id,
+            key_path(key_id),
+        )
+        raise BallotBoxUnavailable(BALLOT_BOX_UNAVAILABLE_MESSAGE)
+    return key
+
+
+def open_box(contest_id: int) -> tuple[Any, str] | None:
+    """The contest's open box as (key_id, key_check), or None."""
+    return (
+        BallotBox.objects.filter(contest_id=contest_id).values_list("key_id", "key_check").first()
+    )
+
+
+def _box_open(contest_id: int) -> bytes:
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, contest_id])
+    existing = open_box(contest_id)
+    if existing is not None:
+        # Another cast opened it while this one waited for the lock.
+        return box_key(contest_id, existing)
+    blob = "bytea" if postgres else "BLOB"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {box_table(contest_id)} ("
+            "lookup varchar(64) PRIMARY KEY, "
+            f"sealed {blob} NOT NULL)"
+        )
+        cursor.execute(f"SELECT 1 FROM {box_table(contest_id)} LIMIT 1")  # noqa: S608
+        if cursor.fetchone() is not None:
+            # Rows no open box owns (a table restored or left by hand): never mix them in.
+            logger.critical(
+                "Contest %s: %s holds ballots but no ballot box row; casting refused.",
+                contest_id,
+                box_table(contest_id),
+            )
+            raise BallotBoxUnavailable(BALLOT_BOX_UNAVAILABLE_MESSAGE)
+    key_id = uuid.uuid4()
+    key = key_create(key_id)
+    BallotBox.objects.create(contest_id=contest_id, key_id=key_id, key_check=key_check(key))
+    return key
+
+
+def box_insert_sql(contest_id: int) -> str:
+    return f"INSERT INTO {box_table(contest_id)} (lookup, sealed) VALUES (%s, %s)"  # noqa: S608
+
+
+def box_delete(contest_id: int, lookup: str) -> bool:
+    """Delete the ballot with ``lookup``; False when there is none (or a racing change took it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {box_table(contest_id)} WHERE lookup = %s", [lookup])  # noqa: S608
+        return cursor.rowcount == 1
+
+
+def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
+    """Every (lookup, ciphertext) of the box; empty when it was never opened."""
+    if open_box(contest_id) is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT lookup, sealed FROM {box_table(contest_id)}")  # noqa: S608
+        return [(lookup, bytes(sealed)) for lookup, sealed in cursor.fetchall()]
+
+
+def box_drop(contest_id: int) -> None:
+    """Drop the box's table and its row: the ciphertext goes with the table's files."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {box_table(contest_id)}")
+    BallotBox.objects.filter(contest_id=contest_id).delete()

@@ -1,0 +1,49 @@
+"""Reading a contest's open ballot box in tests, as only the key's holder can."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from elections.models import Contest
+from elections.voting.actions.boxes import box_rows
+from elections.voting.boxcrypt import open_ballot
+from elections.voting.keys import key_load
+
+
+@dataclass(frozen=True)
+class BoxBallot:
+    lookup: str
+    ranks: dict[str, int]
+    receipt_hash: str
+    tracker: str
+
+
+def box_ballots(contest: Contest | int) -> list[BoxBallot]:
+    """The ballots in the contest's open box, decrypted with its key (empty if never opened)."""
+    contest_id = contest if isinstance(contest, int) else contest.pk
+    rows = box_rows(contest_id)
+    if not rows:
+        return []
+    key = key_load(key_id_of(contest_id))
+    ballots = []
+    for lookup, blob in rows:
+        opened = open_ballot(key, contest_id=contest_id, lookup=lookup, blob=blob)
+        ballots.append(BoxBallot(lookup, opened.ranks, opened.receipt_hash, opened.tracker))
+    return ballots
+
+
+def only_ballot(contest: Contest | int) -> BoxBallot:
+    (ballot,) = box_ballots(contest)
+    return ballot
+
+
+def key_id_of(contest: Contest | int) -> Any:
+    """The id of the contest's box key: of the open box, or of the sealed one."""
+    from elections.voting.models import BallotBox, BallotBoxSeal
+
+    contest_id = contest if isinstance(contest, int) else contest.pk
+    box = BallotBox.objects.filter(contest_id=contest_id).values_list("key_id", flat=True)
+    if box:
+        return box[0]
+    return BallotBoxSeal.objects.values_list("key_id", flat=True).get(contest_id=contest_id)
