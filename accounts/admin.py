@@ -8,6 +8,7 @@ as Celery tasks, queued once the run is committed; their state and count show in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import actions, conf
+from accounts.conflicts import voter_change_conflict
 from accounts.models import (
     Contribution,
     ExtraVoter,
@@ -142,13 +144,26 @@ class IngestRunForm(forms.ModelForm):
         label="Files or repositories",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line. Governance: YAML files; Gerrit: JSON-lines exports (paths on "
-        "the server). Commits: repositories such as openstack/nova (empty: all known).",
+        help_text="One per line. Governance: YAML files; Gerrit: JSON-lines exports; both by "
+        "name inside the import directories the operator set up (STACKVOTE_IMPORT_DIRS). "
+        "Commits: repositories such as openstack/nova (empty: all known).",
+    )
+    base = forms.ChoiceField(
+        label="Where commits are read from",
+        required=False,
+        help_text="Only the bases the operator allows (STACKVOTE_GIT_BASE, STACKVOTE_GIT_BASES).",
     )
 
     class Meta:
         model = IngestRun
         fields = ("kind", "base")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = conf.git_base()
+        self.fields["base"].choices = [("", f"{default} (default)")] + [
+            (base, base) for base in conf.git_bases() if base != default
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -156,6 +171,13 @@ class IngestRunForm(forms.ModelForm):
         cleaned["targets"] = [t for t in targets if t]
         if cleaned.get("kind") != IngestRun.Kind.COMMITS and not cleaned["targets"]:
             raise forms.ValidationError("Name at least one file.")
+        if cleaned.get("kind"):
+            try:
+                cleaned["targets"] = actions.ingest_sources_check(
+                    kind=cleaned["kind"], targets=cleaned["targets"], base=cleaned.get("base", "")
+                )
+            except actions.EligibilityError as error:
+                raise forms.ValidationError(str(error)) from error
         return cleaned
 
 
@@ -220,17 +242,52 @@ class IngestRunAdmin(ActionBackedAdmin):
     @admin.action(description="Run the selected ingests again")
     def run_again(self, request: HttpRequest, queryset: QuerySet[IngestRun]) -> None:
         for run in queryset:
-            again = actions.ingest_run_queue(
-                kind=run.kind, targets=run.targets, base=run.base, created_by=request.user
-            )
-            messages.success(request, f"{again} queued.")
+            try:
+                again = actions.ingest_run_queue(
+                    kind=run.kind, targets=run.targets, base=run.base, created_by=request.user
+                )
+            except actions.EligibilityError as error:
+                messages.error(request, f"{run}: {error}")
+            else:
+                messages.success(request, f"{again} queued.")
 
 
 # --- Voters by hand --------------------------------------------------------------------------
 
 
+class VoterChangeAdmin(ActionBackedAdmin):
+    """Hand-added voters and exclusions: an official who stands where the change reaches is
+    told so on the form and offered no deletion (the actions refuse them anyway)."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        user = request.user
+
+        class ConflictChecked(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean() or {}
+                conflict = voter_change_conflict(user, cleaned.get("team"))
+                if conflict:
+                    raise forms.ValidationError(conflict)
+                return cleaned
+
+        return ConflictChecked
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and voter_change_conflict(request.user, obj.team):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def _each(self, request: HttpRequest, rows: Any, change: Callable[[Any], None]) -> None:
+        for row in rows:
+            try:
+                change(row)
+            except actions.EligibilityError as error:
+                messages.error(request, f"{row}: {error}")
+
+
 @admin.register(ExtraVoter)
-class ExtraVoterAdmin(ActionBackedAdmin):
+class ExtraVoterAdmin(VoterChangeAdmin):
     list_display = ("email", "name", "team", "reason", "expires_on", "source", "created_by")
     list_filter = ("source", "team__kind")
     search_fields = ("email", "name", "reason")
@@ -262,12 +319,15 @@ class ExtraVoterAdmin(ActionBackedAdmin):
         actions.voter_remove(voter=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExtraVoter]) -> None:
-        for voter in queryset.filter(source=ExtraVoterSource.MANUAL):
-            actions.voter_remove(voter=voter, actor=request.user)
+        self._each(
+            request,
+            queryset.filter(source=ExtraVoterSource.MANUAL),
+            lambda voter: actions.voter_remove(voter=voter, actor=request.user),
+        )
 
 
 @admin.register(VoterExclusion)
-class VoterExclusionAdmin(ActionBackedAdmin):
+class VoterExclusionAdmin(VoterChangeAdmin):
     list_display = ("email", "team", "reason", "created_by", "created_at")
     search_fields = ("email", "reason")
     fields = ("email", "team", "reason")
@@ -290,8 +350,11 @@ class VoterExclusionAdmin(ActionBackedAdmin):
         actions.voter_unexclude(exclusion=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[VoterExclusion]) -> None:
-        for exclusion in queryset:
-            actions.voter_unexclude(exclusion=exclusion, actor=request.user)
+        self._each(
+            request,
+            queryset,
+            lambda exclusion: actions.voter_unexclude(exclusion=exclusion, actor=request.user),
+        )
 
 
 # --- Rolls -------------------------------------------------------------------------------

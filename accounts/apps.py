@@ -12,7 +12,21 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate; re-grant them after every migrate so the
         # officials' group always covers the models of the apps it administers.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        # Setting up an authenticator app counts as passing the second factor in that session
+        # (accounts/two_factor.py): allauth's hook for it is this signal.
+        from allauth.mfa.signals import authenticator_added
+
         from accounts import checks  # noqa: F401 - registers the eligibility system checks
+        from accounts.two_factor import record_second_factor_set_up  # reads models: once ready
+
+        authenticator_added.connect(
+            record_second_factor_set_up, dispatch_uid="accounts.second_factor_set_up"
+        )
+        # The admin registry is complete once every app is ready; this app comes after
+        # django_celery_beat in INSTALLED_APPS.
+        from config.admin_site import restrict_to_superusers
+
+        restrict_to_superusers()
 
 
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:

@@ -53,6 +53,28 @@ def git_base() -> str:
     return str(getattr(settings, "STACKVOTE_GIT_BASE", "https://opendev.org"))
 
 
+def git_bases() -> tuple[str, ...]:
+    """The bases an official may ingest commits from: ``STACKVOTE_GIT_BASE`` and the extra
+    ones the operator allows (``STACKVOTE_GIT_BASES``, comma-separated). Nothing else: a
+    base is where a repository's name is trusted to mean that repository."""
+    extra = getattr(settings, "STACKVOTE_GIT_BASES", ())
+    if isinstance(extra, str):
+        extra = [part for part in extra.split(",")]
+    bases = [git_base(), *(str(base).strip() for base in extra)]
+    return tuple(dict.fromkeys(base for base in bases if base))
+
+
+def import_dirs() -> tuple[Path, ...]:
+    """The directories an official may import governance files and Gerrit exports from
+    (``STACKVOTE_IMPORT_DIRS``, comma-separated; default ``var/imports`` in the checkout).
+    The operator puts the files there; the officials' panel names files inside them only."""
+    default = [Path(settings.BASE_DIR) / "var" / "imports"]
+    dirs = getattr(settings, "STACKVOTE_IMPORT_DIRS", default)
+    if isinstance(dirs, str):
+        dirs = [part for part in dirs.split(",") if part.strip()]
+    return tuple(Path(str(directory).strip()) for directory in dirs)
+
+
 def git_cache_dir() -> Path:
     """Where repositories fetched from a URL base are kept (bare clones, refreshed on ingest)."""
     default = Path(settings.BASE_DIR) / "var" / "git-cache"

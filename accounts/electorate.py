@@ -201,3 +201,73 @@ def _best_name(group: _Group) -> str:
     if group.names:
         return min(group.names.items(), key=lambda item: (-item[1], item[0]))[0]
     return next((a.name for a in group.additions if a.name), "")
+
+
+def join_identities(
+    accounts: Mapping[str, Account], links: Iterable[tuple[str, str]]
+) -> dict[str, Account]:
+    """Addresses → the person they belong to, joining what is known to be one person.
+
+    ``accounts`` maps verified addresses to their accounts; ``links`` are (identity, address)
+    pairs from the contribution data, such as a Gerrit account seen under several addresses
+    (``.mailmap`` is applied at ingest already). Addresses joined by either, directly or
+    through each other, are one voter: under the first account's address when any of them is
+    verified on an account (the others' accounts join it), else under the alphabetically
+    first address, with a negative key of its own.
+
+    Long because the union-find and the accounts built from its components share the one
+    map of addresses; split up, each part would have to hand it over whole.
+    """
+    parent: dict[str, str] = {}
+
+    def find(address: str) -> str:
+        parent.setdefault(address, address)
+        while parent[address] != address:
+            parent[address] = parent[parent[address]]
+            address = parent[address]
+        return address
+
+    def union(first: str, second: str) -> None:
+        a, b = find(first), find(second)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    by_identity: dict[str, str] = {}
+    for identity, address in links:
+        if identity in by_identity:
+            union(by_identity[identity], address)
+        else:
+            by_identity[identity] = address
+            find(address)
+    for account in {account.key: account for account in accounts.values()}.values():
+        members = sorted(account.verified)
+        for address in members[1:]:
+            union(members[0], address)
+    components: dict[str, set[str]] = {}
+    for address in list(parent):
+        components.setdefault(find(address), set()).add(address)
+    joined = dict(accounts)
+    synthetic = 0
+    for members in components.values():
+        owners = sorted(
+            {accounts[a].key: accounts[a] for a in members if a in accounts}.values(),
+            key=lambda account: account.key,
+        )
+        if len(members) == 1 and len(owners) <= 1:
+            continue  # nothing joined: as it was
+        if owners:
+            first = owners[0]
+            person = Account(
+                key=first.key,
+                address=first.address,
+                name=first.name,
+                verified=frozenset(members).union(*(o.verified for o in owners)),
+            )
+        else:
+            synthetic -= 1
+            person = Account(
+                key=synthetic, address=min(members), name="", verified=frozenset(members)
+            )
+        for address in person.verified:
+            joined[address] = person
+    return joined

@@ -62,6 +62,10 @@ class GerritChange:
     merged_at: datetime
     authors: tuple[Contact, ...]
     reviews: tuple[GerritReview, ...]
+    # (Gerrit identity, address) for every account of the change with both: one Gerrit
+    # account seen under several addresses is one person (``gerrit:<account id>`` and
+    # ``gerrit-user:<username>``).
+    identities: tuple[tuple[str, str], ...] = ()
 
     @property
     def reference(self) -> str:
@@ -91,6 +95,21 @@ def _account(value: Any) -> Contact | None:
         return None
     name = value.get("name")
     return Contact(name if isinstance(name, str) else "", normalise_email(email))
+
+
+def _identities(value: Any) -> list[tuple[str, str]]:
+    """The Gerrit identities of an account object, each with its address."""
+    contact = _account(value)
+    if contact is None:
+        return []
+    found = []
+    account_id = value.get("_account_id", value.get("accountId"))
+    if isinstance(account_id, int) and not isinstance(account_id, bool) and account_id > 0:
+        found.append((f"gerrit:{account_id}", contact.email))
+    username = value.get("username")
+    if isinstance(username, str) and username.strip() and len(username) <= 150:
+        found.append((f"gerrit-user:{username.strip()}", contact.email))
+    return found
 
 
 def parse_gerrit_query(
@@ -185,6 +204,11 @@ def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChang
         if contact is not None:
             authors.setdefault(contact.email, contact)
 
+    identities = {
+        pair
+        for account in (change.get("owner"), last.get("uploader") if last else None)
+        for pair in _identities(account)
+    }
     reviews: list[GerritReview] = []
     for patch_set in patch_sets:
         for approval in _approvals(patch_set, source, line):
@@ -202,6 +226,7 @@ def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChang
             reviewer = _account(approval.get("by"))
             if reviewer is None:
                 continue
+            identities.update(_identities(approval.get("by")))
             granted = approval.get("grantedOn")
             granted_at = (
                 _epoch(granted, f"{label} grantedOn", source, line)
@@ -219,6 +244,7 @@ def _parse_change(change: dict[str, Any], line: int, source: str) -> GerritChang
         merged_at=merged_at,
         authors=tuple(authors.values()),
         reviews=tuple(reviews),
+        identities=tuple(sorted(identities)),
     )
 
 

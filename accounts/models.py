@@ -326,6 +326,22 @@ class _FrozenQuerySet(models.QuerySet):
         raise FrozenRollError("A frozen roll cannot be deleted.")
 
 
+class IdentityLink(models.Model):
+    """An address seen under one identity of a contribution source (a Gerrit account, by id
+    or username): every address of one identity is one person on a roll."""
+
+    identity = models.CharField(max_length=200)
+    email = models.CharField(max_length=254, help_text="Normalised: trimmed, lower-cased.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "email"], name="one_identity_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity} {self.email}"
+
+
 class Roll(models.Model):
     """An electorate frozen at one moment: who may vote for one scope and window.
 

@@ -20,12 +20,21 @@ from django.db.models import Count, Max, Min, Q
 
 from accounts import conf
 from accounts.commitlog import normalise_email
-from accounts.electorate import Account, Addition, Tally, Voter, Window, electorate_build
+from accounts.electorate import (
+    Account,
+    Addition,
+    Tally,
+    Voter,
+    Window,
+    electorate_build,
+    join_identities,
+)
 from accounts.electorate import roll_fingerprint as fingerprint_of
 from accounts.governance import extra_ac_counts
 from accounts.models import (
     Contribution,
     ExtraVoter,
+    IdentityLink,
     Repository,
     Roll,
     RollAddress,
@@ -138,6 +147,12 @@ def _verified_accounts(emails: Iterable[str] | None = None) -> dict[str, Account
     return accounts
 
 
+def _identity_links() -> list[tuple[str, str]]:
+    """(identity, address) pairs the contribution data holds: one Gerrit account seen under
+    several addresses."""
+    return list(IdentityLink.objects.values_list("identity", "email"))
+
+
 def _additions(*, team: Team | None, window: Window) -> list[Addition]:
     voters = ExtraVoter.objects.all() if team is None else ExtraVoter.objects.filter(team=team)
     # OpenStack extra-ACs rule: counts while the window ends before the first day of the
@@ -165,7 +180,8 @@ def roll_compute(
 
     Every contributor with at least ``min_contributions`` counted contributions, plus
     unexpired extra-ACs and hand-added voters, minus exclusions and bots; addresses verified
-    on one account are one voter. Dates are UTC days; the default window is the settings'.
+    on one account, or seen under one Gerrit account, are one voter (``join_identities``).
+    Dates are UTC days; the default window is the settings'.
     """
     window = _window(start, end)
     repository_ids = scope_repository_ids(team=team, window=window)
@@ -185,7 +201,7 @@ def roll_compute(
     additions = _additions(team=team, window=window)
     voters = electorate_build(
         tallies=rows,
-        accounts=_verified_accounts(),
+        accounts=join_identities(_verified_accounts(), _identity_links()),
         additions=additions,
         excluded=_exclusions(team) | conf.bot_emails(),
         min_contributions=min_contributions,
@@ -225,6 +241,41 @@ def user_on_roll(user: Any, roll: Roll | int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 WHERE {on_roll_sql(connection.vendor)}", [roll_id, user.pk])
         return cursor.fetchone() is not None
+
+
+def user_roll_entry_id(user: Any, roll: Roll | int) -> int | None:
+    """The entry (the person) ``user`` is on the frozen ``roll`` as, or None: the first
+    entry one of their verified addresses belongs to."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    roll_id = roll.pk if isinstance(roll, Roll) else roll
+    with connection.cursor() as cursor:
+        cursor.execute(roll_entry_sql(connection.vendor), [roll_id, user.pk])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+@cache
+def roll_entry_sql(vendor: str) -> str:
+    """A query of one column, the id of the roll entry (first parameter: the roll) that the
+    account (second parameter) votes as; no row when the account is not on the roll. A cast
+    inserts the voter record from it, so that one person votes once whatever their accounts."""
+    roll_address = RollAddress._meta.db_table
+    return (
+        f"SELECT r.entry_id FROM {roll_address} r WHERE r.roll_id = %s AND "  # noqa: S608
+        f"{_matching_addresses(vendor)} ORDER BY r.entry_id LIMIT 1"
+    )
+
+
+def _matching_addresses(vendor: str) -> str:
+    email_address = EmailAddress._meta.db_table
+    addresses = (
+        f"SELECT LOWER(TRIM(a.email)) FROM {email_address} a "  # noqa: S608
+        "WHERE a.user_id = %s AND a.verified"
+    )
+    if vendor == "postgresql":
+        return f"r.email = ANY(ARRAY({addresses}))"
+    return f"r.email IN ({addresses})"
 
 
 @cache
@@ -268,15 +319,6 @@ class RepositoryActivity:
 
 
 @dataclass(frozen=True)
-class UnverifiedAddress:
-    """An address of the user's, not verified, that would count once verified."""
-
-    email: str
-    count: int
-    repositories: tuple[RepositoryActivity, ...]
-
-
-@dataclass(frozen=True)
 class ScopeEligibility:
     """Where one user stands for one roll (a team, or the TC) in the window."""
 
@@ -290,14 +332,21 @@ class ScopeEligibility:
     last: datetime | None
     additions: tuple[str, ...]
     excluded: bool
-    unverified: tuple[UnverifiedAddress, ...]
 
 
 @dataclass(frozen=True)
 class Eligibility:
+    """The user's standing, from their verified addresses only. ``unverified`` lists the
+    addresses they added but have not verified, with nothing read about them: anyone can add
+    anyone's address, so its contributions are shown only once its owner has proved it."""
+
     window: Window
     verified: tuple[str, ...]
     scopes: tuple[ScopeEligibility, ...]
+    unverified: tuple[str, ...] = ()
+    # Other addresses a roll counts as the same person (one Gerrit account seen under them),
+    # with what joins them: one vote for all of them.
+    joined: tuple[tuple[str, str], ...] = ()
 
 
 def eligibility_explain(
@@ -308,9 +357,11 @@ def eligibility_explain(
     min_contributions: int | None = None,
 ) -> Eligibility:
     """For the user's own page: for the TC and each team they contributed to, whether they
-    are on the roll and why, or which unverified address would put them on it.
+    are on the roll and why.
 
-    Only the user's own addresses are read; the rule is the one ``roll_compute`` applies.
+    Only the user's own *verified* addresses are read; the rule is the one ``roll_compute``
+    applies. An unverified address is listed without a word about its contributions: anyone
+    can add someone else's address, unverified, and must learn nothing from it.
     Long because each roll's answer (on it, why, or what would put them on it) is built from
     the same few reads; split up, every part would read them again.
     """
@@ -324,7 +375,7 @@ def eligibility_explain(
     # (address, repository) → count, first, last
     activity = (
         Contribution.objects.filter(
-            email__in=(verified | unverified) - bots,
+            email__in=verified - bots,
             date__gte=window.start,
             date__lt=window.end,
         )
@@ -363,17 +414,6 @@ def eligibility_explain(
             sorted({v.reason for v in additions if team is None or v.team_id == team.pk})
         )
         excluded = any(e.team_id is None or (team and e.team_id == team.pk) for e in exclusions)
-        pending = []
-        for email in sorted(unverified - bots):
-            theirs = [row for r in in_scope for row in rows_by_repo[r] if row["email"] == email]
-            if theirs:
-                pending.append(
-                    UnverifiedAddress(
-                        email=email,
-                        count=sum(row["count"] for row in theirs),
-                        repositories=_by_repository(theirs, names),
-                    )
-                )
         return ScopeEligibility(
             scope=team.name if team else ALL_SCOPE_LABEL,
             team=team,
@@ -385,13 +425,34 @@ def eligibility_explain(
             last=max((row["last"] for row in mine), default=None),
             additions=reasons,
             excluded=excluded,
-            unverified=tuple(pending),
         )
 
     scopes = [scope(None)] + [
         scope(team) for team in sorted(teams.values(), key=lambda t: t.name.lower())
     ]
-    return Eligibility(window=window, verified=tuple(sorted(verified)), scopes=tuple(scopes))
+    return Eligibility(
+        window=window,
+        verified=tuple(sorted(verified)),
+        scopes=tuple(scopes),
+        unverified=tuple(sorted(unverified)),
+        joined=_joined_addresses(verified),
+    )
+
+
+def _joined_addresses(verified: set[str]) -> tuple[tuple[str, str], ...]:
+    """(address, why) for each address joined to ``verified`` by a shared identity."""
+    identities = IdentityLink.objects.filter(email__in=verified).values("identity")
+    joined = (
+        IdentityLink.objects.filter(identity__in=identities)
+        .exclude(email__in=verified)
+        .values_list("email", "identity")
+    )
+    found: dict[str, str] = {}
+    for email, identity in joined:
+        kind, _, name = identity.partition(":")
+        why = f"the same Gerrit account ({'id ' if kind == 'gerrit' else ''}{name})"
+        found.setdefault(email, why)
+    return tuple(sorted(found.items()))
 
 
 def _by_repository(

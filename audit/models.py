@@ -17,13 +17,17 @@ class AuditEntry(models.Model):
 
     Append-only and hash-chained: ``entry_hash`` is the sha256 of this entry's content and the
     previous entry's hash, so removing or editing any entry breaks every hash after it
-    (checked by ``audit.selectors.audit_chain_breaks``).
+    (checked by ``audit.selectors.audit_chain_breaks`` and ``manage.py audit_verify``). On
+    PostgreSQL a trigger (migration audit.0002) refuses every UPDATE and DELETE of a row.
     """
 
     created_at = models.DateTimeField(editable=False)
+    # PROTECT: deleting a person who acted must not rewrite the entries that name them (an
+    # UPDATE the trigger refuses); Django refuses the deletion first, naming the entries, and
+    # the account is deactivated instead.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -102,6 +102,7 @@ async def request(
     cookies: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     source: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """One request on a new connection, from the loopback address ``source`` if given."""
     local = (source, 0) if source else None
@@ -111,6 +112,7 @@ async def request(
         lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
         if cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         if form is not None:
             lines += [
                 "Content-Type: application/x-www-form-urlencoded",

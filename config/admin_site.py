@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 
 from accounts.roles import is_official
+from accounts.two_factor import second_factor_step
 
 
 class ReadOnlyMixin:
@@ -103,6 +104,11 @@ class OfficialsAdminSite(admin.AdminSite):
 
         return officials_only
 
+    def has_permission(self, request: HttpRequest) -> bool:
+        # Two-factor authentication first (accounts/two_factor.py; its middleware has already
+        # sent anyone without it to set it up or enter a code: this is the second net).
+        return super().has_permission(request) and second_factor_step(request) is None
+
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -141,3 +147,33 @@ def selection_is_valid(model_admin: admin.ModelAdmin, values: list[str]) -> bool
 def _invalid_selection(request: HttpRequest) -> HttpResponse:
     messages.error(request, "That is not a valid selection: tick the rows in the list again.")
     return HttpResponseRedirect(request.get_full_path())
+
+
+# Apps whose admin pages are for superusers (operators) alone, whatever permissions a staff
+# account holds: the scheduler's periodic tasks can run any Celery task with any arguments,
+# or stop the election scheduler.
+SUPERUSER_ONLY_APPS: frozenset[str] = frozenset({"django_celery_beat"})
+
+
+def restrict_to_superusers(site: admin.AdminSite = admin.site) -> None:
+    """Close the admin pages of ``SUPERUSER_ONLY_APPS`` to everyone but superusers."""
+    for model, model_admin in site._registry.items():
+        if model._meta.app_label not in SUPERUSER_ONLY_APPS:
+            continue
+        for name in (
+            "has_module_permission",
+            "has_view_permission",
+            "has_add_permission",
+            "has_change_permission",
+            "has_delete_permission",
+        ):
+            original = getattr(model_admin, name)
+            setattr(model_admin, name, _superuser_and(original))
+
+
+def _superuser_and(check: Callable[..., bool]) -> Callable[..., bool]:
+    @wraps(check)
+    def guarded(request: HttpRequest, *args: Any) -> bool:
+        return bool(getattr(request.user, "is_superuser", False)) and check(request, *args)
+
+    return guarded

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff and officials pass two-factor authentication before any other page.
+    "accounts.two_factor.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -217,6 +219,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # addresses (the only way for accounts made through GitHub, GitLab or SSO, which have no
 # password). Written out so that a new allauth release cannot add a method silently.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "code", "mfa")
+# Per address and per account: "key" is the account's address (allauth keys failed sign-ins
+# by the login typed, and second-factor codes by the account), so an attacker spreading
+# guesses over many addresses still meets the per-account limit. The counters live in the
+# cache, which keeps them in the process while Redis is down (config/cache.py).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -227,6 +233,20 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "change_password": "5/m/user",
 }
+# The address rate limits are counted by: behind the TLS proxy every request comes from the
+# proxy, so the client's address is read from X-Forwarded-For, counted from the right by the
+# number of proxies we run (entries further left are whatever the client sent). Not behind a
+# proxy, the header is never read (allauth's default, 0).
+BEHIND_TLS_PROXY: bool = env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+ALLAUTH_TRUSTED_PROXY_COUNT = (
+    env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1) if BEHIND_TLS_PROXY else 0
+)
+if BEHIND_TLS_PROXY and ALLAUTH_TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT must be at least 1 behind the TLS proxy: with 0, every "
+        "client would share the proxy's address and its rate limits."
+    )
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Authenticator apps list the account under the site's name (elections/conf.py default).
 MFA_TOTP_ISSUER = env.str("STACKVOTE_SITE_NAME", default="stackvote")
@@ -315,6 +335,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Load balancers probe over plain HTTP and take a redirect for a failure: the health checks
+# answer there (without their details, config/health.py). Django matches these against the
+# path without its leading slash.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/web)?$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -322,7 +346,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -340,6 +364,7 @@ LOGGING = {
 STACKVOTE_ENVIRONMENT: dict[str, str] = {
     "STACKVOTE_SITE_NAME": "str",
     "STACKVOTE_SITE_URL": "str",
+    "STACKVOTE_HEALTH_TOKEN": "str",
     "STACKVOTE_OFFICIALS_GROUP": "str",
     "STACKVOTE_GIT_BASE": "str",
     "STACKVOTE_GIT_CACHE_DIR": "path",
@@ -357,6 +382,8 @@ STACKVOTE_ENVIRONMENT: dict[str, str] = {
     "STACKVOTE_TALLY_LOCK_SECONDS": "int",
     "STACKVOTE_RESULTS_AUTO_PUBLISH": "bool",
     "STACKVOTE_BALLOT_KEY_DIR": "path",
+    "STACKVOTE_GIT_BASES": "list",
+    "STACKVOTE_IMPORT_DIRS": "list",
 }
 for _name, _kind in STACKVOTE_ENVIRONMENT.items():
     if _name in os.environ:

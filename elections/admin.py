@@ -30,7 +30,7 @@ from elections import (
     admin_log,  # noqa: F401
     selectors,
 )
-from elections.forms import PhaseMoveForm, RejectionForm
+from elections.forms import ContestAdminForm, PhaseMoveForm, RejectionForm
 from elections.models import (
     Candidacy,
     Contest,
@@ -280,9 +280,10 @@ _CONTEST_CREATE_FIELDS = (
     "seats",
     "method",
     "max_per_affiliation",
-    "tie_seed",
     "description",
 )
+# The seed itself is never shown, not even to officials: only its commitment (SHA-256).
+_TIE_SEED_FIELDS = ("new_tie_seed", "regenerate_tie_seed")
 
 
 @admin.register(Contest)
@@ -291,8 +292,31 @@ class ContestAdmin(ReportsElectionErrors):
     list_filter = ("election", "kind", "state")
     search_fields = ("name", "slug", "team__name")
     inlines = (OptionInline,)
-    readonly_fields = ("state", "electorate")
-    fields = (*_CONTEST_CREATE_FIELDS, "state", "electorate")
+    form = ContestAdminForm
+    readonly_fields = ("state", "electorate", "tie_seed_commitment")
+    fields = (
+        *_CONTEST_CREATE_FIELDS,
+        *_TIE_SEED_FIELDS,
+        "tie_seed_commitment",
+        "state",
+        "electorate",
+    )
+
+    @admin.display(description="Tie seed commitment (SHA-256)")
+    def tie_seed_commitment(self, contest: Contest) -> str:
+        if not contest.tie_seed_sha256:
+            return "Set when the contest is saved."
+        if contest.election.phase == Phase.DRAFT:
+            return f"{contest.tie_seed_sha256} (public when nominations open)"
+        return f"{contest.tie_seed_sha256} (fixed: the seed is shown with the result)"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return [f for f in fields if f not in ("regenerate_tie_seed", "tie_seed_commitment")]
+        if obj.election.phase != Phase.DRAFT:  # fixed (contest_update refuses a new seed)
+            return [f for f in fields if f not in _TIE_SEED_FIELDS]
+        return fields
 
     @admin.display(description="Voters")
     def electorate_size(self, contest: Contest) -> str:
@@ -310,7 +334,7 @@ class ContestAdmin(ReportsElectionErrors):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ("state", "electorate")
-        return ("election", "kind", "slug", "team", "state", "electorate")
+        return ("election", "kind", "slug", "team", "state", "electorate", "tie_seed_commitment")
 
     def save_model(self, request: HttpRequest, obj: Contest, form: Any, change: bool) -> None:
         election = obj.election
@@ -320,14 +344,17 @@ class ContestAdmin(ReportsElectionErrors):
             editable = {
                 name: form.cleaned_data[name]
                 for name in form.changed_data
-                if name
-                in ("name", "description", "seats", "method", "max_per_affiliation", "tie_seed")
+                if name in ("name", "description", "seats", "method", "max_per_affiliation")
             }
+            if form.cleaned_data.get("regenerate_tie_seed"):
+                editable["tie_seed"] = ""  # a new random seed
+            elif form.cleaned_data.get("new_tie_seed"):
+                editable["tie_seed"] = form.cleaned_data["new_tie_seed"]
             saved = actions.contest_update(contest=obj, actor=request.user, **editable)
         else:
             values = {name: form.cleaned_data.get(name) for name in _CONTEST_CREATE_FIELDS}
             values["max_per_affiliation"] = values["max_per_affiliation"] or None
-            values["tie_seed"] = values["tie_seed"] or ""
+            values["tie_seed"] = form.cleaned_data.get("new_tie_seed") or ""
             values["description"] = values["description"] or ""
             saved = actions.contest_create(actor=request.user, **values)
         self.adopt(obj, saved)

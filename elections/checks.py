@@ -9,6 +9,9 @@ from django.core.checks import Error, register
 
 from elections import conf
 
+# A guessable token would hand the deployment's inner state to anyone who tries a few.
+HEALTH_TOKEN_MIN_LENGTH = 32
+
 
 # (check id, setting, its value, smallest allowed value, why). Ids are fixed by name, never by
 # position, so that silencing one (SILENCED_SYSTEM_CHECKS) keeps meaning the same setting.
@@ -46,6 +49,16 @@ def elections_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Err
                 "STACKVOTE_SITE_URL must be the site's absolute address (http:// or https://), "
                 f"used in e-mail links; it is {site_url!r}.",
                 id="elections.E006",
+            )
+        )
+    token = conf.health_token()
+    if token and len(token) < HEALTH_TOKEN_MIN_LENGTH:
+        errors.append(
+            Error(
+                f"STACKVOTE_HEALTH_TOKEN (what monitoring sends to read /healthz in detail) must "
+                f"be at least {HEALTH_TOKEN_MIN_LENGTH} characters, e.g. `openssl rand -hex 32`; "
+                f"it is {len(token)}.",
+                id="elections.E007",
             )
         )
     return errors

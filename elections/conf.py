@@ -26,6 +26,12 @@ def site_url() -> str:
     return str(_setting("STACKVOTE_SITE_URL", "http://localhost:8000"))
 
 
+def health_token() -> str:
+    """The token monitoring sends as ``Authorization: Bearer <token>`` to read every part of
+    ``/healthz`` (``STACKVOTE_HEALTH_TOKEN``); empty: only signed-in officials read them."""
+    return str(_setting("STACKVOTE_HEALTH_TOKEN", ""))
+
+
 def min_phase_days() -> Any:
     """Shortest nominations and polling phases, in days (``STACKVOTE_MIN_PHASE_DAYS``)."""
     return _setting("STACKVOTE_MIN_PHASE_DAYS", 14)

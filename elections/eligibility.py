@@ -15,9 +15,10 @@ from elections.selectors import elections_to_explain
 def eligibility(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own standing on each roll, and why.
 
-    Only the user's own addresses and contributions are read; nobody sees anyone else's.
+    Only the contributions of the user's own *verified* addresses are read: anyone can add
+    anyone's address unverified, and learns nothing from it here.
     """
-    elections, chosen = elections_to_explain(request.GET.get("election", ""))
+    elections, chosen = elections_to_explain(request.GET.get("election", ""), user=request.user)
     window = {"start": chosen.window_start, "end": chosen.window_end} if chosen else {}
     return render(
         request,

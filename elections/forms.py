@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from elections.actions import legal_moves
-from elections.models import Candidacy, Election, Phase
+from elections.models import Candidacy, Contest, Election, Phase
 
 PLATFORM_HELP = (
     "Markdown: headings, lists, links, emphasis, code and tables. HTML is shown as text, "
@@ -62,6 +62,36 @@ class PhaseMoveForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Give a reason.")
         return reason
+
+
+class ContestAdminForm(forms.ModelForm):
+    """A contest in the officials' panel. The tie seed is write-only: it stays secret until the
+    result is published (the panel shows its SHA-256), and changes only while a draft."""
+
+    new_tie_seed = forms.CharField(
+        label="New tie seed",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="Empty: keep the seed (a new contest draws a random one, which is best). A "
+        "seed you type must be hard to guess: its SHA-256 is published when nominations open.",
+    )
+    regenerate_tie_seed = forms.BooleanField(label="Draw a new random tie seed", required=False)
+
+    class Meta:
+        model = Contest
+        # Never the seed itself (see ``new_tie_seed``).
+        fields = (
+            "election",
+            "kind",
+            "name",
+            "slug",
+            "team",
+            "seats",
+            "method",
+            "max_per_affiliation",
+            "description",
+        )
 
 
 class RejectionForm(forms.Form):

@@ -9,6 +9,7 @@ rows and answer questions about a single row.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -214,6 +215,12 @@ def forget_polling_choices(**kwargs: Any) -> None:
     _POLLING_CHOICES.clear()
 
 
+def tie_seed_sha256(seed: str) -> str:
+    """The commitment to a tie seed: SHA-256 of its UTF-8 bytes, hex (``printf %s SEED |
+    sha256sum``); empty for no seed."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest() if seed else ""
+
+
 class Contest(models.Model):
     """One decision inside an election: a PTL seat, the TC seats, or a community vote."""
 
@@ -260,11 +267,15 @@ class Contest(models.Model):
         blank=True,
         help_text="At most this many winners per affiliation; empty: no limit.",
     )
+    # OpenStack charter: ties are broken by a public draw. The seed is committed, then revealed:
+    # its SHA-256 is public from the opening of nominations (when the seed stops changing),
+    # the seed itself only with the published result, so nobody can pick it to suit a candidate.
     tie_seed = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Public seed for the random draw that breaks ties (OpenStack charter).",
+        help_text="Secret seed for the draw that breaks ties, shown with the published result.",
     )
+    tie_seed_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     state = models.CharField(
         max_length=30, choices=ContestState.choices, default=ContestState.PENDING, editable=False
     )

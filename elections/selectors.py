@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +9,8 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.validators import slug_re
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from accounts.models import RollAddress
 from accounts.roles import is_official
@@ -23,6 +21,7 @@ from elections.models import (
     Contest,
     ContestKind,
     Election,
+    ElectionQuerySet,
     Notification,
     NotificationState,
     Phase,
@@ -127,11 +126,17 @@ def _eligibility_hint(user: Any, contest: Contest) -> str:
     )
     if mine is not None and mine.excluded:
         return " The officials have excluded you from this roll."
-    if mine is not None and mine.unverified:
-        addresses = ", ".join(address.email for address in mine.unverified)
+    if explained.unverified:
+        # Nothing is said of what an unverified address contributed: anyone can add anyone's.
+        addresses = ", ".join(explained.unverified)
+        if len(explained.unverified) == 1:
+            return (
+                f" Your address {addresses} is not verified: verify it on your account page "
+                "to see whether it counts."
+            )
         return (
-            f" Your unverified address {addresses} has contributions here: verify it on your "
-            "account page and you can stand."
+            f" Your addresses {addresses} are not verified: verify them on your account page "
+            "to see whether they count."
         )
     return " Add and verify the address you commit with, or see why on your eligibility page."
 
@@ -146,15 +151,20 @@ class ElectionListing:
     past: list[Election]
 
 
-def election_listing(*, now: datetime.datetime | None = None) -> ElectionListing:
-    """Elections split into upcoming (scheduled drafts), open and past, for the list page."""
-    now = now or timezone.now()
-    elections = list(
-        Election.objects.filter(
-            Q(phase=Phase.DRAFT, auto_advance=True, nominations_closes_at__gt=now)
-            | ~Q(phase=Phase.DRAFT)
-        ).annotate(contest_count=Count("contests"))
-    )
+def elections_visible_to(user: Any) -> ElectionQuerySet:
+    """The elections ``user`` may see on any page, feed or API answer: every one for an
+    official, all but drafts for everyone else. A draft, scheduled or not, is the officials'
+    business until its nominations open; every public surface reads elections through here
+    (or ``election_is_public``, the same rule for one election already loaded)."""
+    if is_official(user):
+        return Election.objects.all()
+    return Election.objects.public()
+
+
+def election_listing(*, user: Any) -> ElectionListing:
+    """Elections split into upcoming (drafts, which only officials see), open and past, for
+    the list page."""
+    elections = list(elections_visible_to(user).annotate(contest_count=Count("contests")))
     upcoming = sorted(
         (e for e in elections if e.phase == Phase.DRAFT), key=lambda e: e.nominations_opens_at
     )
@@ -168,8 +178,8 @@ def election_listing(*, now: datetime.datetime | None = None) -> ElectionListing
     return ElectionListing(upcoming=upcoming, open=open_, past=past)
 
 
-def open_elections() -> QuerySet[Election]:
-    return Election.objects.open().order_by("polling_closes_at")
+def open_elections(user: Any) -> ElectionQuerySet:
+    return elections_visible_to(user).open().order_by("polling_closes_at")
 
 
 def public_candidacies() -> QuerySet[Candidacy]:
@@ -195,19 +205,13 @@ def election_contests(election: Election) -> list[Contest]:
 
 def election_for_public(*, slug: str, user: Any) -> Election | None:
     """The election at ``slug`` if the viewer may see it (drafts: officials only)."""
-    election = Election.objects.filter(slug=slug).first()
-    if election is None or not election_is_public(election, user):
-        return None
-    return election
+    return elections_visible_to(user).filter(slug=slug).first()
 
 
 def election_is_public(election: Election, user: Any) -> bool:
-    """Whether the viewer may see ``election``: any but a draft, which is the officials'
-    business unless it is scheduled to open its nominations by itself."""
-
-    if election.phase == Phase.DRAFT and not is_official(user):
-        return election.auto_advance and election.nominations_closes_at > timezone.now()
-    return True
+    """Whether the viewer may see ``election``: the rule of ``elections_visible_to`` for an
+    election already loaded (any but a draft, unless the viewer is an official)."""
+    return election.phase != Phase.DRAFT or is_official(user)
 
 
 def user_candidacies(user: Any) -> QuerySet[Candidacy]:
@@ -225,17 +229,17 @@ def failed_notification_count(election: Election | None = None) -> int:
     return failed.count()
 
 
-def elections_to_explain(slug: str) -> tuple[list[Election], Election | None]:
+def elections_to_explain(slug: str, *, user: Any) -> tuple[list[Election], Election | None]:
     """The public elections whose rolls are still to come or in use, and the one to explain on
     the eligibility page: the one asked for, else the first of them (polling before
     nominations before upcoming). With none, the page uses the configured qualifying window."""
     order = {Phase.POLLING: 0, Phase.CAMPAIGNING: 1, Phase.NOMINATIONS: 2}
     current = sorted(
-        Election.objects.public().filter(phase__in=list(order)),
+        elections_visible_to(user).filter(phase__in=list(order)),
         key=lambda election: (order[election.phase], election.polling_closes_at),
     )
     chosen = next((e for e in current if e.slug == slug), None)
     # Only a slug is looked up: a NUL in the query string would make PostgreSQL refuse it.
     if chosen is None and slug and slug_re.match(slug):
-        chosen = Election.objects.public().filter(slug=slug).first()
+        chosen = elections_visible_to(user).filter(slug=slug).first()
     return current, chosen or (current[0] if current else None)

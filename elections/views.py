@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.selectors import audit_head
 from elections import actions, selectors
 from elections.forms import CandidacyForm
 from elections.models import Candidacy, Contest, Election
@@ -16,11 +17,11 @@ from elections.permissions import can_edit_candidacy
 
 def home(request: HttpRequest) -> HttpResponse:
     """What stackvote is, and which elections are open now."""
-    return render(request, "home.html", {"open_elections": selectors.open_elections()})
+    return render(request, "home.html", {"open_elections": selectors.open_elections(request.user)})
 
 
 def election_list(request: HttpRequest) -> HttpResponse:
-    listing = selectors.election_listing()
+    listing = selectors.election_listing(user=request.user)
     return render(request, "elections/election_list.html", {"listing": listing})
 
 
@@ -36,7 +37,11 @@ def election_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "elections/election_detail.html",
-        {"election": election, "contests": selectors.election_contests(election)},
+        {
+            "election": election,
+            "contests": selectors.election_contests(election),
+            "audit_head": audit_head(),
+        },
     )
 
 

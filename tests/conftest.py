@@ -16,6 +16,7 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
 from accounts.models import User
+from config import health
 from config.celery import app as celery_app
 
 
@@ -41,6 +42,8 @@ def _ballot_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _fresh_cache_and_eager_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     # Rate limits live in the cache; start every test with none spent.
     cache.clear()
+    # And no anonymous /healthz answer kept from another test's outage (config/health.py).
+    health.recent_answer.forget()
     eager = request.node.get_closest_marker("worker") is None
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = eager or previous[0]
@@ -51,7 +54,9 @@ def _fresh_cache_and_eager_tasks(request: pytest.FixtureRequest) -> Iterator[Non
 
 @pytest.fixture
 def make_user(db: Any) -> Any:
-    """Create an account whose listed addresses are verified (first one primary)."""
+    """Create an account whose listed addresses are verified (first one primary). Staff get
+    an authenticator app, as production requires of them before any officials' page
+    (accounts/two_factor.py), unless ``authenticator_app=False``."""
 
     def make(
         email: str = "voter@example.org",
@@ -59,6 +64,7 @@ def make_user(db: Any) -> Any:
         verified: tuple[str, ...] | None = None,
         unverified: tuple[str, ...] = (),
         password: str = "correct horse battery staple",
+        authenticator_app: bool | None = None,
         **extra: Any,
     ) -> User:
         user = User.objects.create_user(email=email, password=password, **extra)
@@ -66,6 +72,8 @@ def make_user(db: Any) -> Any:
             EmailAddress.objects.create(user=user, email=address, verified=True, primary=index == 0)
         for address in unverified:
             EmailAddress.objects.create(user=user, email=address, verified=False, primary=False)
+        if authenticator_app if authenticator_app is not None else user.is_staff:
+            enrol_authenticator_app(user)
         return user
 
     return make
@@ -78,6 +86,58 @@ def official(make_user: Any) -> User:
     user = make_user("official@example.org", is_staff=True)
     user.groups.add(ensure_official_group())
     return user
+
+
+# --- Two-factor authentication ---------------------------------------------------------
+# Staff and officials pass a second factor before any officials' page (accounts/two_factor.py).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_authenticator_app(user: Any, secret: str = TEST_TOTP_SECRET) -> list[str]:
+    """Set up an authenticator app (TOTP on ``secret``) and recovery codes for ``user``, as
+    allauth's set-up page does; return the unused recovery codes."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return RecoveryCodes.activate(user).get_unused_codes()
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app on ``secret`` shows now (allauth's own computation)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_with_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` and ``client.login`` stand for a completed sign-in: for an
+    account with an authenticator app that includes its code, recorded in the session the
+    way allauth records it. Accounts without one are signed in with a password only, so
+    staff and officials among them meet the set-up page like anyone would."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def login(self: Any, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        app = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+        if app is None:
+            return
+        request = HttpRequest()
+        request.session = self.session
+        record_authentication(request, user, "password")
+        record_authentication(request, user, "mfa", id=app.pk, type=app.type)
+        request.session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", login)
 
 
 def use_broker(url: str) -> None:

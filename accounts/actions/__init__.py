@@ -26,6 +26,7 @@ from accounts.actions.ingest_runs import (
     ingest_run_execute,
     ingest_run_queue,
     ingest_runs_requeue_stale,
+    ingest_sources_check,
     progress_cache_key,
 )
 from accounts.actions.pipeline import (
@@ -64,6 +65,7 @@ __all__ = [
     "ingest_atomic",
     "ingest_run_execute",
     "ingest_run_queue",
+    "ingest_sources_check",
     "progress_cache_key",
     "repository_commits_ingest",
     "roll_freeze",

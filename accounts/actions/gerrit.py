@@ -23,6 +23,7 @@ from accounts.gerritlog import GerritFormatError, parse_gerrit_query
 from accounts.models import (
     ContributionKind,
     ContributionSource,
+    IdentityLink,
     Repository,
 )
 
@@ -57,6 +58,7 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
     repositories: dict[str, Repository] = {}
     changes = stored = 0
     rows: list[Row] = []
+    links: set[tuple[str, str]] = set()
     try:
         handle = open(path, encoding="utf-8", errors="replace")
     except OSError as error:
@@ -83,6 +85,11 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
                 (ContributionKind.COMMIT, author, change.merged_at) for author in change.authors
             ]
             people += [(ContributionKind.REVIEW, r.reviewer, r.granted_at) for r in change.reviews]
+            links.update(
+                (identity, email)
+                for identity, email in change.identities
+                if email not in bots and len(email) <= _EMAIL_MAX
+            )
             for kind, person, when in people:
                 if person.email in bots or len(person.email) > _EMAIL_MAX:
                     continue
@@ -103,4 +110,9 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
                 if progress:
                     progress(stored)
         stored += _store(rows)
+        IdentityLink.objects.bulk_create(
+            (IdentityLink(identity=identity, email=email) for identity, email in sorted(links)),
+            batch_size=batch_size,
+            ignore_conflicts=True,
+        )
     return GerritIngestReport(source, changes, stored, len(repositories))

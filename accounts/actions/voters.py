@@ -12,6 +12,7 @@ from accounts.actions.errors import EligibilityError
 from accounts.commitlog import (
     normalise_email,
 )
+from accounts.conflicts import voter_change_conflict
 from accounts.models import (
     ExtraVoter,
     ExtraVoterSource,
@@ -36,11 +37,15 @@ def _address(email: str) -> str:
     return address
 
 
-def _check_official(actor: User | None) -> None:
+def _check_official(actor: User | None, team: Team | None = None) -> None:
     # Who may vote is changed by officials (or by operators on the command line, as "system"):
-    # nobody else, whatever page or script calls this.
+    # nobody else, whatever page or script calls this, and no official who stands as a
+    # candidate where the change reaches (accounts.conflicts).
     if actor is not None and not is_official(actor):
         raise EligibilityError("Only election officials change who may vote.")
+    conflict = voter_change_conflict(actor, team)
+    if conflict:
+        raise EligibilityError(conflict)
 
 
 def _voter_detail(*, email: str, team: Team | None, reason: str) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def voter_add(
 ) -> ExtraVoter:
     """Add a voter by hand (like an ``extra-acs`` entry): on ``team``'s roll and the roll of
     all official repositories, or with no team only on the latter, until ``expires_on``."""
-    _check_official(created_by)
+    _check_official(created_by, team)
     if not reason.strip():
         raise EligibilityError("Say why this voter is added.")
     voter = ExtraVoter.objects.create(
@@ -86,7 +91,7 @@ def voter_add(
 @transaction.atomic
 def voter_remove(*, voter: ExtraVoter, actor: User | None = None) -> None:
     """Remove a hand-added voter (entries from governance files change with the files)."""
-    _check_official(actor)
+    _check_official(actor, voter.team)
     if voter.source != ExtraVoterSource.MANUAL:
         raise EligibilityError(
             "This voter comes from a governance file; change the file and re-import it."
@@ -103,7 +108,7 @@ def voter_exclude(
 ) -> VoterExclusion:
     """Keep an address (and the account that verified it) off ``team``'s roll, or off every
     roll with no team."""
-    _check_official(created_by)
+    _check_official(created_by, team)
     if not reason.strip():
         raise EligibilityError("Say why this address is excluded.")
     exclusion, _ = VoterExclusion.objects.update_or_create(
@@ -123,7 +128,7 @@ def voter_exclude(
 @transaction.atomic
 def voter_unexclude(*, exclusion: VoterExclusion, actor: User | None = None) -> None:
     """Lift an exclusion: the address counts again wherever its contributions put it."""
-    _check_official(actor)
+    _check_official(actor, exclusion.team)
     target = audit_target(exclusion)
     detail = _voter_detail(email=exclusion.email, team=exclusion.team, reason=exclusion.reason)
     exclusion.delete()

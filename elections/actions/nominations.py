@@ -20,7 +20,7 @@ from elections.models import (
     NotificationKind,
     Phase,
 )
-from elections.permissions import can_administer, can_edit_candidacy
+from elections.permissions import can_administer, can_edit_candidacy, is_candidate_in
 from elections.selectors import standing_refusal
 
 logger = logging.getLogger(__name__)
@@ -143,6 +143,11 @@ def candidacy_review(
         raise CandidacyRefused("Only the officials of this election review its candidacies.")
     if reviewer.pk == candidacy.candidate_id:
         raise CandidacyRefused("Nobody reviews their own candidacy.")
+    if is_candidate_in(reviewer, candidacy.contest):
+        raise CandidacyRefused(
+            f"You stand as a candidate in {candidacy.contest.name}, so you cannot review its "
+            "candidacies; ask another official."
+        )
     if election.phase != Phase.NOMINATIONS:
         raise CandidacyRefused("Candidacies are reviewed while nominations are open.")
     if candidacy.state == CandidacyState.WITHDRAWN:

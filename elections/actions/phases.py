@@ -20,6 +20,7 @@ from elections.actions.mail import (
 )
 from elections.actions.rolls import _freeze_nomination_roll
 from elections.actions.settlement import contest_settle, contests_move
+from elections.actions.setup import _commit_tie_seeds
 from elections.models import (
     ContestKind,
     ContestState,
@@ -27,7 +28,7 @@ from elections.models import (
     NotificationKind,
     Phase,
 )
-from elections.permissions import can_administer
+from elections.permissions import refusal_reason
 
 logger = logging.getLogger(__name__)
 
@@ -84,33 +85,36 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
     """Move ``election`` to ``to_phase`` and do what entering that phase means.
 
     ``actor`` is the official moving it by hand (a reason is then required) or None for the
-    scheduler. Entering nominations freezes each contest's nomination roll; leaving
+    scheduler. Entering nominations fixes each contest's tie seed (its SHA-256 goes in the
+    audit entry) and freezes its nomination roll; leaving
     nominations settles every contest (``contest_settle``); entering polling e-mails the
     electorates; closing ends every poll. Illegal moves raise ``IllegalPhaseMove``.
     """
     reason = reason.strip()
     if actor is not None and not reason:
         raise IllegalPhaseMove("Give a reason for moving the phase by hand.")
-    if actor is not None:
-        if not can_administer(actor, election):
-            raise IllegalPhaseMove("Only the officials of this election can move its phase.")
+    reason_refused = refusal_reason(actor, election)
+    if reason_refused:
+        raise IllegalPhaseMove(reason_refused)
     election = Election.objects.select_for_update().get(pk=election.pk)
     _check_move(election, to_phase)
     from_phase = election.phase
     election.phase = to_phase
     moved_dates = _record_actual_boundary(election, to_phase, timezone.now())
     election.save(update_fields=["phase", *moved_dates])
+    detail: dict[str, Any] = {
+        "from": from_phase,
+        "to": to_phase,
+        "reason": reason,
+        "election": election.slug,
+        "calendar_changes": moved_dates,
+    }
+    if to_phase == Phase.NOMINATIONS:
+        # The tie seeds are fixed from now on and their hashes go public: the entry records
+        # the commitments (never the seeds), revealed with each result.
+        detail["tie_seed_sha256"] = _commit_tie_seeds(election)
     audit_record(
-        actor=actor,
-        action="election.phase_move",
-        target=audit_target(election),
-        detail={
-            "from": from_phase,
-            "to": to_phase,
-            "reason": reason,
-            "election": election.slug,
-            "calendar_changes": moved_dates,
-        },
+        actor=actor, action="election.phase_move", target=audit_target(election), detail=detail
     )
     contests = list(election.contests.select_for_update().order_by("pk"))
     if to_phase == Phase.NOMINATIONS:

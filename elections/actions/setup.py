@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.roles import is_official
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.rolls import _freeze_nomination_roll
@@ -23,9 +24,10 @@ from elections.models import (
     Election,
     Option,
     Phase,
+    tie_seed_sha256,
 )
 from elections.openstack import OpenStackCalendar
-from elections.permissions import can_administer
+from elections.permissions import refusal_reason
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,14 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "auto_publish_results",
     "publish_trackers",
 )
+
+
+def _authorise(actor: Any, election: Election, contest: Contest | None = None) -> None:
+    """Refuse anyone but the election's officials, and an official who stands in the contest
+    (or, for a change to the whole election, in any of its contests)."""
+    reason = refusal_reason(actor, election, contest)
+    if reason:
+        raise ElectionError(reason)
 
 
 def _full_clean(instance: Any) -> None:
@@ -85,6 +95,8 @@ def election_create(*, actor: Any, **fields: Any) -> Election:
     unknown = set(fields) - set(ELECTION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
+    if actor is not None and not is_official(actor):
+        raise ElectionError("Only election officials create elections.")
     election = Election(**fields)
     _full_clean(election)
     election.save()
@@ -108,6 +120,7 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
     if unknown:
         raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
     election = Election.objects.select_for_update().get(pk=election.pk)
+    _authorise(actor, election)
     before = {field: getattr(election, field) for field in fields}
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING):
         wording = ("name", "description")
@@ -136,8 +149,44 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
 
 
 def _default_tie_seed() -> str:
-    # Public seed for the charter's tie-breaking draw; shown on the contest page.
+    # The seed of the charter's tie-breaking draw: 128 random bits nobody chose. Secret until
+    # the result is published; its SHA-256 is the public commitment (docs/elections.md).
     return secrets.token_hex(16)
+
+
+def _tie_seed_set(contest: Contest, *, seed: str, actor: Any) -> None:
+    """Set a draft contest's seed ("" draws a new random one) and its commitment; the audit
+    entry records the hash, never the seed."""
+    if contest.election.phase != Phase.DRAFT:
+        raise ElectionError(
+            "The tie-break seed is fixed once nominations have opened: its SHA-256 is "
+            "published, and the draw is checked against it when the result is published."
+        )
+    before = contest.tie_seed_sha256
+    contest.tie_seed = seed or _default_tie_seed()
+    contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
+    _full_clean(contest)
+    if contest.tie_seed_sha256 != before:
+        contest.save(update_fields=["tie_seed", "tie_seed_sha256"])
+        audit_record(
+            actor=actor,
+            action="contest.tie_seed",
+            target=audit_target(contest),
+            detail={"tie_seed_sha256": {"from": before, "to": contest.tie_seed_sha256}},
+        )
+
+
+def _commit_tie_seeds(election: Election) -> dict[str, str]:
+    """At the opening of nominations: every contest has a seed from now on (a random one if
+    it had none), fixed; returns {contest slug: SHA-256 of its seed} for the audit entry."""
+    commitments: dict[str, str] = {}
+    for contest in election.contests.select_for_update().order_by("pk"):
+        if not contest.tie_seed or not contest.tie_seed_sha256:
+            contest.tie_seed = contest.tie_seed or _default_tie_seed()
+            contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
+            contest.save(update_fields=["tie_seed", "tie_seed_sha256"])
+        commitments[contest.slug] = contest.tie_seed_sha256
+    return commitments
 
 
 @transaction.atomic
@@ -157,6 +206,7 @@ def contest_create(
 ) -> Contest:
     """Add a contest to an election that has not yet closed its nominations."""
     election = Election.objects.select_for_update().get(pk=election.pk)
+    _authorise(actor, election)
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
         raise ElectionError("Contests can be added only before nominations close.")
     contest = Contest(
@@ -171,6 +221,7 @@ def contest_create(
         tie_seed=tie_seed or _default_tie_seed(),
         description=description,
     )
+    contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
     _full_clean(contest)
     contest.save()
     audit_record(
@@ -186,7 +237,8 @@ def contest_create(
             "seats": seats,
             "method": method,
             "max_per_affiliation": max_per_affiliation,
-            "tie_seed": contest.tie_seed,
+            # The commitment, never the seed: it stays secret until the result is published.
+            "tie_seed_sha256": contest.tie_seed_sha256,
         },
     )
     if election.phase == Phase.NOMINATIONS:
@@ -206,18 +258,21 @@ _CONTEST_EDITABLE: tuple[str, ...] = (
 
 @transaction.atomic
 def contest_update(*, contest: Contest, actor: Any, **fields: Any) -> Contest:
-    """Change a contest's name, seats, method, affiliation limit or seed before the polls open."""
+    """Change a contest's name, seats, method or affiliation limit before nominations close,
+    and its tie seed while the election is a draft ("" draws a new random seed)."""
     unknown = set(fields) - set(_CONTEST_EDITABLE)
     if unknown:
         raise TypeError(f"These contest fields cannot change: {', '.join(sorted(unknown))}")
     contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    _authorise(actor, contest.election, contest)
+    seed = fields.pop("tie_seed", None)
     before = {field: getattr(contest, field) for field in fields}
-    counting = {"seats", "method", "max_per_affiliation", "tie_seed"}
+    counting = {"seats", "method", "max_per_affiliation"}
     changing_counting = [f for f in counting & set(fields) if fields[f] != before[f]]
     if changing_counting and contest.election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
-        raise ElectionError(
-            "Seats, method, affiliation limit and seed are fixed once nominations close."
-        )
+        raise ElectionError("Seats, method and affiliation limit are fixed once nominations close.")
+    if seed is not None:
+        _tie_seed_set(contest, seed=seed, actor=actor)
     _save_changes(contest, fields=fields, before=before, actor=actor, action="contest.update")
     return contest
 
@@ -226,6 +281,7 @@ def contest_update(*, contest: Contest, actor: Any, **fields: Any) -> Contest:
 def contest_delete(*, contest: Contest, actor: Any) -> None:
     """Remove a contest from an election that is still a draft (nothing has happened yet)."""
     contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    _authorise(actor, contest.election, contest)
     if contest.election.phase != Phase.DRAFT:
         raise ElectionError("Contests can be removed only while the election is a draft.")
     audit_record(
@@ -241,6 +297,7 @@ def contest_delete(*, contest: Contest, actor: Any) -> None:
 def election_delete(*, election: Election, actor: Any) -> None:
     """Remove a draft election and its contests."""
     election = Election.objects.select_for_update().get(pk=election.pk)
+    _authorise(actor, election)
     if election.phase != Phase.DRAFT:
         raise ElectionError("Only a draft election can be removed.")
     audit_record(
@@ -260,6 +317,7 @@ def election_delete(*, election: Election, actor: Any) -> None:
 def option_create(*, contest: Contest, actor: Any, name: str, description: str = "") -> Option:
     """Add an option to a community vote before nominations close."""
     contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    _authorise(actor, contest.election, contest)
     if contest.kind != ContestKind.COMMUNITY:
         raise ElectionError("Only community votes have options; other contests have candidates.")
     if contest.election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
@@ -332,8 +390,7 @@ def election_import_openstack(
 @transaction.atomic
 def election_officials_set(*, election: Election, officials: Sequence[Any], actor: Any) -> None:
     """Name the officials who run ``election`` (none named: every official runs it)."""
-    if actor is not None and not can_administer(actor, election):
-        raise ElectionError("Only the officials of this election can name its officials.")
+    _authorise(actor, election)
     before = set(election.officials.values_list("email", flat=True))
     election.officials.set(officials)
     after = set(election.officials.values_list("email", flat=True))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -114,6 +114,16 @@ class ResultAdmin(OfficialsReadOnly):
     )
     fields = readonly_fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Result]:
+        """An official who stands in a contest does not see its result before it is
+        published (nor can they act on it: the actions refuse them)."""
+        queryset = super().get_queryset(request)
+        user = request.user
+        if not getattr(user, "is_authenticated", False):
+            return queryset.none()
+        stood = Contest.objects.filter(candidacies__candidate_id=user.pk)
+        return queryset.exclude(Q(contest__in=stood) & ~Q(state=ResultState.PUBLISHED))
+
     @admin.display(description="Contest", ordering="contest__name")
     def contest_name(self, result: Result) -> str:
         return result.contest.name
@@ -126,7 +136,7 @@ class ResultAdmin(OfficialsReadOnly):
     def winners_text(self, result: Result) -> str:
         text = ", ".join(result.winners) or "nobody"
         if result.unresolved_ties:
-            text += " (unresolved tie: publish a seed and re-run)"
+            text += " (unresolved tie: the contest had no tie seed)"
         return text
 
     @admin.display(description="Result page")

@@ -19,6 +19,7 @@ from elections.models import CandidacyState, Contest, Election
 from elections.results import exports, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.results.openapi import openapi_document
+from elections.selectors import elections_visible_to
 from elections.voting.selectors import turnout
 
 API_VERSION = "1"
@@ -58,6 +59,8 @@ def _contest_summary(request: HttpRequest, contest: Contest) -> dict[str, Any]:
         "method": contest.method,
         "state": contest.state,
         "max_per_affiliation": contest.max_per_affiliation,
+        # The commitment only: the seed itself is in the published result (tie_seed).
+        "tie_seed_sha256": contest.tie_seed_sha256,
         "url": _url(
             request, "api_contest", election_slug=contest.election.slug, contest_slug=contest.slug
         ),
@@ -126,7 +129,7 @@ def api_index(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def api_elections(request: HttpRequest) -> JsonResponse:
-    elections = Election.objects.public().order_by("-polling_opens_at", "name")
+    elections = elections_visible_to(request.user).order_by("-polling_opens_at", "name")
     return _json(
         request, {"elections": [_election_summary(request, election) for election in elections]}
     )
@@ -134,7 +137,7 @@ def api_elections(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def api_election(request: HttpRequest, slug: str) -> JsonResponse:
-    election = get_object_or_404(Election.objects.public(), slug=slug)
+    election = get_object_or_404(elections_visible_to(request.user), slug=slug)
     payload = _election_summary(request, election)
     payload["contests"] = [
         _contest_summary(request, contest)
@@ -146,7 +149,7 @@ def api_election(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_GET
 def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> JsonResponse:
-    election = get_object_or_404(Election.objects.public(), slug=election_slug)
+    election = get_object_or_404(elections_visible_to(request.user), slug=election_slug)
     contest = get_object_or_404(
         Contest.objects.select_related("election"), election=election, slug=contest_slug
     )
@@ -161,7 +164,7 @@ def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> 
 
 @require_GET
 def api_election_turnout(request: HttpRequest, slug: str) -> JsonResponse:
-    election = get_object_or_404(Election.objects.public(), slug=slug)
+    election = get_object_or_404(elections_visible_to(request.user), slug=slug)
     contests = list(election.contests.select_related("election").order_by("kind", "name"))
     rows = [_turnout(contest) for contest in contests]
     ballots = sum(row["ballots"] for row in rows)
@@ -189,7 +192,7 @@ def api_results(request: HttpRequest) -> JsonResponse:
             # Not a slug (a NUL in it would even make PostgreSQL refuse the query): no such
             # election, as for any other unknown slug.
             raise Http404("No such election.")
-        election = get_object_or_404(Election.objects.public(), slug=election_slug)
+        election = get_object_or_404(elections_visible_to(request.user), slug=election_slug)
         results = selectors.published_results(election=election)
     return _json(request, {"results": [_result_payload(request, result) for result in results]})
 

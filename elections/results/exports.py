@@ -9,7 +9,9 @@
   page showed, and sees what it says.
 
 Each file is made once, when the result is stored, and kept byte for byte: its sha256 is part
-of the result (``ballot_file_sha256`` is the ``input_sha256`` the CLI prints for the CSV).
+of the result (``ballot_file_sha256`` is the ``input_sha256`` the CLI prints for the CSV). The
+one exception is the result JSON, made again when the result is published so that it carries
+the audit chain's head recorded then (``audit_head``, ``audit_position``).
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ def result_document(result: Result) -> dict[str, Any]:
         "condorcet_winner": result.condorcet_winner or None,
         "smith_set": result.smith_set,
         "tie_seed": result.tie_seed,
+        # The commitment published when nominations opened: sha256(tie_seed) must equal it.
+        "tie_seed_sha256": contest.tie_seed_sha256,
         "tie_breaks": result.tie_breaks,
         "unresolved_ties": result.unresolved_ties,
         "unresolved_tie": bool(result.unresolved_ties),
@@ -106,6 +110,9 @@ def result_document(result: Result) -> dict[str, Any]:
         "input_sha256": result.ballot_file_sha256,
         "ballot_set_sha256": result.ballot_set_sha256,
         "engine_version": result.engine_version,
+        # The audit chain's head recorded when the result was published (None before).
+        "audit_head": result.audit_head or None,
+        "audit_position": result.audit_position,
     }
 
 

@@ -22,6 +22,7 @@ from elections import conf as election_conf
 from elections.models import Election
 from elections.results import selectors
 from elections.results.models import Result
+from elections.selectors import elections_visible_to
 
 FEED_ITEMS = 50
 
@@ -57,6 +58,17 @@ def result_summary(result: Result) -> str:
         f"{result.ballot_count} ballots{turnout}, counted by the "
         f"{result.get_method_display_name()} method. Full ranking: {ranking}. "
         f"Ballot file sha256: {result.ballot_file_sha256}."
+        f"{audit_head_sentence(result)}"
+    )
+
+
+def audit_head_sentence(result: Result) -> str:
+    """The audit chain's head recorded at publication, for readers who keep it."""
+    if not result.audit_head:
+        return ""
+    return (
+        f" Audit log head when published: entry {result.audit_position}, "
+        f"sha256 {result.audit_head}."
     )
 
 
@@ -112,7 +124,7 @@ class ElectionResultsFeed(ResultsFeed):
     """Published results of one election (RSS 2.0)."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Election:  # type: ignore[override]
-        return get_object_or_404(Election.objects.public(), slug=slug)
+        return get_object_or_404(elections_visible_to(request.user), slug=slug)
 
     def title(self, obj: Election) -> str:  # type: ignore[override]
         return f"stackvote: results of {obj.name}"

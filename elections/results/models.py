@@ -63,6 +63,10 @@ class Result(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     unpublished_at = models.DateTimeField(null=True, blank=True)
     unpublish_reason = models.TextField(blank=True)
+    # The audit chain's head when the result was last published (its own ``result.publish``
+    # entry): anyone who keeps it can later check the log still holds the history behind it.
+    audit_head = models.CharField(max_length=64, blank=True)
+    audit_position = models.PositiveIntegerField(null=True, blank=True)
 
     objects = ResultQuerySet.as_manager()
 

@@ -79,6 +79,12 @@ SCHEMAS: dict[str, Any] = {
                 "tallied or published.",
             },
             "max_per_affiliation": _NULLABLE_INTEGER,
+            "tie_seed_sha256": {
+                "type": "string",
+                "description": "Commitment to the secret seed of the tie-breaking draw: hex "
+                "SHA-256 of the seed's UTF-8 bytes, fixed when nominations open. The seed is "
+                "revealed in the published result.",
+            },
             "url": _URL,
         },
     },
@@ -138,7 +144,12 @@ SCHEMAS: dict[str, Any] = {
             "strongest_paths": _MATRIX,
             "condorcet_winner": {"type": ["string", "null"]},
             "smith_set": _NAMES,
-            "tie_seed": _STRING,
+            "tie_seed": {
+                "type": "string",
+                "description": "The seed of the tie-breaking draw, revealed with the result: "
+                "its SHA-256 is tie_seed_sha256, public since nominations opened.",
+            },
+            "tie_seed_sha256": _STRING,
             "tie_breaks": {"type": "array", "items": {}},
             "affiliation_adjustments": {"type": "array", "items": {}},
             "ballot_count": _INTEGER,
@@ -147,6 +158,16 @@ SCHEMAS: dict[str, Any] = {
             "input_sha256": _STRING,
             "ballot_set_sha256": _STRING,
             "engine_version": _STRING,
+            "audit_head": {
+                "type": ["string", "null"],
+                "description": "The audit log's head (the latest entry's sha256) when the "
+                "result was published; an operator's `manage.py audit_verify --head` tells "
+                "whether the log still holds the history it vouches for.",
+            },
+            "audit_position": {
+                **_NULLABLE_INTEGER,
+                "description": "How many audit entries led up to audit_head (1 = the first).",
+            },
             "published_at": _DATETIME,
             "html_url": _URL,
             "files": {

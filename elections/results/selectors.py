@@ -22,7 +22,15 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from elections.condorcet.formats import read_csv
-from elections.models import CandidacyState, Choice, Contest, ContestState, Election, Phase
+from elections.models import (
+    CandidacyState,
+    Choice,
+    Contest,
+    ContestState,
+    Election,
+    Phase,
+    tie_seed_sha256,
+)
 from elections.results import conf, counting
 from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
 from elections.voting.models import Ballot
@@ -408,6 +416,8 @@ def result_problems(result: Result) -> list[str]:
         affiliations=tuple(choice.get("affiliation", "") for choice in result.candidates),
         max_per_affiliation=result.contest.max_per_affiliation,
     )
+    if tie_seed_sha256(result.tie_seed) != result.contest.tie_seed_sha256:
+        problems.append("The tie seed counted with is not the one committed to by its SHA-256.")
     recount = counting.count_ballots(result.names, ranks, rules)
     for field in ("ranking", "winners", "pairwise", "tie_breaks", "affiliation_adjustments"):
         if getattr(recount, field) != getattr(result, field):

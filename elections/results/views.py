@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from elections.models import Contest, Election
 from elections.results import permissions, presentation, selectors
 from elections.results.models import Result, ResultFileKind
+from elections.selectors import elections_visible_to
 
 
 def results_index(request: HttpRequest) -> HttpResponse:
@@ -23,13 +24,14 @@ def results_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _public_election(slug: str) -> Election:
-    return get_object_or_404(Election.objects.public(), slug=slug)
+def _public_election(request: HttpRequest, slug: str) -> Election:
+    """The election, unless it is a draft and the viewer no official (404 then)."""
+    return get_object_or_404(elections_visible_to(request.user), slug=slug)
 
 
 def election_results(request: HttpRequest, slug: str) -> HttpResponse:
     """All contests of one election: winners, acclamations, turnout."""
-    election = _public_election(slug)
+    election = _public_election(request, slug)
     outcomes = selectors.election_outcomes(election)
     return render(
         request,
@@ -46,7 +48,7 @@ def _contest_and_result(
     request: HttpRequest, election_slug: str, contest_slug: str
 ) -> tuple[Contest, Result]:
     """The contest's published result; officials who may act on it also see the draft."""
-    election = _public_election(election_slug)
+    election = _public_election(request, election_slug)
     contest = get_object_or_404(
         Contest.objects.select_related("election"), election=election, slug=contest_slug
     )

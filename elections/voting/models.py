@@ -62,6 +62,16 @@ class VoterRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voter_records"
     )
+    # The person on the contest's roll this vote was cast as: one vote per person, whatever
+    # accounts they have (two accounts verifying two addresses of one person vote once).
+    roll_entry = models.ForeignKey(
+        "accounts.RollEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
@@ -69,6 +79,9 @@ class VoterRecord(models.Model):
             # from two tabs, the second insert fails and its whole transaction (ballot
             # included) is rolled back.
             models.UniqueConstraint(fields=["contest", "user"], name="one_vote_per_voter"),
+            models.UniqueConstraint(
+                fields=["contest", "roll_entry"], name="one_vote_per_person"
+            ),
         ]
 
     def __str__(self) -> str:

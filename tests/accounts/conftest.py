@@ -21,6 +21,13 @@ GOVERNANCE_FILES = tuple(
 )
 
 
+@pytest.fixture(autouse=True)
+def _import_dirs(tmp_path: Path, settings: Any) -> None:
+    """What the operator lets officials import from: the checkout's governance files and
+    the test's own directory."""
+    settings.STACKVOTE_IMPORT_DIRS = [str(GOVERNANCE), str(tmp_path)]
+
+
 @pytest.fixture
 def governance(db: Any) -> None:
     """The four real OpenStack governance files, imported."""

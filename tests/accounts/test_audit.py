@@ -102,6 +102,7 @@ def test_a_governance_import_is_audited_with_its_files(db: Any) -> None:
 
 def test_an_ingest_run_is_audited_with_its_source_and_outcome(official: Any, tmp_path: Any) -> None:
     missing = tmp_path / "export.json"
+    missing.write_text("this is not a Gerrit export\n")
     run = actions.ingest_run_queue(
         kind=IngestRun.Kind.GERRIT, targets=[str(missing)], created_by=official, queue=False
     )
@@ -141,6 +142,7 @@ def test_an_ingest_run_whose_task_was_lost_is_run_by_the_sweep(
     from accounts.tasks import requeue_stale_ingest_runs
 
     missing = tmp_path / "export.json"
+    missing.write_text("this is not a Gerrit export\n")
     run = actions.ingest_run_queue(
         kind=IngestRun.Kind.GERRIT, targets=[str(missing)], created_by=official, queue=False
     )
@@ -152,3 +154,59 @@ def test_an_ingest_run_whose_task_was_lost_is_run_by_the_sweep(
         assert requeue_stale_ingest_runs() == [run.pk]
     run.refresh_from_db()
     assert run.state == IngestRun.State.FAILED and str(missing) in run.error
+
+
+def test_an_official_ingests_only_from_what_the_operator_allows(
+    official: Any, tmp_path: Any, settings: Any
+) -> None:
+    """A fake repository named openstack/nova in a directory of the official's choosing, a
+    URL, or a server file outside the import directories: refused, nothing queued."""
+    from accounts.models import IngestRun
+
+    elsewhere = tmp_path.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    (elsewhere / "export.json").write_text("{}\n")
+    for base in (str(elsewhere), "https://evil.example/git", "file:///etc"):
+        with pytest.raises(actions.EligibilityError, match="not one the operator allows"):
+            actions.ingest_run_queue(
+                kind="commits", targets=["openstack/nova"], base=base, created_by=official
+            )
+    for target in ("/etc/passwd", str(elsewhere / "export.json"), "../elsewhere/export.json"):
+        with pytest.raises(actions.EligibilityError, match="not a file in the import"):
+            actions.ingest_run_queue(kind="gerrit", targets=[target], created_by=official)
+    assert not IngestRun.objects.exists()
+    # A base the operator allows, and a file named inside an import directory, are taken.
+    settings.STACKVOTE_GIT_BASES = [str(elsewhere)]
+    actions.ingest_run_queue(
+        kind="commits",
+        targets=["openstack/nova"],
+        base=str(elsewhere),
+        created_by=official,
+        queue=False,
+    )
+    (tmp_path / "mine.json").write_text("{}\n")
+    run = actions.ingest_run_queue(
+        kind="gerrit", targets=["mine.json"], created_by=official, queue=False
+    )
+    assert run.targets == [str((tmp_path / "mine.json").resolve())]
+
+
+def test_an_ingest_audit_names_its_source_and_the_counts_before_and_after(
+    official: Any, tmp_path: Any
+) -> None:
+    from tests.accounts.conftest import GOVERNANCE_FILES
+
+    run = actions.ingest_run_queue(
+        kind="governance",
+        targets=[str(p) for p in GOVERNANCE_FILES],
+        created_by=official,
+        queue=False,
+    )
+    before = _last_pk()
+    actions.ingest_run_execute(run_id=run.pk)
+    (entry,) = [e for e in _new_entries(before) if e.action == "ingest.governance"]
+    files = entry.detail["source"]["files"]
+    assert len(files) == 4 and all(len(digest) == 64 for digest in files.values())
+    counts = entry.detail["counts"]
+    assert counts["before"]["team_repositories"] == 0
+    assert counts["after"]["team_repositories"] > 100

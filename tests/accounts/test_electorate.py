@@ -15,6 +15,7 @@ from accounts.electorate import (
     Tally,
     Window,
     electorate_build,
+    join_identities,
     roll_fingerprint,
 )
 
@@ -54,6 +55,53 @@ def test_a_person_with_several_verified_addresses_is_one_voter() -> None:
     assert jane.email == "jane@example.org"
     assert jane.contributions == 2
     assert jane.addresses == ("jane@example.org", "jdoe@work.example")
+
+
+def test_addresses_of_one_gerrit_account_are_one_voter() -> None:
+    links = [("gerrit:42", "jane@example.org"), ("gerrit:42", "jane@home.example")]
+    voters = electorate_build(
+        tallies=[Tally("jane@example.org", "Jane", 1), Tally("jane@home.example", "Jane", 1)],
+        accounts=join_identities({}, links),
+        min_contributions=2,
+    )
+    (jane,) = voters
+    assert jane.email == "jane@example.org" and jane.contributions == 2
+    assert jane.addresses == ("jane@example.org", "jane@home.example")
+
+
+def test_a_gerrit_identity_joins_an_address_to_the_account_that_verified_another() -> None:
+    accounts = {email: JANE for email in JANE.verified}
+    joined = join_identities(
+        accounts, [("gerrit-user:jdoe", "jdoe@work.example"), ("gerrit-user:jdoe", "j@old.example")]
+    )
+    voters = electorate_build(
+        tallies=[Tally("j@old.example", "J", 1), Tally("jane@example.org", "Jane", 1)],
+        accounts=joined,
+    )
+    (jane,) = voters
+    assert jane.email == "jane@example.org"  # the account's address
+    assert jane.contributions == 2
+
+
+def test_two_accounts_of_one_gerrit_identity_are_one_voter() -> None:
+    other = Account(
+        key=2, address="jd@other.example", name="", verified=frozenset({"jd@other.example"})
+    )
+    accounts = {**{email: JANE for email in JANE.verified}, "jd@other.example": other}
+    joined = join_identities(
+        accounts, [("gerrit:7", "jd@other.example"), ("gerrit:7", "jane@example.org")]
+    )
+    voters = electorate_build(
+        tallies=[Tally("jd@other.example", "J", 1), Tally("jane@example.org", "Jane", 1)],
+        accounts=joined,
+    )
+    assert [v.email for v in voters] == ["jane@example.org"]
+
+
+def test_unlinked_addresses_are_left_as_they_were() -> None:
+    accounts = {email: JANE for email in JANE.verified}
+    assert join_identities(accounts, []) == accounts
+    assert join_identities({}, [("gerrit:1", "solo@example.org")]) == {}
 
 
 def test_addresses_no_account_verified_stay_separate_voters() -> None:

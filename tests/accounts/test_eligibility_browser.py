@@ -35,5 +35,5 @@ def test_eligibility_page_has_no_serious_accessibility_findings(
     page.goto(live_server.url + "/eligibility/")
     assert page.get_by_role("heading", name="Am I eligible?").is_visible()
     assert "On the roll" in page.content()
-    assert "jane.old@example.net" in page.content()  # the address that would also count
+    assert "jane.old@example.net" in page.content()  # listed, to be verified
     assert axe(page) == []

@@ -157,12 +157,16 @@ def test_repeated_failed_sign_ins_are_rate_limited(client: Client, make_user: An
     assert "Too many failed login attempts" not in messages[0]
 
 
-def test_staff_without_two_factor_are_told_to_set_it_up(
-    client: Client, official: User, make_user: Any
+def test_staff_without_two_factor_are_sent_to_set_it_up_and_told_why(
+    client: Client, make_user: Any
 ) -> None:
-    client.force_login(official)
-    assert "two-factor authentication" in client.get(reverse("home")).content.decode()
-    assert "two-factor authentication" in client.get(reverse("admin:index")).content.decode()
+    """Two-factor authentication is required of staff (accounts/two_factor.py)."""
+    client.force_login(make_user("staff@example.org", is_staff=True, authenticator_app=False))
+    for name in ("home", "admin:index"):
+        response = client.get(reverse(name))
+        assert response["Location"].startswith(reverse("mfa_activate_totp")), name
+    page = client.get(reverse("home"), follow=True).content.decode()
+    assert "set up two-factor authentication" in page
 
     client.force_login(make_user("plain@example.org"))
     assert (
@@ -191,6 +195,23 @@ def test_officials_cannot_see_or_change_the_scheduler(client: Client, official: 
     assert "Periodic tasks" not in client.get(reverse("admin:index")).content.decode()
     changelist = reverse("admin:django_celery_beat_periodictask_changelist")
     assert client.get(changelist).status_code == 403
+
+
+def test_the_scheduler_stays_closed_to_staff_granted_its_permissions(
+    client: Client, official: User
+) -> None:
+    """Even an official handed the periodic-task permissions by hand cannot run tasks."""
+    from django.contrib.auth.models import Permission
+
+    official.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="django_celery_beat")
+    )
+    official = User.objects.get(pk=official.pk)
+    assert official.has_perm("django_celery_beat.change_periodictask")
+    client.force_login(official)
+    changelist = reverse("admin:django_celery_beat_periodictask_changelist")
+    assert client.get(changelist).status_code == 403
+    assert "Periodic tasks" not in client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_officials_group_covers_every_app_of_the_project(official: User) -> None:

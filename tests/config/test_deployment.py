@@ -7,6 +7,10 @@ from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
+# Monitoring's token: only it (or a signed-in official) reads the parts of /healthz.
+TOKEN = "monitoring-" + "t" * 40
+MONITORING = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+
 
 def test_pages_carry_a_content_security_policy_without_unsafe_inline(client: Client) -> None:
     response = client.get("/")
@@ -18,18 +22,18 @@ def test_pages_carry_a_content_security_policy_without_unsafe_inline(client: Cli
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-@override_settings(REDIS_URL="")
+@override_settings(REDIS_URL="", STACKVOTE_HEALTH_TOKEN=TOKEN)
 def test_health_reports_every_part_in_the_embedded_default(client: Client) -> None:
-    response = client.get("/healthz")
+    response = client.get("/healthz", **MONITORING)
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert response.json()["worker"] == "in-process"
     assert response.json()["ballot_keys"] == "ok"
 
 
-@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0", STACKVOTE_HEALTH_TOKEN=TOKEN)
 def test_health_fails_loudly_when_redis_is_unreachable(client: Client) -> None:
-    response = client.get("/healthz")
+    response = client.get("/healthz", **MONITORING)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "failing"
@@ -41,6 +45,7 @@ def test_health_fails_loudly_when_redis_is_unreachable(client: Client) -> None:
     assert web.json() == {"status": "ok", "database": "ok"}
 
 
+@override_settings(STACKVOTE_HEALTH_TOKEN=TOKEN)
 def test_the_load_balancer_check_fails_when_the_database_does(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -51,9 +56,13 @@ def test_the_load_balancer_check_fails_when_the_database_does(
 
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", down)
     for url in ("/healthz/web", "/healthz"):
-        response = client.get(url)
+        response = client.get(url, **MONITORING)
         assert response.status_code == 503
         assert response.json()["database"] == "error: OperationalError"
+    # Anonymous callers hear that it fails, without the parts.
+    anonymous = client.get("/healthz")
+    assert anonymous.status_code == 503
+    assert anonymous.json() == {"status": "failing"}
 
 
 @pytest.mark.worker
@@ -61,9 +70,9 @@ def test_health_sees_a_live_worker(celery_worker: object, settings: object) -> N
     from config.health import WORKER_PING_TIMEOUT
     from tests.conftest import _redis_url_for_worker
 
-    with override_settings(REDIS_URL=_redis_url_for_worker()):
+    with override_settings(REDIS_URL=_redis_url_for_worker(), STACKVOTE_HEALTH_TOKEN=TOKEN):
         started = time.monotonic()
-        response = Client().get("/healthz")
+        response = Client().get("/healthz", **MONITORING)
         elapsed = time.monotonic() - started
     assert response.status_code == 200, response.json()
     assert response.json()["worker"].startswith("ok")

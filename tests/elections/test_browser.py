@@ -23,6 +23,8 @@ def election(official: Any, make_contest: Any) -> Any:
         actor=official, name="Browser election", slug="browser", **calendar_from(OPENS)
     )
     make_contest(election, kind=ContestKind.TC, seats=2)
+    # Public pages show no draft: shown as if nominations had opened, dates unchanged.
+    type(election).objects.filter(pk=election.pk).update(phase="nominations")
     return election
 
 

@@ -76,7 +76,7 @@ def test_an_unverified_address_does_not_make_a_candidate(ptl_contest: Any, make_
     carol = make_user("carol@example.org", unverified=("carol@old.example.net",))
     with pytest.raises(
         actions.CandidacyRefused,
-        match="unverified address carol@old.example.net has contributions",
+        match="address carol@old.example.net is not verified: verify it",
     ):
         actions.candidacy_submit(contest=ptl_contest, candidate=carol, platform="x")
     # Once verified, the address that contributed is on the frozen roll.

@@ -46,22 +46,32 @@ def election_in_campaigning(
     )
 
 
-def test_the_list_splits_upcoming_open_and_past(
-    make_election: Any, make_contest: Any, election_in_campaigning: Any, client: Client
+def test_the_list_splits_open_and_past_and_shows_drafts_to_officials_only(
+    make_election: Any,
+    make_contest: Any,
+    election_in_campaigning: Any,
+    client: Client,
+    official: Any,
 ) -> None:
-    make_election(slug="next-year", opens=timezone.now() + datetime.timedelta(days=90))
+    scheduled = make_election(slug="next-year", opens=timezone.now() + datetime.timedelta(days=90))
     hidden = make_election(slug="hidden-draft", auto_advance=False)
     page = client.get(reverse("election_list")).content.decode()
-    upcoming, open_, past = (
-        page.split('id="upcoming-heading"')[1].split("</section>")[0],
+    open_, past = (
         page.split('id="open-heading"')[1].split("</section>")[0],
         page.split('id="past-heading"')[1].split("</section>")[0],
     )
-    assert "Election next-year" in upcoming
     assert "Election open-one" in open_
     assert "No election has closed yet." in past
-    assert hidden.name not in page
-    assert client.get(reverse("election_detail", args=["hidden-draft"])).status_code == 404
+    # A draft, even one scheduled to open by itself, is the officials' business.
+    assert 'id="upcoming-heading"' not in page
+    assert scheduled.name not in page and hidden.name not in page
+    for slug in ("next-year", "hidden-draft"):
+        assert client.get(reverse("election_detail", args=[slug])).status_code == 404
+    client.force_login(official)
+    page = client.get(reverse("election_list")).content.decode()
+    upcoming = page.split('id="upcoming-heading"')[1].split("</section>")[0]
+    assert scheduled.name in upcoming and hidden.name in upcoming
+    assert client.get(reverse("election_detail", args=["hidden-draft"])).status_code == 200
 
 
 def test_the_home_page_lists_open_elections(election_in_campaigning: Any, client: Client) -> None:

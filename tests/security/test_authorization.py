@@ -134,12 +134,14 @@ ACCESS: dict[str, Row] = {
     ),
     "mfa_index": Row(signed_in()),
     "mfa_authenticate": Row(signed_out("/accounts/login/")),
-    "mfa_reauthenticate": Row(signed_in("/accounts/reauthenticate/")),
+    # The official has an authenticator app and recovery codes (officials must: see
+    # accounts/two_factor.py); the others have none.
+    "mfa_reauthenticate": Row({**signed_in("/accounts/reauthenticate/"), "official": 200}),
     "mfa_activate_totp": Row(signed_in("/accounts/reauthenticate/")),
-    "mfa_deactivate_totp": Row(signed_in(404)),
-    "mfa_view_recovery_codes": Row(signed_in(404)),
+    "mfa_deactivate_totp": Row({**signed_in(404), "official": "/accounts/reauthenticate/"}),
+    "mfa_view_recovery_codes": Row({**signed_in(404), "official": "/accounts/reauthenticate/"}),
     "mfa_generate_recovery_codes": Row(signed_in("/accounts/reauthenticate/")),
-    "mfa_download_recovery_codes": Row(signed_in(404)),
+    "mfa_download_recovery_codes": Row({**signed_in(404), "official": "/accounts/reauthenticate/"}),
     "socialaccount_login_cancelled": Row(everyone()),
     "socialaccount_login_error": Row(everyone(401)),
     "socialaccount_signup": Row(everyone("/accounts/login/")),

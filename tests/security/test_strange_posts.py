@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.builders import PASSWORD, World
+from tests.conftest import enrol_authenticator_app
 from tests.security.test_authorization import _client, _url
 from tests.security.test_xss import dangers_in_html
 from tests.security.urlwalk import all_routes
@@ -92,6 +93,7 @@ def test_no_admin_action_fails_on_strange_selections(
     settings.REDIS_URL = ""
     if role == "superuser":
         user = User.objects.create_superuser(email="root@example.org", password=PASSWORD)
+        enrol_authenticator_app(user)  # required of superusers too (accounts/two_factor.py)
         client = Client(raise_request_exception=False)
         client.force_login(user)
     else:

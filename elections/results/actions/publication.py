@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import audit_record
+from audit.selectors import audit_head_at
 from config.queue import enqueue_on_commit
 from elections.actions import election_phase_move
 from elections.models import ContestState, Election, Phase
-from elections.results import selectors
+from elections.results import exports, selectors
 from elections.results.actions.errors import ResultError, authorise
 from elections.results.models import (
     Result,
+    ResultFile,
+    ResultFileKind,
     ResultState,
 )
 
@@ -31,18 +35,33 @@ def result_publish(*, result: Result, actor: Any) -> Result:
         contest=result.contest, state=ResultState.PUBLISHED
     ):
         _unpublish(earlier, actor=actor, reason=f"Superseded by result {result.pk}.", now=now)
-    result.state = ResultState.PUBLISHED
-    result.published_at = now
-    result.save(update_fields=["state", "published_at"])
     contest = result.contest
-    audit_record(
+    entry = audit_record(
         actor=actor,
         action="result.publish",
         target=f"result:{result.pk}",
         detail={"contest": contest.pk, "winners": result.winners},
     )
+    # The head is the publish entry itself: it vouches for the whole log up to this result.
+    head = audit_head_at(entry)
+    result.state = ResultState.PUBLISHED
+    result.published_at = now
+    result.audit_head = head.entry_hash
+    result.audit_position = head.position
+    result.save(update_fields=["state", "published_at", "audit_head", "audit_position"])
+    _result_json_refresh(result)
     _election_follow_contests_on_commit(contest.election)
     return result
+
+
+def _result_json_refresh(result: Result) -> None:
+    # The result JSON was made with the count, before any head existed; it is made again so
+    # the file people download and keep carries the head recorded at publication. Its new
+    # hash is stored with it, as for any file.
+    content = exports.result_json(result)
+    ResultFile.objects.filter(result=result, kind=ResultFileKind.RESULT_JSON).update(
+        content=content, sha256=hashlib.sha256(content.encode("utf-8")).hexdigest()
+    )
 
 
 def _election_follow_contests_on_commit(election: Election) -> None:

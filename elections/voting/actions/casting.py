@@ -23,13 +23,14 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.selectors import on_roll_sql
+from accounts.selectors import roll_entry_sql, user_roll_entry_id
 from elections.models import Contest, Election
 from elections.selectors import user_is_elector
 from elections.voting.actions.boxes import box_delete, box_insert_sql, box_key, open_box
 from elections.voting.actions.errors import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
+    SAME_PERSON_VOTED_MESSAGE,
     AlreadyVoted,
     BallotRefused,
     NotAnElector,
@@ -76,7 +77,10 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
             if not _record_vote(locked, voter, _sealed(key, locked, voter, ranking, code)):
                 raise NotAnElector(_not_an_elector_message(locked))
     except IntegrityError as error:
-        raise AlreadyVoted(ALREADY_VOTED_MESSAGE) from error
+        if VoterRecord.objects.filter(contest=contest, user=voter).exists():
+            raise AlreadyVoted(ALREADY_VOTED_MESSAGE) from error
+        # Not this account: another account of the same person on the roll voted.
+        raise AlreadyVoted(SAME_PERSON_VOTED_MESSAGE) from error
     return code
 
 
@@ -224,32 +228,36 @@ def _record_vote(contest: Contest, voter: Any, row: tuple[str, bytes]) -> bool:
             arguments = [contest.pk, voter.pk, contest.roll_id, voter.pk, *row]
             cursor.execute(_cast_sql(contest.pk), arguments)
             return cursor.rowcount == 1
-        if not user_is_elector(voter, contest):
+        entry = user_roll_entry_id(voter, contest.roll_id) if contest.roll_id else None
+        if entry is None:
             return False
-        cursor.execute(_record_insert_sql(), [contest.pk, voter.pk])
+        cursor.execute(_record_insert_sql(), [contest.pk, voter.pk, entry])
         cursor.execute(box_insert_sql(contest.pk), list(row))
     return True
 
 
 @cache
 def _record_insert_sql() -> str:
-    return f"INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) VALUES (%s, %s)"  # noqa: S608
+    table = VoterRecord._meta.db_table
+    return f"INSERT INTO {table} (contest_id, user_id, roll_entry_id) VALUES (%s, %s, %s)"  # noqa: S608
 
 
 def _cast_sql(contest_id: int) -> str:
-    """PostgreSQL: the voter record, if the voter is on the roll, and then the box row."""
+    """PostgreSQL: the voter record, as the person on the roll the voter is (no row when
+    they are not on it), and then the box row."""
 
     return (
-        f"WITH record AS (INSERT INTO {VoterRecord._meta.db_table} (contest_id, user_id) "  # noqa: S608
-        f"SELECT %s, %s WHERE {_on_roll()} RETURNING contest_id) "
+        f"WITH record AS (INSERT INTO {VoterRecord._meta.db_table} "  # noqa: S608
+        f"(contest_id, user_id, roll_entry_id) SELECT %s, %s, entry.entry_id FROM "
+        f"({_roll_entry()}) entry RETURNING contest_id) "
         f"INSERT INTO {box_table(contest_id)} (lookup, sealed) "
         "SELECT %s, %s FROM record"
     )
 
 
 @cache
-def _on_roll() -> str:
-    return on_roll_sql("postgresql")
+def _roll_entry() -> str:
+    return roll_entry_sql("postgresql")
 
 
 def _check_elector(contest: Contest, voter: Any) -> None:

@@ -41,6 +41,11 @@ ALREADY_VOTED_MESSAGE = (
     "You have already voted in this contest. To change your vote, use the receipt you were "
     "given when you voted."
 )
+SAME_PERSON_VOTED_MESSAGE = (
+    "A vote has already been cast in this contest for you as you are on its roll, from "
+    "another account with another of your addresses: one person has one vote. To change it, "
+    "sign in to that account and use its receipt."
+)
 RECEIPT_NOT_FOUND_MESSAGE = (
     "No ballot in this contest has that receipt. Ballots carry no name, so the receipt of "
     "your current ballot is the only way to find it: without it your vote cannot be changed."

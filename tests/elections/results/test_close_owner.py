@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from elections.models import Contest, ContestState, Phase
 from elections.results.models import Result
 from elections.voting.models import BallotBoxSeal
@@ -67,12 +69,14 @@ def test_results_actions_refuse_an_official_who_stands_in_the_contest(
     assert result.state == "published"
 
 
-def test_a_close_by_an_official_who_stands_is_still_counted(
+def test_an_official_who_stands_cannot_close_and_the_schedulers_close_is_counted(
     official: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """The seal and the count follow from the close as the system's work: an official who
-    is a candidate and closes the poll neither does them nor blocks them."""
+    """A phase move reaches every contest of the election: an official who is a candidate
+    may not make it. The seal and the count follow the scheduler's close as the system's
+    work."""
     from accounts.roles import ensure_official_group
+    from elections.actions.errors import IllegalPhaseMove
     from elections.results.scenarios import scenario_build, scenario_move
 
     scenario = scenario_build(official=official, slug="closer", phase=Phase.POLLING)
@@ -80,6 +84,8 @@ def test_a_close_by_an_official_who_stands_is_still_counted(
     closer.is_staff = True
     closer.save(update_fields=["is_staff"])
     closer.groups.add(ensure_official_group())
-    with django_capture_on_commit_callbacks(execute=True):
+    with pytest.raises(IllegalPhaseMove, match="You stand as a candidate"):
         scenario_move(scenario.election, Phase.CLOSED, actor=closer, reason="calendar")
+    with django_capture_on_commit_callbacks(execute=True):
+        scenario_move(scenario.election, Phase.CLOSED, actor=None, reason="")
     assert Result.objects.filter(contest=scenario.contest).exists()

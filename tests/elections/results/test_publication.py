@@ -14,6 +14,7 @@ from audit.selectors import audit_chain_breaks
 from elections.models import Phase
 from elections.results import actions
 from elections.results.models import Result, ResultFileKind
+from tests.audit.tampering import append_only_trigger_disabled
 
 pytestmark = pytest.mark.django_db
 
@@ -214,10 +215,11 @@ def test_openapi_document_describes_every_api_path(client: Client) -> None:
 def test_a_tampered_audit_entry_of_a_tally_is_detected(tallied: Result) -> None:
     assert audit_chain_breaks() == []
     entry = AuditEntry.objects.get(action="result.tally", target=f"result:{tallied.pk}")
-    # Bypass the append-only model: what someone with database access could do.
-    AuditEntry.objects.filter(pk=entry.pk).update(
-        detail={**entry.detail, "winners": ["Carol Cook"]}
-    )
+    # Bypass the append-only model and trigger: what the database's owner could do.
+    with append_only_trigger_disabled():
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            detail={**entry.detail, "winners": ["Carol Cook"]}
+        )
     assert entry.pk in audit_chain_breaks()
 
 

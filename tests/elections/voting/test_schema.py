@@ -49,7 +49,13 @@ def test_voter_record_has_no_link_to_a_ballot_and_no_time() -> None:
         if field.is_relation:
             assert field.related_model is not Ballot
         assert not isinstance(field, (models.DateTimeField, models.DateField))
-    assert {f.name for f in _concrete_fields(VoterRecord)} == {"id", "contest", "user"}
+    # The person on the roll it was cast as (one vote per person), never the ballot.
+    assert {f.name for f in _concrete_fields(VoterRecord)} == {
+        "id",
+        "contest",
+        "user",
+        "roll_entry",
+    }
 
 
 def test_an_open_ballot_box_row_names_its_key_and_holds_nothing_of_a_ballot() -> None:
