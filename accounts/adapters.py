@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal.httpkit import clean_client_ip
@@ -13,10 +14,28 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest
 
 
+def _on_site(url: str) -> str:
+    """``url`` on the site's public address (STACKVOTE_SITE_URL, as elections' mail uses),
+    not on whatever host the request came in by; unchanged when the setting is not given."""
+    site = urlsplit(str(getattr(settings, "STACKVOTE_SITE_URL", "") or ""))
+    if not site.scheme or not site.netloc:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, parts.fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """The client's address for the rate limits, as allauth reads it (ALLAUTH_TRUSTED_PROXY_COUNT,
     set from DJANGO_TRUSTED_PROXY_COUNT behind the TLS proxy), with one case allauth leaves
     to a 500: fewer X-Forwarded-For entries than trusted proxies."""
+
+    def get_email_confirmation_url(
+        self, request: HttpRequest | None, emailconfirmation: Any
+    ) -> str:
+        return _on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return _on_site(super().get_reset_password_from_key_url(key))
 
     def get_client_ip(self, request: HttpRequest) -> str:
         try:

@@ -22,6 +22,14 @@ class AccountsConfig(AppConfig):
         authenticator_added.connect(
             record_second_factor_set_up, dispatch_uid="accounts.second_factor_set_up"
         )
+        # An election's e-mail deadline needs the time each address was verified, which
+        # allauth does not keep: recorded when allauth confirms one (accounts/signals.py).
+        from allauth.account.signals import email_confirmed, user_signed_up
+
+        from accounts.signals import record_address_verified, record_signup_addresses
+
+        email_confirmed.connect(record_address_verified, dispatch_uid="accounts.email_verified")
+        user_signed_up.connect(record_signup_addresses, dispatch_uid="accounts.signup_addresses")
         # The admin registry is complete once every app is ready; this app comes after
         # django_celery_beat in INSTALLED_APPS.
         from config.admin_site import restrict_to_superusers

@@ -447,3 +447,18 @@ class RollAddress(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise FrozenRollError("A frozen roll cannot be deleted.")
+
+
+class EmailVerification(models.Model):
+    """When an address was verified: allauth's EmailAddress keeps no time, and an election's
+    e-mail deadline counts only addresses verified before it. Written when allauth confirms an
+    address (accounts.actions.addresses). Addresses verified before these records were kept
+    have none, and count as verified long ago."""
+
+    email_address = models.OneToOneField(
+        "account.EmailAddress", on_delete=models.CASCADE, related_name="verification"
+    )
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.email_address_id} verified {self.verified_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache, cached_property
 from typing import Any
 
@@ -30,9 +30,11 @@ from accounts.electorate import (
     join_identities,
 )
 from accounts.electorate import roll_fingerprint as fingerprint_of
+from accounts.email_deadline import addresses_verified_late
 from accounts.governance import extra_ac_counts
 from accounts.models import (
     Contribution,
+    EmailVerification,
     ExtraVoter,
     IdentityLink,
     Repository,
@@ -227,10 +229,11 @@ def user_verified_addresses(user: Any) -> set[str]:
     }
 
 
-def user_on_roll(user: Any, roll: Roll | int) -> bool:
+def user_on_roll(user: Any, roll: Roll | int, *, email_deadline: datetime | None = None) -> bool:
     """Whether ``user`` is on the frozen ``roll`` (or roll id): one of their *verified*
     addresses is the address of an entry or one that made the entry eligible. Unverified
-    addresses never count; anonymous users are on no roll.
+    addresses never count, nor those verified at or after the election's ``email_deadline``;
+    anonymous users are on no roll.
 
     One query, written out because every cast asks it: the ORM would spend more time
     building it than the database spends answering it.
@@ -239,26 +242,48 @@ def user_on_roll(user: Any, roll: Roll | int) -> bool:
         return False
     roll_id = roll.pk if isinstance(roll, Roll) else roll
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 WHERE {on_roll_sql(connection.vendor)}", [roll_id, user.pk])
+        cursor.execute(
+            f"SELECT 1 WHERE {on_roll_sql(connection.vendor)}",
+            roll_test_parameters(roll_id, user.pk, email_deadline),
+        )
         return cursor.fetchone() is not None
 
 
-def user_roll_entry_id(user: Any, roll: Roll | int) -> int | None:
+def user_roll_entry_id(
+    user: Any, roll: Roll | int, *, email_deadline: datetime | None = None
+) -> int | None:
     """The entry (the person) ``user`` is on the frozen ``roll`` as, or None: the first
-    entry one of their verified addresses belongs to."""
+    entry one of their verified addresses (verified before ``email_deadline``) belongs to."""
     if not getattr(user, "is_authenticated", False):
         return None
     roll_id = roll.pk if isinstance(roll, Roll) else roll
     with connection.cursor() as cursor:
-        cursor.execute(roll_entry_sql(connection.vendor), [roll_id, user.pk])
+        cursor.execute(
+            roll_entry_sql(connection.vendor),
+            roll_test_parameters(roll_id, user.pk, email_deadline),
+        )
         row = cursor.fetchone()
     return int(row[0]) if row else None
 
 
+# An election without an e-mail deadline counts every verified address: the statements
+# compare with this instead, so that they keep one shape and one list of parameters.
+_NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def roll_test_parameters(
+    roll_id: int | None, user_id: int, email_deadline: datetime | None
+) -> list[Any]:
+    """The parameters of ``on_roll_sql`` and ``roll_entry_sql``, in order: the roll, the
+    account and the election's e-mail deadline (None: no deadline)."""
+    deadline = connection.ops.adapt_datetimefield_value(email_deadline or _NO_DEADLINE)
+    return [roll_id, user_id, deadline]
+
+
 @cache
 def roll_entry_sql(vendor: str) -> str:
-    """A query of one column, the id of the roll entry (first parameter: the roll) that the
-    account (second parameter) votes as; no row when the account is not on the roll. A cast
+    """A query of one column, the id of the roll entry (parameters: ``roll_test_parameters``)
+    that the account votes as; no row when the account is not on the roll. A cast
     inserts the voter record from it, so that one person votes once whatever their accounts."""
     roll_address = RollAddress._meta.db_table
     return (
@@ -268,37 +293,36 @@ def roll_entry_sql(vendor: str) -> str:
 
 
 def _matching_addresses(vendor: str) -> str:
+    """The condition on a roll address ``r``: one of the account's addresses that count."""
     email_address = EmailAddress._meta.db_table
-    addresses = (
-        f"SELECT LOWER(TRIM(a.email)) FROM {email_address} a "  # noqa: S608
-        "WHERE a.user_id = %s AND a.verified"
-    )
-    if vendor == "postgresql":
-        return f"r.email = ANY(ARRAY({addresses}))"
-    return f"r.email IN ({addresses})"
-
-
-@cache
-def on_roll_sql(vendor: str) -> str:
-    """An SQL condition, true when the account (second parameter) is on the roll (first):
-    ``user_on_roll`` for statements that test it on the way, such as a cast's insert."""
-    roll_address = RollAddress._meta.db_table
-    email_address = EmailAddress._meta.db_table
+    verification = EmailVerification._meta.db_table
     # Addresses on a roll are stored lower-cased and trimmed; the account's are compared
-    # the same way (accounts.commitlog.normalise_email).
+    # the same way (accounts.commitlog.normalise_email). Only addresses verified before the
+    # election's e-mail deadline count; one verified before verification times were recorded
+    # (accounts migration 0005) has no record and counts as verified long ago.
     addresses = (
         f"SELECT LOWER(TRIM(a.email)) FROM {email_address} a "  # noqa: S608
-        "WHERE a.user_id = %s AND a.verified"
+        f"LEFT JOIN {verification} v ON v.email_address_id = a.id "
+        "WHERE a.user_id = %s AND a.verified AND (v.verified_at IS NULL OR v.verified_at < %s)"
     )
     if vendor == "postgresql":
         # The account's few addresses are gathered first, then looked up in the roll's
         # (roll, email) index. As a plain IN (subquery) the planner may instead walk the
         # whole roll, when its statistics still say the tables are small: a roll of 50,000
         # frozen just before the polls open made every cast scan all of it.
-        matching = f"r.email = ANY(ARRAY({addresses}))"
-    else:
-        matching = f"r.email IN ({addresses})"
-    return f"EXISTS (SELECT 1 FROM {roll_address} r WHERE r.roll_id = %s AND {matching})"  # noqa: S608
+        return f"r.email = ANY(ARRAY({addresses}))"
+    return f"r.email IN ({addresses})"
+
+
+@cache
+def on_roll_sql(vendor: str) -> str:
+    """An SQL condition, true when the account is on the roll (parameters:
+    ``roll_test_parameters``): ``user_on_roll`` for statements that test it on the way."""
+    roll_address = RollAddress._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {roll_address} r WHERE r.roll_id = %s "  # noqa: S608
+        f"AND {_matching_addresses(vendor)})"
+    )
 
 
 def roll_verify(roll: Roll) -> bool:
@@ -347,6 +371,9 @@ class Eligibility:
     # Other addresses a roll counts as the same person (one Gerrit account seen under them),
     # with what joins them: one vote for all of them.
     joined: tuple[tuple[str, str], ...] = ()
+    # Verified addresses that do not count: verified at or after the election's e-mail
+    # deadline, with when each was verified.
+    late: tuple[tuple[str, datetime], ...] = ()
 
 
 def eligibility_explain(
@@ -355,13 +382,15 @@ def eligibility_explain(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     min_contributions: int | None = None,
+    email_deadline: datetime | None = None,
 ) -> Eligibility:
     """For the user's own page: for the TC and each team they contributed to, whether they
     are on the roll and why.
 
     Only the user's own *verified* addresses are read; the rule is the one ``roll_compute``
     applies. An unverified address is listed without a word about its contributions: anyone
-    can add someone else's address, unverified, and must learn nothing from it.
+    can add someone else's address, unverified, and must learn nothing from it. Addresses
+    verified at or after ``email_deadline`` (the election's) are listed as late, not counted.
     Long because each roll's answer (on it, why, or what would put them on it) is built from
     the same few reads; split up, every part would read them again.
     """
@@ -370,6 +399,8 @@ def eligibility_explain(
     rows = EmailAddress.objects.filter(user=user).values_list("email", "verified")
     verified = {normalise_email(e) for e, ok in rows if ok}
     unverified = {normalise_email(e) for e, ok in rows if not ok} - verified
+    late = addresses_verified_late(user, email_deadline)
+    verified -= {address for address, _ in late}
     bots = conf.bot_emails()
 
     # (address, repository) → count, first, last
@@ -436,6 +467,7 @@ def eligibility_explain(
         scopes=tuple(scopes),
         unverified=tuple(sorted(unverified)),
         joined=_joined_addresses(verified),
+        late=late,
     )
 
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("results/", include("elections.results.urls")),
     path("api/", include("elections.results.api_urls")),
     path("vote/", include("elections.voting.urls")),
+    path("officials/", include("elections.results.dashboard_urls")),
     path("", include("elections.urls")),
 ]

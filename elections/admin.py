@@ -30,7 +30,9 @@ from elections import (
     admin_log,  # noqa: F401
     selectors,
 )
+from elections.admin_candidacies import CandidacyReviewSteps
 from elections.forms import ContestAdminForm, PhaseMoveForm, RejectionForm
+from elections.lifecycle import passed_boundaries
 from elections.models import (
     Candidacy,
     Contest,
@@ -39,6 +41,12 @@ from elections.models import (
     Phase,
 )
 from elections.permissions import can_administer, can_use_officials_panel
+
+FIXED_HELP = {
+    "window_start": "Fixed once nominations open: the rolls were frozen from it.",
+    "window_end": "Fixed once nominations open: the rolls were frozen from it.",
+    "slug": "Fixed once nominations open: it is the election's address in links and feeds.",
+}
 
 
 def _report(request: HttpRequest, error: Exception) -> None:
@@ -125,6 +133,7 @@ class ElectionAdmin(ReportsElectionErrors):
         ),
         ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
+        ("Candidacy review", {"fields": ("two_official_approval",)}),
         ("Officials", {"fields": ("officials",)}),
     )
 
@@ -139,7 +148,10 @@ class ElectionAdmin(ReportsElectionErrors):
             return "Draft (new elections start as drafts)."
         url = reverse("admin:elections_election_phase", args=[election.pk])
         return format_html(
-            '{} · <a href="{}">Move phase by hand…</a>', election.get_phase_display(), url
+            '{} · <a href="{}">Open the dashboard</a> · <a href="{}">Move phase by hand…</a>',
+            election.get_phase_display(),
+            reverse("officials_dashboard", kwargs={"slug": election.slug}),
+            url,
         )
 
     def get_urls(self) -> list[Any]:
@@ -196,9 +208,13 @@ class ElectionAdmin(ReportsElectionErrors):
                 if name not in ("name", "description", "officials"):
                     form.base_fields[name].disabled = True
         elif obj is not None and obj.phase != Phase.DRAFT:
-            # The rolls were frozen from these (actions.election_update refuses them too).
-            for name in ("window_start", "window_end", "nominations_opens_at"):
+            # The rolls were frozen from the window; the slug is the election's published
+            # address; a boundary that has passed keeps its date (actions.election_update
+            # refuses each of them too). Shown, but read-only.
+            fixed = ("window_start", "window_end", "slug", *passed_boundaries(obj.phase))
+            for name in fixed:
                 form.base_fields[name].disabled = True
+                form.base_fields[name].help_text = FIXED_HELP.get(name, "Fixed: it has passed.")
         return form
 
     def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
@@ -397,7 +413,7 @@ class ContestAdmin(ReportsElectionErrors):
 
 
 @admin.register(Candidacy)
-class CandidacyAdmin(OfficialsAdmin):
+class CandidacyAdmin(CandidacyReviewSteps, OfficialsAdmin):
     list_display = (
         "candidate",
         "contest",
@@ -405,27 +421,36 @@ class CandidacyAdmin(OfficialsAdmin):
         "affiliation",
         "state",
         "submitted_at",
+        "approval",
         "reviewed_by",
+        "filed_by",
     )
     list_filter = ("state", "contest__election", "contest__kind")
     search_fields = ("candidate__email", "candidate__full_name", "contest__name")
-    list_select_related = ("candidate", "contest__election", "reviewed_by")
-    actions = ("approve_selected", "reject_selected")
+    list_select_related = (
+        "candidate",
+        "contest__election",
+        "reviewed_by",
+        "approval_proposed_by",
+        "filed_by",
+    )
+    actions = ("approve_selected", "propose_selected", "reject_selected")
     fields = (
         "contest",
         "candidate",
         "affiliation",
         "state",
         "platform_rendered",
+        "filed_by",
+        "filing_reason",
+        "approval_proposed_by",
+        "approval_proposed_at",
         "reviewed_by",
         "reviewed_at",
         "review_reason",
         "submitted_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Read-only here: the review is done with the actions, which go through a service.
@@ -462,7 +487,10 @@ class CandidacyAdmin(OfficialsAdmin):
             verb = "approved" if approve else "rejected"
             self.message_user(request, f"{done} candidac{'y' if done == 1 else 'ies'} {verb}.")
 
-    @admin.action(description="Approve selected candidacies", permissions=["review"])
+    @admin.action(
+        description="Approve selected candidacies (two-official elections: confirm a proposal)",
+        permissions=["review"],
+    )
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Candidacy]) -> None:
         self._review(request, queryset, approve=True, reason="")
 

@@ -3,6 +3,8 @@ elections (their windows are the elections'; the rolls are the accounts app's)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,7 +21,15 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     anyone's address unverified, and learns nothing from it here.
     """
     elections, chosen = elections_to_explain(request.GET.get("election", ""), user=request.user)
-    window = {"start": chosen.window_start, "end": chosen.window_end} if chosen else {}
+    window: dict[str, Any] = (
+        {
+            "start": chosen.window_start,
+            "end": chosen.window_end,
+            "email_deadline": chosen.email_deadline,
+        }
+        if chosen
+        else {}
+    )
     return render(
         request,
         "accounts/eligibility.html",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from elections.actions import legal_moves
-from elections.models import Candidacy, Contest, Election, Phase
+from elections.models import Appointment, Candidacy, Contest, ContestState, Election, Phase
 
 PLATFORM_HELP = (
     "Markdown: headings, lists, links, emphasis, code and tables. HTML is shown as text, "
@@ -17,7 +18,7 @@ PLATFORM_HELP = (
 
 class CandidacyForm(forms.Form):
     platform = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 16}),
+        widget=forms.Textarea(attrs={"rows": 20, "class": "platform-input"}),
         max_length=20_000,
         help_text=PLATFORM_HELP,
     )
@@ -108,3 +109,49 @@ class RejectionForm(forms.Form):
         if not reason:
             raise forms.ValidationError("A rejection needs a reason.")
         return reason
+
+
+class FileCandidacyForm(CandidacyForm):
+    """An official files a candidacy for someone (e.g. one mailed to the officials)."""
+
+    contest = forms.ModelChoiceField(
+        queryset=Contest.objects.filter(election__phase=Phase.NOMINATIONS)
+        .exclude(kind="community")
+        .select_related("election"),
+    )
+    candidate_email = forms.EmailField(help_text="The candidate's account (its sign-in address).")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text='Why you file it for them, e.g. "Mailed to the officials on 2027-01-10".',
+    )
+    field_order = ("contest", "candidate_email", "reason", "platform", "affiliation")
+
+    def clean_candidate_email(self) -> Any:
+        email = self.cleaned_data["candidate_email"]
+        person = get_user_model().objects.filter(email__iexact=email).first()
+        if person is None:
+            raise forms.ValidationError("No account has this address: the candidate signs up.")
+        return person
+
+
+class AppointmentForm(forms.ModelForm):
+    """Who was appointed to a contest nobody stood in (saved by its action, not by the form)."""
+
+    reference = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="e.g. the governance change that appointed them.",
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ("contest", "appointee", "appointed_by", "appointed_on", "reference")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "contest" in self.fields:
+            self.fields["contest"].queryset = Contest.objects.filter(
+                state=ContestState.APPOINTMENT_NEEDED
+            ).select_related("election")

@@ -17,6 +17,25 @@ class CalendarPhase:
     ends_at: datetime.datetime
 
 
+# The calendar's boundaries, each with the phases in which it has passed: a boundary that has
+# passed keeps the date it had (elections.actions.election_update refuses to move it).
+PASSED_IN: dict[str, frozenset[str]] = {
+    "nominations_opens_at": frozenset(
+        {"nominations", "campaigning", "polling", "closed", "tallied", "published"}
+    ),
+    "nominations_closes_at": frozenset(
+        {"campaigning", "polling", "closed", "tallied", "published"}
+    ),
+    "polling_opens_at": frozenset({"polling", "closed", "tallied", "published"}),
+    "polling_closes_at": frozenset({"closed", "tallied", "published"}),
+}
+
+
+def passed_boundaries(phase: str) -> list[str]:
+    """The calendar fields whose moment has passed when an election is in ``phase``."""
+    return [field for field, phases in PASSED_IN.items() if phase in phases]
+
+
 def calendar_errors(
     *,
     minimum_days: int,
@@ -26,12 +45,15 @@ def calendar_errors(
     polling_closes_at: datetime.datetime | None,
     window_start: datetime.date | None = None,
     window_end: datetime.date | None = None,
+    phase: str = "draft",
 ) -> dict[str, list[str]]:
     """Field → messages for a calendar that breaks the rules (empty when it is fine).
 
     Nominations and polling each last at least ``minimum_days`` days
     (``STACKVOTE_MIN_PHASE_DAYS``; OpenStack holds 14-day nominations and a 21-day poll);
-    campaigning may be empty.
+    campaigning may be empty. Only the phases still ahead of an election in ``phase`` are
+    held to the minimum: one already under way or over keeps the dates it had (an early
+    close by hand shortens it), and only has to end after it began.
     """
     errors: dict[str, list[str]] = {}
     minimum = datetime.timedelta(days=minimum_days)
@@ -50,18 +72,27 @@ def calendar_errors(
         return errors
     assert nominations_opens_at and nominations_closes_at  # noqa: S101 - narrowed above
     assert polling_opens_at and polling_closes_at  # noqa: S101 - narrowed above
-    if nominations_closes_at - nominations_opens_at < minimum:
+    passed = passed_boundaries(phase)
+    if "nominations_opens_at" not in passed:
+        if nominations_closes_at - nominations_opens_at < minimum:
+            errors.setdefault("nominations_closes_at", []).append(
+                f"Nominations must stay open at least {minimum.days} days."
+            )
+    elif nominations_closes_at <= nominations_opens_at:
         errors.setdefault("nominations_closes_at", []).append(
-            f"Nominations must stay open at least {minimum.days} days."
+            "Nominations must close after they opened."
         )
     if polling_opens_at < nominations_closes_at:
         errors.setdefault("polling_opens_at", []).append(
             "Polling cannot open before nominations close."
         )
-    if polling_closes_at - polling_opens_at < minimum:
-        errors.setdefault("polling_closes_at", []).append(
-            f"Polling must stay open at least {minimum.days} days."
-        )
+    if "polling_opens_at" not in passed:
+        if polling_closes_at - polling_opens_at < minimum:
+            errors.setdefault("polling_closes_at", []).append(
+                f"Polling must stay open at least {minimum.days} days."
+            )
+    elif polling_closes_at <= polling_opens_at:
+        errors.setdefault("polling_closes_at", []).append("Polling must close after it opened.")
     if window_start and window_end and window_end < window_start:
         errors.setdefault("window_end", []).append("The qualifying window ends before it starts.")
     return errors

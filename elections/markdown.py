@@ -7,6 +7,8 @@ schemes, so even markup Markdown itself produces cannot carry a script or an eve
 
 from __future__ import annotations
 
+import re
+
 import markdown as markdown_lib
 import nh3
 from markdown.extensions import Extension
@@ -55,6 +57,12 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
 
+# After nh3, an <a> without an href is a link whose address nh3 refused (``javascript:``,
+# ``data:``, any scheme not allowed): nothing to follow, so its text is shown as plain text
+# rather than as a dead link. nh3's output is well-formed and has no nested links.
+_LINK_WITHOUT_HREF = re.compile(r"<a(?![^>]*\shref=)(?:\s[^>]*)?>(.*?)</a>", re.DOTALL)
+
+
 class _NoRawHtml(Extension):
     """Drop Markdown's raw-HTML handling so HTML in the source is escaped as text."""
 
@@ -70,7 +78,7 @@ def render_markdown(source: str) -> str:
         extensions=[_NoRawHtml(), "tables", "fenced_code", "sane_lists"],
         output_format="html",
     )
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
@@ -78,3 +86,4 @@ def render_markdown(source: str) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
+    return _LINK_WITHOUT_HREF.sub(r"\1", cleaned)

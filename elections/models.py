@@ -89,6 +89,11 @@ class Election(models.Model):
         related_name="administered_elections",
         help_text="Officials who run this election. Empty: every member of the officials' group.",
     )
+    two_official_approval = models.BooleanField(
+        default=False,
+        help_text="A candidacy is approved when a second official confirms another's proposal "
+        "(OpenStack's +2, then +Workflow); one official still rejects, with a reason.",
+    )
     reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -116,7 +121,7 @@ class Election(models.Model):
         return reverse("election_detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
-        """Calendar rules, checked on every save from a form or the admin."""
+        """Calendar rules of the phases still ahead, checked on every save (lifecycle)."""
         errors = calendar_errors(
             minimum_days=conf.min_phase_days(),
             nominations_opens_at=self.nominations_opens_at,
@@ -125,6 +130,7 @@ class Election(models.Model):
             polling_closes_at=self.polling_closes_at,
             window_start=self.window_start,
             window_end=self.window_end,
+            phase=self.phase,  # only the phases still ahead are held to the minimum
         )
         if errors:
             raise ValidationError(errors)
@@ -403,6 +409,16 @@ class Candidacy(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
+    # Two-official approval: the official who proposed approving, until another confirms.
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_proposed_at = models.DateTimeField(null=True, blank=True)
+    # Filed by an official for the candidate (e.g. a candidacy mailed to the officials).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filing_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -436,27 +452,6 @@ class Candidacy(models.Model):
         return (
             self.state == CandidacyState.APPROVED and self.contest.state == ContestState.ACCLAIMED
         )
-
-
-class Option(models.Model):
-    """One answer in a community vote (a release name, a policy choice)."""
-
-    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="options")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["contest", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["contest", "name"], name="option_name_per_contest"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def choice_key(self) -> str:
-        return f"option-{self.pk}"
 
 
 class NotificationKind(models.TextChoices):
@@ -506,3 +501,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.state})"
+
+
+# Models kept in their own modules (models.py stays readable); importing them here registers
+# them with the app and keeps ``from elections.models import Option`` working.
+from elections.models_contests import Appointment, Option  # noqa: E402, F401

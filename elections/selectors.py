@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,17 +10,20 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.validators import slug_re
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
+from accounts.email_deadline import addresses_verified_late
 from accounts.models import RollAddress
 from accounts.roles import is_official
 from accounts.selectors import eligibility_explain, user_on_roll
 from elections.models import (
+    Appointment,
     Candidacy,
     CandidacyState,
     Contest,
     ContestKind,
+    ContestState,
     Election,
     ElectionQuerySet,
     Notification,
@@ -33,13 +37,13 @@ from elections.permissions import can_administer
 
 def user_is_elector(user: Any, contest: Contest) -> bool:
     """True when ``user`` may vote in ``contest``: one of their verified addresses is on the
-    contest's frozen roll. False for anonymous users and before the roll is frozen."""
+    contest's frozen roll, verified before the election's e-mail deadline if it has one.
+    False for anonymous users and before the roll is frozen."""
     if not getattr(user, "is_authenticated", False):
         return False
     if contest.roll_id is None:
         return False
-
-    return user_on_roll(user, contest.roll_id)
+    return user_on_roll(user, contest.roll_id, email_deadline=contest.election.email_deadline)
 
 
 def roll_size(roll: Any) -> int:
@@ -47,19 +51,24 @@ def roll_size(roll: Any) -> int:
     return int(roll.size)
 
 
-def roll_electors(roll: Any) -> QuerySet[Any]:
-    """Accounts that may vote on ``roll``: those with a verified address on it.
+def roll_electors(roll: Any, *, email_deadline: datetime.datetime | None = None) -> QuerySet[Any]:
+    """Accounts that may vote on ``roll``: those with a verified address on it (verified
+    before ``email_deadline``, when the election has one).
 
     The same rule as ``accounts.selectors.user_on_roll`` (only verified addresses count),
     turned round to list everyone at once for the electorate's e-mails.
     """
 
     addresses = RollAddress.objects.filter(roll=roll).values("email")
-    owners = (
-        EmailAddress.objects.annotate(address=Lower("email"))
-        .filter(verified=True, address__in=addresses)
-        .values("user_id")
+    counting = EmailAddress.objects.annotate(address=Lower("email")).filter(
+        verified=True, address__in=addresses
     )
+    if email_deadline is not None:
+        # No record: verified before the times were recorded, long ago (accounts.models).
+        counting = counting.filter(
+            Q(verification__isnull=True) | Q(verification__verified_at__lt=email_deadline)
+        )
+    owners = counting.values("user_id")
     return get_user_model().objects.filter(pk__in=owners, is_active=True).order_by("pk")
 
 
@@ -75,7 +84,8 @@ def reminder_recipients(contest: Contest) -> list[Any]:
     if contest.roll_id is None:
         return []
     voted = voted_user_ids(contest)
-    return [user for user in roll_electors(contest.roll) if user.pk not in voted]
+    electors = roll_electors(contest.roll, email_deadline=contest.election.email_deadline)
+    return [user for user in electors if user.pk not in voted]
 
 
 def nomination_roll_of(contest: Contest) -> Any:
@@ -99,7 +109,7 @@ def standing_refusal(user: Any, contest: Contest) -> str:
     roll = nomination_roll_of(contest)
     if roll is None:
         return "The roll for this contest is not ready yet; try again shortly."
-    if not user_on_roll(user, roll):
+    if not user_on_roll(user, roll, email_deadline=election.email_deadline):
         scope = f"the {contest.team.name} team" if contest.team_id else "any official project"
         window = f"{election.window_start:%Y-%m-%d} to {election.window_end:%Y-%m-%d}"
         return (
@@ -114,7 +124,12 @@ def _eligibility_hint(user: Any, contest: Contest) -> str:
     """What would put the user on the roll, from accounts' "Am I eligible?" explanation."""
 
     election = contest.election
-    explained = eligibility_explain(user=user, start=election.window_start, end=election.window_end)
+    explained = eligibility_explain(
+        user=user,
+        start=election.window_start,
+        end=election.window_end,
+        email_deadline=election.email_deadline,
+    )
     mine = next(
         (
             scope
@@ -126,6 +141,9 @@ def _eligibility_hint(user: Any, contest: Contest) -> str:
     )
     if mine is not None and mine.excluded:
         return " The officials have excluded you from this roll."
+    late = late_addresses_message(user, election)
+    if late:
+        return " " + late
     if explained.unverified:
         # Nothing is said of what an unverified address contributed: anyone can add anyone's.
         addresses = ", ".join(explained.unverified)
@@ -139,6 +157,23 @@ def _eligibility_hint(user: Any, contest: Contest) -> str:
             "to see whether they count."
         )
     return " Add and verify the address you commit with, or see why on your eligibility page."
+
+
+def late_addresses_message(user: Any, election: Election) -> str:
+    """Plain words for the user's addresses verified too late to count for ``election``
+    (at or after its e-mail deadline), or "" when there are none."""
+    late = addresses_verified_late(user, election.email_deadline)
+    if not late or election.email_deadline is None:
+        return ""
+    verified = ", ".join(f"{address} on {_utc(when)}" for address, when in late)
+    return (
+        f"Verified after the e-mail deadline of {election.name} ({_utc(election.email_deadline)}),"
+        f" so not counted for its rolls: {verified}."
+    )
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- Public pages -------------------------------------------------------------------------
@@ -243,3 +278,10 @@ def elections_to_explain(slug: str, *, user: Any) -> tuple[list[Election], Elect
     if chosen is None and slug and slug_re.match(slug):
         chosen = elections_visible_to(user).filter(slug=slug).first()
     return current, chosen or (current[0] if current else None)
+
+
+def contest_appointment(contest: Contest) -> Appointment | None:
+    """Who was appointed to a contest nobody stood in, once an official recorded it."""
+    if contest.state != ContestState.APPOINTMENT_NEEDED:
+        return None
+    return Appointment.objects.filter(contest=contest).select_related("appointee").first()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import audit_head
 from elections import actions, selectors
 from elections.forms import CandidacyForm
+from elections.markdown import render_markdown
 from elections.models import Candidacy, Contest, Election
 from elections.permissions import can_edit_candidacy
 
@@ -73,8 +74,17 @@ def contest_detail(request: HttpRequest, election_slug: str, contest_slug: str) 
             "options": list(contest.options.all()),
             "own_candidacy": own,
             "standing_refusal": refusal,
+            "appointment": selectors.contest_appointment(contest),
         },
     )
+
+
+def _platform_preview(request: HttpRequest, form: CandidacyForm) -> str:
+    """The platform as voters will see it, when the candidate pressed "Preview" (a button of
+    the form, so no script is needed); nothing is saved then."""
+    if request.method != "POST" or "preview" not in request.POST or not form.is_valid():
+        return ""
+    return render_markdown(form.cleaned_data["platform"])
 
 
 @login_required
@@ -82,7 +92,8 @@ def candidacy_submit(request: HttpRequest, election_slug: str, contest_slug: str
     contest = _contest_or_404(request, election_slug, contest_slug)
     refusal = selectors.standing_refusal(request.user, contest)
     form = CandidacyForm(request.POST or None)
-    if request.method == "POST" and not refusal and form.is_valid():
+    preview = _platform_preview(request, form)
+    if request.method == "POST" and not refusal and not preview and form.is_valid():
         try:
             actions.candidacy_submit(
                 contest=contest,
@@ -105,6 +116,7 @@ def candidacy_submit(request: HttpRequest, election_slug: str, contest_slug: str
             "form": form,
             "refusal": refusal,
             "editing": False,
+            "preview": preview,
         },
         status=status,
     )
@@ -122,7 +134,8 @@ def candidacy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST"
         else CandidacyForm.for_candidacy(candidacy)
     )
-    if request.method == "POST" and form.is_valid():
+    preview = _platform_preview(request, form)
+    if request.method == "POST" and not preview and form.is_valid():
         try:
             actions.candidacy_edit(
                 candidacy=candidacy,
@@ -145,6 +158,7 @@ def candidacy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "candidacy": candidacy,
             "editing": True,
             "refusal": "",
+            "preview": preview,
         },
     )
 

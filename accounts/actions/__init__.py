@@ -6,6 +6,7 @@ errors a person can cause name the file, line or repository."""
 
 from __future__ import annotations
 
+from accounts.actions.addresses import email_verification_record
 from accounts.actions.commits import (
     commits_ingest,
     repository_commits_ingest,
@@ -35,6 +36,7 @@ from accounts.actions.pipeline import (
     RepositoryIngest,
     commit_sources_store,
 )
+from accounts.actions.profile import user_name_set
 from accounts.actions.rolls import (
     roll_freeze,
     window_of,
@@ -50,6 +52,8 @@ from accounts.actions.voters import (
 )
 
 __all__ = [
+    "email_verification_record",
+    "user_name_set",
     "ingest_runs_requeue_stale",
     "CommitSource",
     "CommitsIngestReport",

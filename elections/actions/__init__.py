@@ -20,6 +20,8 @@ from elections.actions.mail import (
 )
 from elections.actions.nominations import (
     candidacy_edit,
+    candidacy_file_for,
+    candidacy_propose_approval,
     candidacy_review,
     candidacy_submit,
     candidacy_withdraw,
@@ -28,11 +30,13 @@ from elections.actions.phases import (
     LEGAL_MOVES,
     PHASE_ORDER,
     election_phase_move,
+    election_results_withdrawn,
     elections_advance,
     legal_moves,
 )
 from elections.actions.settlement import (
     contest_mark_tallied,
+    contest_record_appointment,
     contest_settle,
 )
 from elections.actions.setup import (
@@ -58,18 +62,22 @@ __all__ = [
     "PHASE_ORDER",
     "STALE_NOTIFICATION_AGE",
     "candidacy_edit",
+    "candidacy_file_for",
+    "candidacy_propose_approval",
     "candidacy_review",
     "candidacy_submit",
     "candidacy_withdraw",
     "contest_create",
     "contest_delete",
     "contest_mark_tallied",
+    "contest_record_appointment",
     "contest_settle",
     "contest_update",
     "election_create",
     "election_delete",
     "election_import_openstack",
     "election_phase_move",
+    "election_results_withdrawn",
     "election_queue_reminders",
     "election_update",
     "elections_advance",

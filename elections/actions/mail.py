@@ -48,7 +48,7 @@ def _queue_electorate_mail(*, contest: Contest, kind: str) -> int:
     if kind == NotificationKind.POLLING_REMINDER:
         recipients = reminder_recipients(contest)
     else:
-        recipients = roll_electors(contest.roll)
+        recipients = roll_electors(contest.roll, email_deadline=contest.election.email_deadline)
     Notification.objects.bulk_create(
         [Notification(kind=kind, recipient=user, contest=contest) for user in recipients],
         ignore_conflicts=True,

@@ -143,6 +143,35 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
     return election
 
 
+@transaction.atomic
+def election_results_withdrawn(*, election: Election, actor: Any, reason: str) -> Election:
+    """A published result of ``election`` was taken down: a published election goes back to
+    tallied, and its contests from "result published" to tallied, so that no page says
+    published beside a result that is not. The one backward move, and not one an official
+    can make by hand (``LEGAL_MOVES``); publishing the results again moves it forward
+    (``results.follow_election``). Anything else is left as it is."""
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.phase != Phase.PUBLISHED:
+        return election
+    election.phase = Phase.TALLIED
+    election.save(update_fields=["phase"])
+    audit_record(
+        actor=actor,
+        action="election.phase_move",
+        target=audit_target(election),
+        detail={
+            "from": Phase.PUBLISHED,
+            "to": Phase.TALLIED,
+            "reason": reason,
+            "election": election.slug,
+            "calendar_changes": {},
+        },
+    )
+    contests = list(election.contests.select_for_update().order_by("pk"))
+    contests_move(contests, ContestState.PUBLISHED, ContestState.TALLIED, actor)
+    return election
+
+
 def _record_actual_boundary(
     election: Election, to_phase: str, now: datetime.datetime
 ) -> dict[str, str]:

@@ -3,6 +3,7 @@ contests with their election's phase, and marking one counted."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,12 +15,14 @@ from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.rolls import _freeze, _roll_detail
 from elections.models import (
+    Appointment,
     Candidacy,
     CandidacyState,
     Contest,
     ContestKind,
     ContestState,
 )
+from elections.permissions import refusal_reason
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,63 @@ def contest_settle(*, contest: Contest, actor: Any) -> Contest:
         },
     )
     return contest
+
+
+@transaction.atomic
+def contest_record_appointment(
+    *,
+    contest: Contest,
+    actor: Any,
+    appointee: Any,
+    appointed_by: str,
+    appointed_on: datetime.date,
+    reference: str = "",
+) -> Appointment:
+    """Record who was appointed to a contest nobody stood in, by whom, when, and where it is
+    written down (OpenStack charter: the TC appoints the PTL of a leaderless team, usually by
+    a governance change). Recording it again corrects it; each recording is audited."""
+    contest = Contest.objects.select_for_update().select_related("election").get(pk=contest.pk)
+    refused = refusal_reason(actor, contest.election, contest)
+    if refused or actor is None:
+        raise ElectionError(refused or "Only an official records an appointment.")
+    if contest.state != ContestState.APPOINTMENT_NEEDED:
+        raise ElectionError(
+            f"{contest.name} is {contest.get_state_display().lower()}: only a contest nobody "
+            "stood in is filled by appointment."
+        )
+    if appointee.pk == actor.pk:
+        raise ElectionError("Another official records your own appointment.")
+    appointed_by = appointed_by.strip()
+    if not appointed_by:
+        raise ElectionError('Say who appointed them, e.g. "the Technical Committee".')
+    previous = Appointment.objects.filter(contest=contest).first()
+    appointment = previous or Appointment(contest=contest)
+    before = (
+        {"appointee": previous.appointee_id, "appointed_by": previous.appointed_by}
+        if previous
+        else None
+    )
+    appointment.appointee = appointee
+    appointment.appointed_by = appointed_by
+    appointment.appointed_on = appointed_on
+    appointment.reference = reference.strip()
+    appointment.recorded_by = actor
+    appointment.recorded_at = timezone.now()
+    appointment.full_clean(exclude=["contest"])
+    appointment.save()
+    audit_record(
+        actor=actor,
+        action="contest.appointment",
+        target=audit_target(contest),
+        detail={
+            "appointee": appointee.pk,
+            "appointed_by": appointed_by,
+            "appointed_on": appointed_on.isoformat(),
+            "reference": appointment.reference,
+            "previous": before,
+        },
+    )
+    return appointment
 
 
 def _over_affiliation_limit(contest: Contest, approved: Sequence[Candidacy]) -> bool:

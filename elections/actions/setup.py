@@ -11,12 +11,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import TeamKind
 from accounts.roles import is_official
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.rolls import _freeze_nomination_roll
+from elections.lifecycle import passed_boundaries
 from elections.models import (
     Contest,
     ContestKind,
@@ -49,6 +52,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "auto_advance",
     "auto_publish_results",
     "publish_trackers",
+    "two_official_approval",
 )
 
 
@@ -111,10 +115,13 @@ def election_create(*, actor: Any, **fields: Any) -> Election:
 
 @transaction.atomic
 def election_update(*, election: Election, actor: Any, **fields: Any) -> Election:
-    """Change an election's name, description or calendar; the calendar rules apply again.
+    """Change an election's name, description or calendar; the calendar rules apply again,
+    to the phases still ahead.
 
-    Dates of phases already under way or over cannot move backwards past ``now``: only the
-    calendar ahead can change.
+    Only the calendar ahead can change: a boundary that has passed (nominations opened or
+    closed, polling opened) keeps its date, and a boundary still ahead cannot be moved to
+    before now once nominations are open. The slug is fixed once nominations open: the
+    election's address is in links, feeds and the API from then on.
     """
     unknown = set(fields) - set(ELECTION_FIELDS)
     if unknown:
@@ -135,6 +142,13 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
             "The qualifying window and the opening of nominations are fixed once nominations "
             "have opened: the rolls were frozen from them."
         )
+    changing = {f for f in fields if fields[f] != before[f]}
+    if election.phase != Phase.DRAFT and "slug" in changing:
+        raise ElectionError(
+            f"The slug is fixed once nominations have opened: {election.slug} is the "
+            "election's address in links, feeds and the API."
+        )
+    _check_calendar_ahead(election, {f: fields[f] for f in changing})
     if (
         election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING)
         and "publish_trackers" in fields
@@ -146,6 +160,33 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
         )
     _save_changes(election, fields=fields, before=before, actor=actor, action="election.update")
     return election
+
+
+_BOUNDARY_LABELS = {
+    "nominations_opens_at": "The opening of nominations",
+    "nominations_closes_at": "The close of nominations",
+    "polling_opens_at": "The opening of the polls",
+    "polling_closes_at": "The close of the polls",
+}
+
+
+def _check_calendar_ahead(election: Election, changes: dict[str, Any]) -> None:
+    """Refuse to move a boundary that has passed, or (once nominations are open) to move a
+    boundary still ahead to before now: what has happened keeps the date it happened on."""
+    passed = set(passed_boundaries(election.phase))
+    now = timezone.now()
+    for field, label in _BOUNDARY_LABELS.items():
+        if field not in changes:
+            continue
+        if field in passed:
+            raise ElectionError(
+                f"{label} has passed ({getattr(election, field):%Y-%m-%d %H:%M %Z}): its date "
+                f"cannot change while {election.name} is in {election.get_phase_display()}."
+            )
+        if election.phase != Phase.DRAFT and changes[field] and changes[field] < now:
+            raise ElectionError(
+                f"{label} cannot move to before now: move the phase by hand to end it early."
+            )
 
 
 def _default_tie_seed() -> str:
@@ -209,6 +250,8 @@ def contest_create(
     _authorise(actor, election)
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
         raise ElectionError("Contests can be added only before nominations close.")
+    if kind == ContestKind.PTL and team is not None:
+        _check_team_has_a_ptl(team)
     contest = Contest(
         election=election,
         kind=kind,
@@ -244,6 +287,23 @@ def contest_create(
     if election.phase == Phase.NOMINATIONS:
         _freeze_nomination_roll(contest=contest, actor=actor)
     return contest
+
+
+def _check_team_has_a_ptl(team: Any) -> None:
+    """Refuse a PTL contest for a team that elects no PTL: one under distributed leadership
+    (projects.yaml ``leadership_type``: OpenStack's TC charter, "Distributed Project
+    Leadership", no PTL) or one that has retired (legacy.yaml ``retired-on``)."""
+    if team.kind == TeamKind.LEGACY or team.retired_on is not None:
+        when = f" on {team.retired_on:%Y-%m-%d}" if team.retired_on else ""
+        raise ElectionError(
+            f"{team.name} retired{when} (legacy.yaml): a retired team has no PTL to elect."
+        )
+    leadership = (team.leadership_type or "ptl").strip().lower()
+    if leadership != "ptl":
+        raise ElectionError(
+            f"{team.name} has no PTL (its leadership_type in projects.yaml is {leadership!r}), "
+            "so no PTL contest can be held for it."
+        )
 
 
 _CONTEST_EDITABLE: tuple[str, ...] = (

@@ -351,7 +351,8 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
     @admin.display(description="Pages")
     def links(self, election: Any) -> str:
         return format_html(
-            '<a href="{}">results</a> · <a href="{}">live turnout</a>',
+            '<a href="{}">dashboard</a> · <a href="{}">results</a> · <a href="{}">live turnout</a>',
+            reverse("officials_dashboard", kwargs={"slug": election.slug}),
             reverse("results_election", kwargs={"slug": election.slug}),
             reverse("turnout"),
         )

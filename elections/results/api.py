@@ -19,7 +19,7 @@ from elections.models import CandidacyState, Contest, Election
 from elections.results import exports, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.results.openapi import openapi_document
-from elections.selectors import elections_visible_to
+from elections.selectors import contest_appointment, elections_visible_to
 from elections.voting.selectors import turnout
 
 API_VERSION = "1"
@@ -61,9 +61,24 @@ def _contest_summary(request: HttpRequest, contest: Contest) -> dict[str, Any]:
         "max_per_affiliation": contest.max_per_affiliation,
         # The commitment only: the seed itself is in the published result (tie_seed).
         "tie_seed_sha256": contest.tie_seed_sha256,
+        # "appointment needed" becomes who was appointed, once an official records it.
+        "appointment": _appointment(contest),
         "url": _url(
             request, "api_contest", election_slug=contest.election.slug, contest_slug=contest.slug
         ),
+    }
+
+
+def _appointment(contest: Contest) -> dict[str, Any] | None:
+    appointment = contest_appointment(contest)  # no query unless nobody stood
+    if appointment is None:
+        return None
+    return {
+        "name": appointment.appointee.display_name,
+        "appointed_by": appointment.appointed_by,
+        "appointed_on": appointment.appointed_on.isoformat(),
+        "reference": appointment.reference,
+        "outcome": f"appointed: {appointment.appointee.display_name} by {appointment.appointed_by}",
     }
 
 

@@ -79,6 +79,19 @@ SCHEMAS: dict[str, Any] = {
                 "tallied or published.",
             },
             "max_per_affiliation": _NULLABLE_INTEGER,
+            "appointment": {
+                "type": ["object", "null"],
+                "description": "For a contest nobody stood in (appointment_needed): who was "
+                "appointed, by whom (e.g. the Technical Committee), when, and a reference; "
+                "null until an official records it.",
+                "properties": {
+                    "name": _STRING,
+                    "appointed_by": _STRING,
+                    "appointed_on": {"type": "string", "format": "date"},
+                    "reference": _STRING,
+                    "outcome": {"type": "string", "description": "appointed: <name> by <body>"},
+                },
+            },
             "tie_seed_sha256": {
                 "type": "string",
                 "description": "Commitment to the secret seed of the tie-breaking draw: hex "

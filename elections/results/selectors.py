@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from elections.condorcet.formats import read_csv
 from elections.models import (
+    Appointment,
     CandidacyState,
     Choice,
     Contest,
@@ -33,6 +34,7 @@ from elections.models import (
 )
 from elections.results import conf, counting
 from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
+from elections.selectors import contest_appointment
 from elections.voting.models import Ballot
 from elections.voting.selectors import (
     audited_seal_digests,
@@ -307,6 +309,7 @@ class ContestOutcome:
     contest: Contest
     result: Result | None
     acclaimed: tuple[str, ...]
+    appointment: Appointment | None = None  # who filled a seat nobody stood for
 
     @property
     def settled_without_poll(self) -> bool:
@@ -359,7 +362,14 @@ def election_outcomes(election: Election) -> list[ContestOutcome]:
                 ).select_related("candidate")
             )
         published = contest.published_results[0] if contest.published_results else None
-        outcomes.append(ContestOutcome(contest=contest, result=published, acclaimed=acclaimed))
+        outcomes.append(
+            ContestOutcome(
+                contest=contest,
+                result=published,
+                acclaimed=acclaimed,
+                appointment=contest_appointment(contest),
+            )
+        )
     return outcomes
 
 

@@ -95,6 +95,9 @@ class BallotForm(forms.Form):
                         "autocomplete": "off",
                         "spellcheck": "false",
                         "autocapitalize": "characters",
+                        # Wide enough to show a whole receipt (23 characters) as typed.
+                        "class": "receipt-input",
+                        "size": "29",
                     }
                 ),
             )
@@ -106,6 +109,19 @@ class BallotForm(forms.Form):
                 required=False,
                 help_text=choice.affiliation,
             )
+
+    def error_summary(self) -> str:
+        """What the top of the ballot says is wrong: the receipt, the ranks, or both."""
+        receipt_wrong = self.changing and bool(self.errors.get("receipt"))
+        ranks_wrong = any(field.errors for field in self.rank_fields())
+        if receipt_wrong and ranks_wrong:
+            return "Please correct the receipt and the marked ranks below."
+        if receipt_wrong:
+            return "The receipt you gave is not right: check it below."
+        if ranks_wrong:
+            count = sum(1 for field in self.rank_fields() if field.errors)
+            return f"Please correct the marked rank{'s' if count > 1 else ''} below."
+        return "Please correct the form below."
 
     def rank_fields(self) -> list[forms.BoundField]:
         """The rank controls in display order, for the template."""

@@ -14,10 +14,11 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.email_deadline import user_address_verification_times, verified_in_time
 from accounts.models import RollAddress
-from accounts.selectors import user_verified_addresses
 from audit.selectors import audit_details
-from elections.models import Contest, ContestState, Election, Phase
+from elections.markdown import render_markdown
+from elections.models import CandidacyState, Contest, ContestState, Election, Phase
 from elections.selectors import roll_size
 from elections.voting.boxcrypt import box_lookup, box_table, key_check
 from elections.voting.keys import BallotKeyMissing, key_load
@@ -52,6 +53,9 @@ class ContestForVoter:
     contest: Contest
     is_elector: bool
     has_voted: bool
+    # The user's addresses on the roll that were verified at or after the election's e-mail
+    # deadline, so do not count for it.
+    late_addresses: tuple[str, ...] = ()
 
 
 def contest_with_election(contest_id: int) -> Contest | None:
@@ -140,7 +144,8 @@ def contests_for_voter(user: Any) -> list[ContestForVoter]:
 
     A constant number of queries however many contests poll: the electorate test is the
     rule of ``accounts.selectors.user_on_roll`` (one of the user's *verified* addresses is
-    on the frozen roll), asked of every roll at once.
+    on the frozen roll, verified before the election's e-mail deadline), asked of every roll
+    at once.
     """
 
     contests = polling_contests()
@@ -149,25 +154,28 @@ def contests_for_voter(user: Any) -> list[ContestForVoter]:
             "contest_id", flat=True
         )
     )
-    addresses = user_verified_addresses(user)
+    verified_at = user_address_verification_times(user)
     roll_ids = {contest.roll_id for contest in contests if contest.roll_id is not None}
-    on_rolls = (
-        set(
-            RollAddress.objects.filter(roll_id__in=roll_ids, email__in=addresses).values_list(
-                "roll_id", flat=True
+    on_rolls: dict[int, set[str]] = {}
+    if verified_at and roll_ids:
+        for roll_id, email in RollAddress.objects.filter(
+            roll_id__in=roll_ids, email__in=verified_at
+        ).values_list("roll_id", "email"):
+            on_rolls.setdefault(roll_id, set()).add(email)
+    rows = []
+    for contest in contests:
+        deadline = contest.election.email_deadline
+        mine = on_rolls.get(contest.roll_id, set()) if contest.roll_id is not None else set()
+        counted = {email for email in mine if verified_in_time(verified_at[email], deadline)}
+        rows.append(
+            ContestForVoter(
+                contest=contest,
+                is_elector=bool(counted),
+                has_voted=contest.pk in voted,
+                late_addresses=tuple(sorted(mine - counted)),
             )
         )
-        if addresses and roll_ids
-        else set()
-    )
-    return [
-        ContestForVoter(
-            contest=contest,
-            is_elector=contest.roll_id is not None and contest.roll_id in on_rolls,
-            has_voted=contest.pk in voted,
-        )
-        for contest in contests
-    ]
+    return rows
 
 
 def user_has_voted(user: Any, contest: Contest) -> bool:
@@ -331,3 +339,41 @@ def ballot_boxes_without_key() -> list[int]:
         if key_check(key) != check:
             missing.append(contest_id)
     return sorted(missing)
+
+
+@dataclass(frozen=True)
+class ChoiceDetails:
+    """What a voter can read about one thing on the ballot: a platform or an option's text."""
+
+    key: str
+    label: str
+    affiliation: str
+    html: str
+
+
+def ballot_choice_details(contest: Contest, order: Iterable[str]) -> list[ChoiceDetails]:
+    """The approved candidates' platforms (or the options' descriptions) of ``contest``, in the
+    ballot's own ``order`` of choice keys (the voter's shuffle: no candidate comes first)."""
+    if contest.has_candidates:
+        details = {
+            candidacy.choice_key: ChoiceDetails(
+                key=candidacy.choice_key,
+                label=candidacy.candidate.display_name,
+                affiliation=candidacy.affiliation,
+                html=candidacy.platform_html,
+            )
+            for candidacy in contest.candidacies.filter(state=CandidacyState.APPROVED)
+            .select_related("candidate")
+            .order_by()
+        }
+    else:
+        details = {
+            option.choice_key: ChoiceDetails(
+                key=option.choice_key,
+                label=option.name,
+                affiliation="",
+                html=render_markdown(option.description) if option.description else "",
+            )
+            for option in contest.options.order_by()
+        }
+    return [details[key] for key in order if key in details]

@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from elections.models import Contest
-from elections.selectors import election_is_public, user_is_elector
+from elections.selectors import election_is_public, late_addresses_message, user_is_elector
 from elections.voting import selectors
 from elections.voting.actions import (
     ALREADY_VOTED_MESSAGE,
@@ -164,11 +164,13 @@ def ballot(request: HttpRequest, contest_id: int) -> HttpResponse:
 def _refusal(request: HttpRequest, contest: Contest) -> HttpResponse | None:
     """The refusal page for someone who may not see a ballot of ``contest`` now, or None."""
     if not user_is_elector(request.user, contest):
+        late = late_addresses_message(request.user, contest.election)
         return _refused(
             request,
             contest,
             NotAnElector(
                 f"You are not on the electorate of {contest.name}, so there is no ballot for you."
+                + (f" {late}" if late else "")
             ),
         )
     if not selectors.takes_ballots(contest):
@@ -225,9 +227,7 @@ def _confirm(request: HttpRequest, contest: Contest) -> HttpResponse:
             "code": code,
             "hash": receipt_hash(code),
             "tracker": (
-                ballot_tracker(code, ranking.as_dict())
-                if contest.election.publish_trackers
-                else ""
+                ballot_tracker(code, ranking.as_dict()) if contest.election.publish_trackers else ""
             ),
             "changed": changing,
         },
@@ -246,6 +246,7 @@ def _ballot_page(
             "changing": form.changing,
             "size": len(form.choices),
             "turnout": selectors.turnout(contest),
+            "details": selectors.ballot_choice_details(contest, form.display_order),
         },
         status=status,
     )

@@ -10,9 +10,11 @@
   var nodes = document.querySelectorAll("time[data-localtime][datetime]");
   for (var i = 0; i < nodes.length; i++) {
     var node = nodes[i];
+    if (node.hasAttribute("data-localised")) { continue; }
     var moment = new Date(node.getAttribute("datetime"));
     if (isNaN(moment.getTime())) { continue; }
     node.setAttribute("title", node.textContent);
     node.textContent = format.format(moment);
+    node.setAttribute("data-localised", "");
   }
 }());

@@ -17,7 +17,8 @@ PASSWORD = "a long and unusual passphrase 42"
 
 def _sign_up(client: Client, email: str) -> None:
     response = client.post(
-        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+        reverse("account_signup"),
+        {"full_name": "New Person", "email": email, "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
 

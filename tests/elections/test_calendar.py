@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,139 @@ def test_naming_an_elections_officials_is_audited_and_theirs_alone(
     with pytest.raises(actions.ElectionError, match="Only the officials who run this election"):
         actions.election_officials_set(election=election, officials=[other], actor=other)
     assert list(election.officials.all()) == [official]
+
+
+# --- Saving an election after its phases moved --------------------------------------------------
+
+
+def _in_polling_after_an_early_close(
+    official: Any, make_election: Any, make_contest: Any, make_team: Any
+) -> Election:
+    """Nominations opened and closed early by hand (the demo's way): nominations lasted
+    far less than the minimum."""
+    election = make_election()
+    make_contest(election, kind=ContestKind.COMMUNITY, name="Release name", slug="name")
+    contest = election.contests.get()
+    for option in ("A", "B"):
+        actions.option_create(contest=contest, actor=official, name=option)
+    for phase in (Phase.NOMINATIONS, Phase.POLLING):
+        election = actions.election_phase_move(
+            election=election, to_phase=phase, actor=official, reason="early, by hand"
+        )
+    return election
+
+
+def test_an_election_closed_early_can_still_be_saved_and_polling_extended(
+    official: Any, make_election: Any, make_contest: Any, make_team: Any
+) -> None:
+    election = _in_polling_after_an_early_close(official, make_election, make_contest, make_team)
+    assert election.nominations_closes_at - election.nominations_opens_at < datetime.timedelta(14)
+    actions.election_update(election=election, actor=official, name="Renamed")
+    later = election.polling_closes_at + datetime.timedelta(days=3)
+    election = actions.election_update(election=election, actor=official, polling_closes_at=later)
+    election.refresh_from_db()
+    assert election.name == "Renamed" and election.polling_closes_at == later
+
+
+def test_dates_that_have_passed_and_the_slug_are_fixed_during_polling(
+    official: Any, make_election: Any, make_contest: Any, make_team: Any
+) -> None:
+    election = _in_polling_after_an_early_close(official, make_election, make_contest, make_team)
+    closed = election.nominations_closes_at
+    with pytest.raises(actions.ElectionError, match="The close of nominations has passed"):
+        actions.election_update(
+            election=election, actor=official, nominations_closes_at=closed - datetime.timedelta(1)
+        )
+    with pytest.raises(actions.ElectionError, match="The opening of the polls has passed"):
+        actions.election_update(
+            election=election,
+            actor=official,
+            polling_opens_at=election.polling_opens_at + datetime.timedelta(hours=1),
+        )
+    with pytest.raises(actions.ElectionError, match="slug is fixed once nominations"):
+        actions.election_update(election=election, actor=official, slug="another-address")
+    time.sleep(0.01)  # polling opened at "now": let a moment pass
+    with pytest.raises(actions.ElectionError, match="cannot move to before now"):
+        actions.election_update(
+            election=election,
+            actor=official,
+            polling_closes_at=election.polling_opens_at + datetime.timedelta(microseconds=1),
+        )
+    election.refresh_from_db()
+    assert election.nominations_closes_at == closed and election.slug == "2027-1"
+
+
+def test_the_admin_shows_passed_dates_and_the_slug_read_only_during_polling(
+    official: Any, make_election: Any, make_contest: Any, make_team: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    election = _in_polling_after_an_early_close(official, make_election, make_contest, make_team)
+    client.force_login(official)
+    form = (
+        client.get(reverse("admin:elections_election_change", args=[election.pk]))
+        .context["adminform"]
+        .form
+    )
+    fixed = {name for name, field in form.fields.items() if field.disabled}
+    assert {"slug", "nominations_opens_at", "nominations_closes_at", "polling_opens_at"} <= fixed
+    assert "polling_closes_at" not in fixed and "name" not in fixed
+
+
+def test_a_draft_still_holds_every_phase_to_the_minimum(official: Any) -> None:
+    election = _create(official)
+    with pytest.raises(actions.ElectionError, match="Nominations must stay open at least 14"):
+        actions.election_update(
+            election=election,
+            actor=official,
+            nominations_closes_at=OPENS + datetime.timedelta(days=3),
+        )
+
+
+# --- PTL contests only for teams with a PTL -----------------------------------------------------
+
+
+def test_no_ptl_contest_for_a_team_under_distributed_leadership(
+    official: Any, make_election: Any, make_team: Any
+) -> None:
+    team = make_team("Release Management", "release-management")
+    team.leadership_type = "distributed"
+    team.save(update_fields=["leadership_type"])
+    with pytest.raises(actions.ElectionError, match="Release Management has no PTL"):
+        actions.contest_create(
+            election=make_election(),
+            actor=official,
+            kind=ContestKind.PTL,
+            name="Release Management PTL",
+            slug="release-management",
+            team=team,
+        )
+
+
+def test_no_ptl_contest_for_a_retired_team(
+    official: Any, make_election: Any, make_team: Any
+) -> None:
+    from accounts.models import TeamKind
+
+    team = make_team("Karbor", "karbor")
+    team.kind, team.retired_on = TeamKind.LEGACY, datetime.date(2024, 3, 1)
+    team.save(update_fields=["kind", "retired_on"])
+    with pytest.raises(actions.ElectionError, match="Karbor retired on 2024-03-01"):
+        actions.contest_create(
+            election=make_election(),
+            actor=official,
+            kind=ContestKind.PTL,
+            name="Karbor PTL",
+            slug="karbor",
+            team=team,
+        )
+
+
+def test_the_import_refuses_a_ptl_contest_for_a_distributed_team(make_team: Any) -> None:
+    make_team("Nova", "nova")
+    team = make_team("Oslo", "oslo")
+    team.leadership_type = "distributed"
+    team.save(update_fields=["leadership_type"])
+    with pytest.raises(CommandError, match="Oslo has no PTL"):
+        call_command("import_election", str(CONFIGURATION), "--team", "nova", "--team", "oslo")
+    assert not Election.objects.exists()

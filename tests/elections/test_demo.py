@@ -71,3 +71,39 @@ def test_demo_has_a_ptl_poll_a_tc_poll_and_a_contest_in_nominations(
     before = _snapshot()
     call_command("demo", stdout=io.StringIO())
     assert _snapshot() == before
+
+
+def test_the_demo_runs_twice_without_failed_mail_and_prints_every_election(
+    settings: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The mail queued on the way is sent as the story reaches it (none fails because its poll
+    had closed by the time it went), the past election's phases ran for days, in the past, and
+    the command names each of the three elections, on the first run and the next."""
+    import datetime
+
+    from django.utils import timezone
+
+    from elections.models import Notification, NotificationState
+    from elections.results.demo import DEMO_SLUG
+
+    settings.DEBUG = True
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("demo", stdout=out)
+        outputs.append(out.getvalue())
+    assert Election.objects.count() == 3
+    for output in outputs:
+        for election in Election.objects.all():
+            assert f"election: {election.name} ({election.get_phase_display()})" in output
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(state=NotificationState.FAILED).exists()
+    assert not Notification.objects.filter(state=NotificationState.PENDING).exists()
+    past = Election.objects.get(slug=DEMO_SLUG)
+    day = datetime.timedelta(days=1)
+    assert past.nominations_closes_at - past.nominations_opens_at >= 14 * day
+    assert past.polling_closes_at - past.polling_opens_at >= 14 * day
+    assert past.polling_closes_at < timezone.now() - 30 * day
+    page = client.get(f"/results/{DEMO_SLUG}/").content.decode()
+    assert "Appointed" in page and "by the Technical Committee" in page

@@ -58,6 +58,10 @@ def _polling(world: World) -> dict[str, Any]:
     return {"election_slug": world.polling_election.slug, "contest_slug": "ptl"}
 
 
+def _officials(expected: Expect) -> dict[str, Expect]:
+    return {**dict.fromkeys(ROLES, 403), "anonymous": ADMIN_LOGIN, "official": expected}
+
+
 # Every non-admin pattern, by name (or by route when it has none). The world is described in
 # tests/builders.py: "elector" and "candidate" are on the rolls, "non_elector" contributed
 # nothing, "official" runs the elections (and so is on no roll).
@@ -106,6 +110,25 @@ ACCESS: dict[str, Row] = {
     "ballot": Row(
         {"anonymous": LOGIN, "elector": 200, "candidate": 200, "non_elector": 403, "official": 403},
         lambda w: {"contest_id": w.polling_contest.pk},
+    ),
+    # The officials' dashboard of an election (elections/results/dashboard_urls.py): behind
+    # the panel's door (anonymous: its sign-in; others: 403), for the election's officials.
+    # Its buttons take POST only (GET: 405 for the official).
+    "officials_dashboard": Row(_officials(200), lambda w: {"slug": w.polling_election.slug}),
+    "officials_phase_move": Row(_officials(405), lambda w: {"slug": w.polling_election.slug}),
+    "officials_mail_retry": Row(_officials(405), lambda w: {"slug": w.polling_election.slug}),
+    "officials_candidacy_review": Row(
+        _officials(405),
+        lambda w: {"slug": w.nominations_election.slug, "pk": w.own_candidacy.pk},
+    ),
+    "officials_contest_count": Row(
+        _officials(405), lambda w: {"slug": w.polling_election.slug, "pk": w.polling_contest.pk}
+    ),
+    "officials_result_publish": Row(
+        _officials(405), lambda w: {"slug": w.published_election.slug, "pk": w.result.pk}
+    ),
+    "officials_result_unpublish": Row(
+        _officials(405), lambda w: {"slug": w.published_election.slug, "pk": w.result.pk}
     ),
     # allauth: sign-in, sign-up, addresses, passwords, two-factor, third-party providers.
     "account_login": Row(signed_out()),

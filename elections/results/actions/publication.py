@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.actions import audit_record
 from audit.selectors import audit_head_at
 from config.queue import enqueue_on_commit
-from elections.actions import election_phase_move
+from elections.actions import election_phase_move, election_results_withdrawn
 from elections.models import ContestState, Election, Phase
 from elections.results import exports, selectors
 from elections.results.actions.errors import ResultError, authorise
@@ -130,7 +130,13 @@ def result_unpublish(*, result: Result, actor: Any, reason: str) -> Result:
     authorise(actor, result.contest)
     if result.state != ResultState.PUBLISHED:
         raise ResultError("This result is not published.")
-    # The election's phase stays where it is (the phase machine only moves forward); the
-    # result itself is what the public pages, the API and the feeds show or hide.
     _unpublish(result, actor=actor, reason=reason, now=timezone.now())
+    # A published election goes back to tallied (its contests too), through the phase
+    # machine: no page may say "published" beside a result that is not. Publishing again
+    # moves it forward (election_follow_contests).
+    election_results_withdrawn(
+        election=result.contest.election,
+        actor=actor,
+        reason=f"Result {result.pk} of {result.contest.name} taken down: {reason}",
+    )
     return result

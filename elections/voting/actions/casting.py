@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.selectors import roll_entry_sql, user_roll_entry_id
+from accounts.selectors import roll_entry_sql, roll_test_parameters, user_roll_entry_id
 from elections.models import Contest, Election
 from elections.selectors import user_is_elector
 from elections.voting.actions.boxes import box_delete, box_insert_sql, box_key, open_box
@@ -181,7 +181,8 @@ def _lock_shared(contest: Contest) -> tuple[Contest, bool, tuple[Any, str] | Non
         raise NotPolling(f"{contest.name} is not open for voting.")
     election = contest.election
     contest.state, contest.roll_id, contest.name, sealed, key_id, check = row[:6]
-    election.phase, election.polling_opens_at, election.polling_closes_at = row[6:]
+    election.phase, election.polling_opens_at, election.polling_closes_at = row[6:9]
+    election.email_deadline = row[9]
     return contest, bool(sealed), (key_id, check) if key_id is not None else None
 
 
@@ -198,7 +199,7 @@ def _share_lock_sql() -> str:
         f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id), "
         f"(SELECT b.key_id FROM {box} b WHERE b.contest_id = c.id), "
         f"(SELECT b.key_check FROM {box} b WHERE b.contest_id = c.id), "
-        "e.phase, e.polling_opens_at, e.polling_closes_at "
+        "e.phase, e.polling_opens_at, e.polling_closes_at, e.email_deadline "
         f"FROM {contest} c JOIN {election} e ON e.id = c.election_id "
         "WHERE c.id = %s FOR SHARE OF c"
     )
@@ -220,15 +221,21 @@ def _record_vote(contest: Contest, voter: Any, row: tuple[str, bytes]) -> bool:
 
     Every cast runs this, so it is written out rather than left to the ORM, whose save
     machinery costs several times the inserts themselves; on PostgreSQL the roll test and
-    both inserts are one statement, one round trip.
+    both inserts are one statement, one round trip. Only the voter's addresses verified before
+    the election's e-mail deadline count (read under the election's lock, as the poll's dates).
     """
-
+    deadline = contest.election.email_deadline
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arguments = [contest.pk, voter.pk, contest.roll_id, voter.pk, *row]
+            roll_test = roll_test_parameters(contest.roll_id, voter.pk, deadline)
+            arguments = [contest.pk, voter.pk, *roll_test, *row]
             cursor.execute(_cast_sql(contest.pk), arguments)
             return cursor.rowcount == 1
-        entry = user_roll_entry_id(voter, contest.roll_id) if contest.roll_id else None
+        entry = (
+            user_roll_entry_id(voter, contest.roll_id, email_deadline=deadline)
+            if contest.roll_id
+            else None
+        )
         if entry is None:
             return False
         cursor.execute(_record_insert_sql(), [contest.pk, voter.pk, entry])

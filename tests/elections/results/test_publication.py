@@ -303,3 +303,34 @@ def test_a_candidate_named_like_a_formula_is_text_in_the_ballot_file(
     assert header.startswith("\"'=HYPERLINK(") or header.startswith("'=HYPERLINK(")
     assert formula in result.names
     assert result_problems(result) == []  # the file still re-counts to the published result
+
+
+def test_unpublishing_moves_the_election_back_to_tallied_and_publishing_again_restores_it(
+    tallied: Result, client: Client, official: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest, election = tallied.contest, tallied.contest.election
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.result_publish(result=tallied, actor=official)
+    election.refresh_from_db()
+    contest.refresh_from_db()
+    assert election.phase == Phase.PUBLISHED and contest.state == "published"
+
+    actions.result_unpublish(result=tallied, actor=official, reason="Wrong roll used")
+    election.refresh_from_db()
+    contest.refresh_from_db()
+    assert election.phase == Phase.TALLIED and contest.state == "tallied"
+    results_page = client.get(reverse("results_election", args=[election.slug])).content.decode()
+    assert "Not published yet" in results_page and "Result published" not in results_page
+    election_page = client.get(election.get_absolute_url()).content.decode()
+    assert "<strong>Tallied</strong>" in election_page and "Result published" not in election_page
+    api = client.get(reverse("api_election", args=[election.slug])).json()
+    assert api["phase"] == "tallied"
+    move = AuditEntry.objects.filter(action="election.phase_move").latest("pk")
+    assert (move.detail["from"], move.detail["to"]) == ("published", "tallied")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.result_publish(result=tallied, actor=official)
+    election.refresh_from_db()
+    contest.refresh_from_db()
+    assert election.phase == Phase.PUBLISHED and contest.state == "published"
+    assert client.get(tallied.get_absolute_url()).status_code == 200

@@ -77,7 +77,7 @@ def test_voter_ranks_by_keyboard_with_a_tie_casts_and_changes_with_the_receipt(
     assert focused_name(tab) == "Move Ada Lovelace up"
     assert tab.get_by_role("status").filter(has_text="Ada Lovelace: rank 1").count() == 1
     press(tab, "Rank Brian Kernighan last")
-    press(tab, "Tie Brian Kernighan with the candidate above")
+    press(tab, "Tie Brian Kernighan with the option above")
     status = tab.locator(".ranker [role=status]").inner_text()
     assert status == "Brian Kernighan: rank 2, tied with Carol Shaw."
     assert re.fullmatch(
@@ -194,7 +194,7 @@ def test_ballot_works_on_a_phone_with_touch(
         tab.goto(f"{live_server.url}/vote/{contest.pk}/")
         tab.get_by_role("button", name="Rank Dennis Ritchie last").tap()
         tab.get_by_role("button", name="Rank Ada Lovelace last").tap()
-        tab.get_by_role("button", name="Tie Ada Lovelace with the candidate above").tap()
+        tab.get_by_role("button", name="Tie Ada Lovelace with the option above").tap()
         assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert re.match(
             r"Your ranking: 1\. (Ada Lovelace = Dennis Ritchie|Dennis Ritchie = Ada Lovelace);",

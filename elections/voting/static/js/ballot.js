@@ -24,6 +24,8 @@
 
   function Ballot(form) {
     this.form = form;
+    // A community vote ranks options, not candidates (the form says which: data-noun).
+    this.noun = form.getAttribute("data-noun") || "candidate";
     this.plainList = form.querySelector(".ballot-list");
     this.plainHelp = form.querySelector(".ballot-help");
     this.preview = form.querySelector(".ranking-preview");
@@ -122,7 +124,7 @@
       this.tiers[index + 1] = this.tiers[index];
       this.tiers[index] = below;
     } else {
-      return this.label(key) + " is already last of the ranked candidates.";
+      return this.label(key) + " is already last of the ranked " + this.noun + "s.";
     }
     return null;
   };
@@ -130,7 +132,7 @@
   Ballot.prototype.tieWithAbove = function (key) {
     var index = this.tierOf(key);
     if (index === 0 && this.tiers[0].length === 1) {
-      return this.label(key) + " is first: there is no candidate above to tie with.";
+      return this.label(key) + " is first: there is no " + this.noun + " above to tie with.";
     }
     if (index === 0) return this.label(key) + " is already tied for first.";
     var target = this.tiers[index - 1][0];
@@ -207,9 +209,10 @@
     var help = make(
       "p",
       "ranker-help",
-      "Drag a candidate by its handle, or use its buttons. \u201cTie\u201d gives a candidate " +
-        "the same rank as the one above. Candidates under \u201cNo opinion\u201d rank below " +
-        "everyone you ranked."
+      "Drag " + (this.noun === "option" ? "an " : "a ") + this.noun + " by its handle, or use its buttons. " +
+        "\u201cTie\u201d gives " + (this.noun === "option" ? "an " : "a ") + this.noun +
+        " the same rank as the one above. " + this.noun.charAt(0).toUpperCase() + this.noun.slice(1) +
+        "s under \u201cNo opinion\u201d rank below everything you ranked."
     );
     help.id = "ranker-help";
     this.tierList = make("ol", "ranker-tiers");
@@ -273,7 +276,9 @@
     var item = this.byKey[key];
     var element = make("li", "ranker-item");
     element.setAttribute("data-key", key);
-    var handle = make("span", "ranker-handle", "\u2630");
+    // The glyph is drawn by the stylesheet (.ranker-handle::before): a decorative handle
+    // with text of its own is a contrast check axe-core cannot finish.
+    var handle = make("span", "ranker-handle");
     handle.setAttribute("aria-hidden", "true");
     handle.title = "Drag to move";
     var name = make("span", "ranker-name");
@@ -284,7 +289,7 @@
     if (rankText) {
       actions.appendChild(this.button(key, "up", "\u2191 Up", "Move " + item.label + " up"));
       actions.appendChild(this.button(key, "down", "\u2193 Down", "Move " + item.label + " down"));
-      actions.appendChild(this.button(key, "tie", "= Tie", "Tie " + item.label + " with the candidate above"));
+      actions.appendChild(this.button(key, "tie", "= Tie", "Tie " + item.label + " with the " + this.noun + " above"));
       actions.appendChild(this.button(key, "unrank", "\u00d7 No opinion", "No opinion on " + item.label));
     } else {
       actions.appendChild(this.button(key, "rank", "+ Rank", "Rank " + item.label + " last"));
@@ -312,7 +317,7 @@
       self.tierList.appendChild(tierElement);
     });
     if (!this.tiers.length) {
-      var empty = make("li", "ranker-empty", "Nobody ranked yet: use \u201cRank\u201d or drag a candidate here.");
+      var empty = make("li", "ranker-empty", "Nobody ranked yet: use \u201cRank\u201d or drag " + (this.noun === "option" ? "an " : "a ") + this.noun + " here.");
       this.tierList.appendChild(empty);
     }
     this.pool.textContent = "";

@@ -1,0 +1,68 @@
+"""What else belongs to a contest besides its candidacies: the options of a community vote and
+the appointment that fills a seat nobody stood for.
+
+Imported at the bottom of ``elections.models`` (the app's models live there for Django and for
+every ``from elections.models import ...``); written only by ``elections.actions``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Option(models.Model):
+    """One answer in a community vote (a release name, a policy choice)."""
+
+    contest = models.ForeignKey(
+        "elections.Contest", on_delete=models.CASCADE, related_name="options"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        app_label = "elections"
+        ordering = ["contest", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="option_name_per_contest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def choice_key(self) -> str:
+        return f"option-{self.pk}"
+
+
+class Appointment(models.Model):
+    """Who leads a contest that nobody stood in, and who appointed them.
+
+    OpenStack charter: a team without a PTL candidate is "leaderless" and the Technical
+    Committee appoints its PTL, usually by a governance change. Officials record the outcome
+    (``elections.actions.contest_record_appointment``); one per contest, corrected in place.
+    """
+
+    contest = models.OneToOneField(
+        "elections.Contest", on_delete=models.CASCADE, related_name="appointment"
+    )
+    appointee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    appointed_by = models.CharField(
+        max_length=200, help_text='Who appointed them, e.g. "the Technical Committee".'
+    )
+    appointed_on = models.DateField()
+    reference = models.URLField(
+        max_length=500, blank=True, help_text="e.g. the governance change that appointed them."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "elections"
+
+    def __str__(self) -> str:
+        return f"appointed: {self.appointee.display_name} by {self.appointed_by}"

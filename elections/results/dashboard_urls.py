@@ -1,0 +1,45 @@
+"""The officials' dashboards (mounted at /officials/ by config/urls.py), behind the panel's
+door: ``admin_view`` sends visitors to sign in (with two-factor) and refuses non-officials."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+from elections.results import dashboard_views as views
+
+guarded = admin.site.admin_view
+
+urlpatterns = [
+    path("elections/<slug:slug>/", guarded(views.dashboard), name="officials_dashboard"),
+    path(
+        "elections/<slug:slug>/phase/",
+        guarded(views.phase_move),
+        name="officials_phase_move",
+    ),
+    path(
+        "elections/<slug:slug>/candidacies/<int:pk>/review/",
+        guarded(views.candidacy_review),
+        name="officials_candidacy_review",
+    ),
+    path(
+        "elections/<slug:slug>/contests/<int:pk>/count/",
+        guarded(views.contest_count),
+        name="officials_contest_count",
+    ),
+    path(
+        "elections/<slug:slug>/results/<int:pk>/publish/",
+        guarded(views.result_publish),
+        name="officials_result_publish",
+    ),
+    path(
+        "elections/<slug:slug>/results/<int:pk>/unpublish/",
+        guarded(views.result_unpublish),
+        name="officials_result_unpublish",
+    ),
+    path(
+        "elections/<slug:slug>/mail/retry/",
+        guarded(views.mail_retry),
+        name="officials_mail_retry",
+    ),
+]
