@@ -7,10 +7,12 @@ from django.contrib import admin
 from django.urls import path
 
 from elections.results import dashboard_views as views
+from elections.results.dashboard_import import election_import
 
 guarded = admin.site.admin_view
 
 urlpatterns = [
+    path("import/", guarded(election_import), name="officials_import"),
     path("elections/<slug:slug>/", guarded(views.dashboard), name="officials_dashboard"),
     path(
         "elections/<slug:slug>/phase/",

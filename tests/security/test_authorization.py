@@ -115,6 +115,8 @@ ACCESS: dict[str, Row] = {
     # the panel's door (anonymous: its sign-in; others: 403), for the election's officials.
     # Its buttons take POST only (GET: 405 for the official).
     "officials_dashboard": Row(_officials(200), lambda w: {"slug": w.polling_election.slug}),
+    # Importing an election from configuration.yaml: any member of the officials' group.
+    "officials_import": Row(_officials(200)),
     "officials_phase_move": Row(_officials(405), lambda w: {"slug": w.polling_election.slug}),
     "officials_mail_retry": Row(_officials(405), lambda w: {"slug": w.polling_election.slug}),
     "officials_candidacy_review": Row(
