@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from config.admin_site import ActionBackedAdmin, OfficialsAdmin
+from config.admin_site import OfficialsAdmin
 
 # The audit log and the mail queue have admins of their own (read-only): importing the module
 # registers them.
@@ -30,7 +30,7 @@ from elections import (
     admin_log,  # noqa: F401
     selectors,
 )
-from elections.admin_candidacies import CandidacyReviewSteps
+from elections.admin_candidacies import CandidacyReviewSteps, ReportsElectionErrors
 from elections.forms import ContestAdminForm, PhaseMoveForm, RejectionForm
 from elections.lifecycle import passed_boundaries
 from elections.models import (
@@ -78,23 +78,6 @@ class ContestInline(admin.TabularInline):
         if contest.roll_id is None:
             return "not frozen"
         return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
-
-
-class ReportsElectionErrors(ActionBackedAdmin):
-    """A change refused by the elections actions comes back as a message on the form page."""
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except actions.ElectionError as error:
-            _report(request, error)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Election)
@@ -287,17 +270,8 @@ class OptionInline(admin.TabularInline):
         return False
 
 
-_CONTEST_CREATE_FIELDS = (
-    "election",
-    "kind",
-    "name",
-    "slug",
-    "team",
-    "seats",
-    "method",
-    "max_per_affiliation",
-    "description",
-)
+# The fields an official sets when adding a contest: the form's own (never the seed itself).
+_CONTEST_CREATE_FIELDS: tuple[str, ...] = tuple(ContestAdminForm.Meta.fields)
 # The seed itself is never shown, not even to officials: only its commitment (SHA-256).
 _TIE_SEED_FIELDS = ("new_tie_seed", "regenerate_tie_seed")
 

@@ -112,8 +112,25 @@ class CandidacyReviewSteps:
             )
 
 
+class ReportsElectionErrors(ActionBackedAdmin):
+    """A change refused by the elections actions comes back as a message on the form page."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except actions.ElectionError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Appointment)
-class AppointmentAdmin(ActionBackedAdmin):
+class AppointmentAdmin(ReportsElectionErrors):
     """Who was appointed to a contest nobody stood in (``contest_record_appointment``)."""
 
     form = AppointmentForm
@@ -147,15 +164,3 @@ class AppointmentAdmin(ActionBackedAdmin):
         )
         self.adopt(obj, saved)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except actions.ElectionError as error:
-            messages.error(request, str(error))
-            return HttpResponseRedirect(request.get_full_path())
