@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.selectors import eligibility_explain
+from accounts.eligibility import eligibility_explain
 from elections.selectors import elections_to_explain
 
 

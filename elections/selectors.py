@@ -13,10 +13,11 @@ from django.core.validators import slug_re
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
+from accounts.eligibility import eligibility_explain
 from accounts.email_deadline import addresses_verified_late
 from accounts.models import RollAddress
 from accounts.roles import is_official
-from accounts.selectors import eligibility_explain, user_on_roll
+from accounts.selectors import user_on_roll
 from elections.models import (
     Appointment,
     Candidacy,
