@@ -406,9 +406,12 @@ def election_import_openstack(
     slug: str = "",
     teams: Iterable[Any] = (),
     auto_advance: bool = True,
+    two_official_approval: bool = False,
 ) -> Election:
     """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
-    "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined")."""
+    "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined");
+    ``two_official_approval`` is OpenStack's review of candidacies (+2, then +Workflow by
+    another official)."""
 
     kinds = {"ptl": "PTL", "tc": "TC", "combined": "PTL and TC"}[calendar.election_type]
     election = election_create(
@@ -424,6 +427,7 @@ def election_import_openstack(
         window_end=calendar.window_end,
         email_deadline=calendar.email_deadline,
         auto_advance=auto_advance,
+        two_official_approval=two_official_approval,
     )
     if calendar.has_tc:
         contest_create(

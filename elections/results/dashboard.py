@@ -309,7 +309,10 @@ def election_dashboard(election: Election, *, viewer: Any) -> Dashboard:
     contests = list(
         election.contests.select_related("team", "roll", "nomination_roll")
         .prefetch_related(
-            Prefetch("candidacies", queryset=Candidacy.objects.select_related("candidate")),
+            Prefetch(
+                "candidacies",
+                queryset=Candidacy.objects.select_related("candidate", "approval_proposed_by"),
+            ),
             "options",
         )
         .order_by("kind", "name", "pk")

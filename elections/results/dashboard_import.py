@@ -77,8 +77,14 @@ class ImportForm(forms.Form):
     manual = forms.BooleanField(
         label="Move the phases by hand (the scheduler leaves this election alone)", required=False
     )
+    two_official_approval = forms.BooleanField(
+        label="Two officials approve each candidacy (one proposes, a different one confirms)",
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = ptl_teams()
         self.calendar: OpenStackCalendar | None = None
@@ -147,6 +153,7 @@ def election_import(request: HttpRequest) -> HttpResponse:
                 slug=form.cleaned_data["slug"],
                 teams=form.chosen_teams(),
                 auto_advance=not form.cleaned_data["manual"],
+                two_official_approval=form.cleaned_data["two_official_approval"],
             )
         except election_actions.ElectionError as error:
             form.add_error(None, str(error))

@@ -44,7 +44,9 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("propose", "Propose approval"), ("reject", "Reject")]
+    )
     reason = forms.CharField(required=False, max_length=2000)
 
 
@@ -135,19 +137,27 @@ def candidacy_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(election, "review")
-    approve = form.cleaned_data["decision"] == "approve"
+    decision = form.cleaned_data["decision"]
     try:
-        election_actions.candidacy_review(
-            candidacy=candidacy,
-            reviewer=request.user,
-            approve=approve,
-            reason=form.cleaned_data["reason"],
-        )
+        if decision == "propose":
+            # Two-official approval: the first official's +2; a different one confirms.
+            election_actions.candidacy_propose_approval(candidacy=candidacy, official=request.user)
+        else:
+            election_actions.candidacy_review(
+                candidacy=candidacy,
+                reviewer=request.user,
+                approve=decision == "approve",
+                reason=form.cleaned_data["reason"],
+            )
     except election_actions.ElectionError as error:
         messages.error(request, str(error))
     else:
-        verb = "approved" if approve else "rejected"
-        messages.success(request, f"{candidacy} {verb}.")
+        done = {
+            "propose": "approval proposed; another official confirms it",
+            "approve": "approved",
+            "reject": "rejected",
+        }[decision]
+        messages.success(request, f"{candidacy}: {done}.")
     return _back(election, "review")
 
 

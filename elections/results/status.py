@@ -61,7 +61,7 @@ def _contest(contest: Contest, turnout: Any, result: Any) -> dict[str, Any]:
         "candidacies": [
             {
                 "id": candidacy.pk,
-                "name": candidacy.candidate.full_name or candidacy.candidate.email,
+                "name": candidacy.candidate.display_name,
                 "state": candidacy.state,
             }
             for candidacy in contest.candidacies.all()

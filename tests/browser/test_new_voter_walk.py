@@ -16,7 +16,7 @@ from accounts.actions import voter_add
 from elections.models import Phase
 from elections.results.scenarios import scenario_build
 from elections.scenarios import scenario_move
-from tests.conftest import AXE_SCRIPT, browser_sign_in
+from tests.conftest import axe_findings, browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,29 +37,9 @@ def phone(chromium: Any) -> Iterator[Any]:
     context.close()
 
 
-def serious_findings(tab: Any) -> list[dict[str, Any]]:
-    """axe-core's violations and incomplete findings of serious or critical impact."""
-    tab.add_script_tag(path=str(AXE_SCRIPT))
-    report = tab.evaluate(
-        "async () => { const r = await axe.run(document);"
-        " return {violations: r.violations, incomplete: r.incomplete}; }"
-    )
-    return [
-        {
-            "kind": kind,
-            "id": v["id"],
-            "impact": v["impact"],
-            "nodes": [n["target"] for n in v["nodes"]],
-        }
-        for kind in ("violations", "incomplete")
-        for v in report[kind]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def check(tab: Any) -> None:
     """The page passes axe and nothing on it is wider than the screen."""
-    assert serious_findings(tab) == [], tab.url
+    assert axe_findings(tab) == [], tab.url
     too_wide = tab.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
