@@ -110,7 +110,13 @@ def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    period = app_settings.TOTP_PERIOD
+    # A code read in the last seconds of its period may expire before the form is sent (on a
+    # loaded machine it does): wait for the next period instead, as a person would.
+    remaining = period - time.time() % period
+    if remaining < 4:
+        time.sleep(remaining + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 @pytest.fixture(autouse=True)
@@ -226,14 +232,20 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser tab. CSP is bypassed only so the tests can inject axe-core."""
-    context = chromium.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+def browser_tab(chromium: Any, width: int = 1200, height: int = 900) -> Iterator[Any]:
+    """A tab in a browser context of its own (its own cookies: its own person). CSP is
+    bypassed only so the tests can inject axe-core."""
+    context = chromium.new_context(bypass_csp=True, viewport={"width": width, "height": height})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab."""
+    yield from browser_tab(chromium)
 
 
 def axe_findings(tab: Any) -> list[dict[str, Any]]:

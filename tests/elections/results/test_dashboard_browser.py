@@ -20,7 +20,7 @@ from elections import actions as election_actions
 from elections.models import Contest, Election
 from elections.results.scenarios import scenario_cast
 from elections.scenarios import scenario_person, scenario_team
-from tests.conftest import browser_sign_in, totp_code
+from tests.conftest import browser_sign_in, browser_tab, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
@@ -80,12 +80,8 @@ def _review_row(tab: Any, name: str) -> Any:
 
 @pytest.fixture
 def second_tab(chromium: Any) -> Iterator[Any]:
-    """The second official's own browser (CSP bypassed only so axe-core can be injected)."""
-    context = chromium.new_context(bypass_csp=True, viewport={"width": 1000, "height": 800})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
+    """The second official's own browser."""
+    yield from browser_tab(chromium, 1000, 800)
 
 
 def test_two_officials_import_review_and_run_an_election_to_publication(
