@@ -292,7 +292,6 @@ class ExtraVoterAdmin(VoterChangeAdmin):
     list_filter = ("source", "team__kind")
     search_fields = ("email", "name", "reason")
     fields = ("email", "name", "team", "reason", "expires_on")
-    autocomplete_fields = ("team",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: ExtraVoter | None = None) -> Any:
         return self.fields if obj else ()
@@ -331,7 +330,6 @@ class VoterExclusionAdmin(VoterChangeAdmin):
     list_display = ("email", "team", "reason", "created_by", "created_at")
     search_fields = ("email", "reason")
     fields = ("email", "team", "reason")
-    autocomplete_fields = ("team",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields if obj else ()

@@ -8,9 +8,11 @@ are checked where the action happens.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts import conf
 
@@ -54,3 +56,15 @@ def is_official(user: object) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return user.groups.filter(name=conf.officials_group()).exists()  # type: ignore[attr-defined]
+
+
+def officials_queryset() -> QuerySet[Any]:
+    """Everyone who may be named an election's official: the officials' group and superusers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name=conf.officials_group()) | Q(is_superuser=True))
+        .distinct()
+        .order_by("full_name", "email")
+    )

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.roles import officials_queryset
 from config.admin_site import OfficialsAdmin
 
 # The audit log and the mail queue have admins of their own (read-only): importing the module
@@ -31,6 +33,7 @@ from elections import (
     selectors,
 )
 from elections.admin_candidacies import CandidacyReviewSteps, ReportsElectionErrors
+from elections.admin_inlines import ContestInline, OptionInline
 from elections.forms import ContestAdminForm, PhaseMoveForm, RejectionForm
 from elections.lifecycle import passed_boundaries
 from elections.models import (
@@ -56,30 +59,6 @@ def _report(request: HttpRequest, error: Exception) -> None:
 # --- Elections ------------------------------------------------------------------------------
 
 
-class ContestInline(admin.TabularInline):
-    model = Contest
-    fields = ("name", "kind", "team", "seats", "state", "electorate")
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user)
-
-    @admin.display(description="Electorate")
-    def electorate(self, contest: Contest) -> str:
-        if contest.roll_id is None:
-            return "not frozen"
-        return f"{contest.roll.size} voters, {contest.roll.fingerprint[:12]}…"
-
-
 @admin.register(Election)
 class ElectionAdmin(ReportsElectionErrors):
     list_display = (
@@ -94,8 +73,12 @@ class ElectionAdmin(ReportsElectionErrors):
     list_filter = ("phase", "auto_advance")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("officials",)
     inlines = (ContestInline,)
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Contests are added on their own page: an election without any shows no empty table.
+        return self.inlines if obj is not None and obj.contests.exists() else ()
+
     readonly_fields = ("phase_controls",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "phase_controls")}),
@@ -117,7 +100,14 @@ class ElectionAdmin(ReportsElectionErrors):
         ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
         ("Candidacy review", {"fields": ("two_official_approval",)}),
-        ("Officials", {"fields": ("officials",)}),
+        (
+            "Officials",
+            {
+                "fields": ("officials",),
+                "description": "Officials who run this election. "
+                "None ticked: every member of the officials' group.",
+            },
+        ),
     )
 
     @admin.display(description="Failed e-mails")
@@ -178,6 +168,15 @@ class ElectionAdmin(ReportsElectionErrors):
             "form": form,
         }
         return TemplateResponse(request, "elections/admin/phase_move.html", context)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Only officials can be named, as ticks: the two-box widget's markup fails axe-core,
+        # and a list of every voter's address has no place here.
+        if db_field.name == "officials":
+            kwargs["queryset"] = officials_queryset()
+            kwargs["widget"] = CheckboxSelectMultiple
+            kwargs["help_text"] = ""  # said once, by the fieldset (a tick list has no one input)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
@@ -249,27 +248,6 @@ class ElectionAdmin(ReportsElectionErrors):
 # --- Contests and options ----------------------------------------------------------------------
 
 
-class OptionInline(admin.TabularInline):
-    model = Option
-    fields = ("name", "description")
-    extra = 1
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_use_officials_panel(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            can_use_officials_panel(request.user)
-            and obj is not None
-            and obj.kind == "community"
-            and obj.election.phase in (Phase.DRAFT, Phase.NOMINATIONS)
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 # The fields an official sets when adding a contest: the form's own (never the seed itself).
 _CONTEST_CREATE_FIELDS: tuple[str, ...] = tuple(ContestAdminForm.Meta.fields)
 # The seed itself is never shown, not even to officials: only its commitment (SHA-256).
@@ -283,6 +261,11 @@ class ContestAdmin(ReportsElectionErrors):
     search_fields = ("name", "slug", "team__name")
     inlines = (OptionInline,)
     form = ContestAdminForm
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Options belong to community votes; a PTL or TC contest shows no empty table of them.
+        return self.inlines if obj is not None and obj.kind == "community" else ()
+
     readonly_fields = ("state", "electorate", "tie_seed_commitment")
     fields = (
         *_CONTEST_CREATE_FIELDS,

@@ -455,6 +455,11 @@ def election_import_openstack(
 def election_officials_set(*, election: Election, officials: Sequence[Any], actor: Any) -> None:
     """Name the officials who run ``election`` (none named: every official runs it)."""
     _authorise(actor, election)
+    outsiders = [person.display_name for person in officials if not is_official(person)]
+    if outsiders:
+        raise ElectionError(
+            f"Only election officials can run an election: {', '.join(outsiders)} is not one."
+        )
     before = set(election.officials.values_list("email", flat=True))
     election.officials.set(officials)
     after = set(election.officials.values_list("email", flat=True))
