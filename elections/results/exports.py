@@ -61,9 +61,10 @@ def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
     return write_preflib(ballot_file, data_type="toi")
 
 
-def trackers_csv(names: Sequence[str], trackers: Sequence[str], ranks: np.ndarray) -> str:
+def trackers_csv(names: Sequence[str], trackers: Any, ranks: np.ndarray) -> str:
     """Header ``tracker`` then the candidate names; one ballot per row, sorted by tracker
     (random-looking, so the order says nothing), empty cell = unranked."""
+    trackers = [t.decode("ascii") if isinstance(t, bytes) else t for t in trackers]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["tracker", *names])
