@@ -52,8 +52,9 @@ class BallotMatrix:
     choices: tuple[Choice, ...]
     names: tuple[str, ...]
     ranks: np.ndarray
-    # The ballots' trackers (``S32``), row for row, when they were asked for.
+    # The ballots' trackers (``S32``) and receipt hashes (``S64``), row for row, when asked for.
     trackers: np.ndarray | None = None
+    receipt_hashes: np.ndarray | None = None
 
     @property
     def ballot_count(self) -> int:
@@ -105,20 +106,24 @@ def contest_ballot_count(contest: Contest) -> int:
     return Ballot.objects.filter(contest=contest).count()
 
 
-def contest_ballot_matrix(contest: Contest, *, trackers: bool = False) -> BallotMatrix:
+def contest_ballot_matrix(
+    contest: Contest, *, trackers: bool = False, receipts: bool = False
+) -> BallotMatrix:
     """All the contest's ballots as a V×C rank matrix, columns in
     ``Contest.ballot_choices()`` order, in the order they are stored (shuffled at the seal).
 
     Read in one binary COPY of the packed ranks (``elections.voting.ballot_reads``): no
-    Python object per ballot. With ``trackers`` the ballots' trackers come along, row for row.
+    Python object per ballot. With ``trackers`` the ballots' trackers come along, row for row,
+    and with ``receipts`` their receipt hashes (public once the box is sealed).
     """
     choices = tuple(contest.ballot_choices())
-    ballots = sealed_ballots(contest, trackers=trackers)
+    ballots = sealed_ballots(contest, trackers=trackers, receipts=receipts)
     return BallotMatrix(
         choices=choices,
         names=tuple(candidate_names(choices)),
         ranks=_rank_matrix(ballots, choices),
         trackers=ballots.trackers,
+        receipt_hashes=ballots.receipt_hashes,
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from django.db import connection
 
 from elections.models import Contest
-from elections.voting.boxcrypt import RANK_DTYPE, TRACKER_CHARS
+from elections.voting.boxcrypt import RANK_DTYPE, RECEIPT_HASH_CHARS, TRACKER_CHARS
 from elections.voting.models import Ballot, BallotBoxSeal
 from elections.voting.receipts import sealed_ballots_digest
 from elections.voting.sealed import CopyFormatError, parse_copy_binary, ranks_matrix, sealed_digest
@@ -48,11 +48,13 @@ def id_ranges(parts: int) -> list[IdRange]:
 @dataclass(frozen=True)
 class SealedBallots:
     """Sealed ballots as columns: ``ranks`` (rows × choices, int64) in the seal's frozen
-    ``choice_keys`` order, and their trackers (``S32``) when asked for."""
+    ``choice_keys`` order, and their trackers (``S32``) and receipt hashes (``S64``) when
+    asked for (receipt hashes are for the published list of receipts: the seal is done)."""
 
     choice_keys: tuple[str, ...]
     ranks: np.ndarray
     trackers: np.ndarray | None = None
+    receipt_hashes: np.ndarray | None = None
 
 
 def sealed_choice_keys(contest: Contest) -> tuple[str, ...]:
@@ -63,13 +65,17 @@ def sealed_choice_keys(contest: Contest) -> tuple[str, ...]:
 
 
 def sealed_ballots(
-    contest: Contest, *, trackers: bool = False, ids: IdRange | None = None
+    contest: Contest,
+    *,
+    trackers: bool = False,
+    receipts: bool = False,
+    ids: IdRange | None = None,
 ) -> SealedBallots:
     """The contest's sealed ballots (those with ids in ``ids``, if given)."""
     keys = sealed_choice_keys(contest)
     if connection.vendor == "postgresql":
         try:
-            return _copied(contest, keys, trackers=trackers, ids=ids)
+            return _copied(contest, keys, trackers=trackers, receipts=receipts, ids=ids)
         except CopyFormatError:
             pass  # ballots sealed before trackers were written: read them one by one
     rows = Ballot.objects.filter(contest=contest)
@@ -77,24 +83,31 @@ def sealed_ballots(
         rows = rows.filter(id__gte=ids.start)
         if ids.stop is not None:
             rows = rows.filter(id__lt=ids.stop)
-    found = list(rows.values_list("ranks", "tracker"))
+    found = list(rows.values_list("ranks", "tracker", "receipt_hash"))
     width = len(keys) * RANK_DTYPE.itemsize
-    packed = np.frombuffer(b"".join(bytes(ranks) for ranks, _ in found), dtype=np.uint8)
+    packed = np.frombuffer(b"".join(bytes(row[0]) for row in found), dtype=np.uint8)
     return SealedBallots(
         choice_keys=keys,
         ranks=ranks_matrix(packed.reshape(len(found), width), len(keys)),
         trackers=(
-            np.array([tracker.encode("ascii") for _, tracker in found], dtype="S32")
-            if trackers
-            else None
+            np.array([row[1].encode("ascii") for row in found], dtype="S32") if trackers else None
+        ),
+        receipt_hashes=(
+            np.array([row[2].encode("ascii") for row in found], dtype="S64") if receipts else None
         ),
     )
 
 
 def _copied(
-    contest: Contest, keys: tuple[str, ...], *, trackers: bool, ids: IdRange | None
+    contest: Contest,
+    keys: tuple[str, ...],
+    *,
+    trackers: bool,
+    receipts: bool,
+    ids: IdRange | None,
 ) -> SealedBallots:
-    columns = "ranks, tracker" if trackers else "ranks"
+    names = ["ranks"] + (["tracker"] if trackers else []) + (["receipt_hash"] if receipts else [])
+    columns = ", ".join(names)
     conditions = ["contest_id = %s"]
     parameters: list[object] = [contest.pk]
     if ids is not None:
@@ -111,12 +124,26 @@ def _copied(
             parameters,
         ).decode("utf-8")
         cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer)
-    widths = [len(keys) * RANK_DTYPE.itemsize] + ([TRACKER_CHARS] if trackers else [])
-    fields = parse_copy_binary(buffer.getbuffer().tobytes(), widths)
+    widths = {"ranks": len(keys) * RANK_DTYPE.itemsize, "tracker": TRACKER_CHARS}
+    widths["receipt_hash"] = RECEIPT_HASH_CHARS
+    fields = dict(
+        zip(
+            names,
+            parse_copy_binary(buffer.getvalue(), [widths[name] for name in names]),
+            strict=True,
+        )
+    )
+
+    def text(name: str) -> np.ndarray | None:
+        if name not in fields:
+            return None
+        return np.ascontiguousarray(fields[name]).view(f"S{widths[name]}").ravel()
+
     return SealedBallots(
         choice_keys=keys,
-        ranks=ranks_matrix(fields[0], len(keys)),
-        trackers=(np.ascontiguousarray(fields[1]).view("S32").ravel() if trackers else None),
+        ranks=ranks_matrix(fields["ranks"], len(keys)),
+        trackers=text("tracker"),
+        receipt_hashes=text("receipt_hash"),
     )
 
 

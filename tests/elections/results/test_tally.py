@@ -282,9 +282,8 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
 
 
 def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: Any) -> None:
-    from elections.voting.selectors import ballot_rankings
-
     from elections.voting.actions import ballots_seal
+    from elections.voting.selectors import ballot_rankings
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     ballots_seal(contest=contest)
