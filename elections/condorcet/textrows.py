@@ -22,6 +22,10 @@ def digit_slots(numbers: np.ndarray, width: int | None = None) -> np.ndarray:
     values = np.asarray(numbers, dtype=np.int64)
     if width is None:
         width = len(str(int(values.max()))) if values.size else 1
+    top = int(values.max()) if values.size else 0
+    if top < 4096:
+        # Small numbers (ranks, candidate numbers): one lookup in a table of their digits.
+        return _digit_table(top + 1, width)[values]
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     digits = (values[..., None] // powers) % 10
     lengths = np.ones(values.shape, dtype=np.int64)
@@ -30,6 +34,14 @@ def digit_slots(numbers: np.ndarray, width: int | None = None) -> np.ndarray:
     used = np.arange(width)[None, :] >= (width - lengths.reshape(-1, 1))
     slots = np.where(used.reshape(digits.shape), digits + ord("0"), 0)
     return slots.astype(np.uint8)
+
+
+def _digit_table(size: int, width: int) -> np.ndarray:
+    table = np.zeros((size, width), dtype=np.uint8)
+    for number in range(size):
+        digits = str(number).encode("ascii")
+        table[number, width - len(digits) :] = np.frombuffer(digits, dtype=np.uint8)
+    return table
 
 
 def _text(slots: np.ndarray) -> str:
@@ -75,18 +87,32 @@ def _rank_cells(ranks: np.ndarray, *, lone_quoted: bool = True) -> np.ndarray:
     return cells
 
 
+def _small(values: np.ndarray) -> np.ndarray:
+    """The same non-negative numbers in the narrowest integer type that holds them: numpy
+    sorts and scans 16-bit numbers several times faster than 64-bit ones."""
+    top = int(values.max()) if values.size else 0
+    return values.astype(np.int16) if top < 32767 else values
+
+
 def dense(ballots: np.ndarray) -> np.ndarray:
     """Each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
-    values = np.asarray(ballots, dtype=np.int64)
+    return dense_small(ballots).astype(np.int64)
+
+
+def dense_small(ballots: np.ndarray) -> np.ndarray:
+    """``dense`` in the narrowest integer type that holds the result."""
+    values = _small(np.asarray(ballots, dtype=np.int64))
     if values.size == 0:
-        return np.zeros(values.shape, dtype=np.int64)
+        return np.zeros(values.shape, dtype=np.int16)
     order = np.argsort(values, axis=1, kind="stable")
     ordered = np.take_along_axis(values, order, axis=1)
     rises = np.ones(ordered.shape, dtype=bool)
     rises[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    levels = np.cumsum(rises & (ordered > 0), axis=1)
+    levels = np.cumsum(
+        rises & (ordered > 0), axis=1, dtype=np.int16 if values.shape[1] < 32767 else np.int64
+    )
     levels[ordered == 0] = 0
-    result = np.zeros(values.shape, dtype=np.int64)
+    result = np.zeros(values.shape, dtype=levels.dtype)
     np.put_along_axis(result, order, levels, axis=1)
     return result
 
@@ -97,24 +123,41 @@ def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, 
 
     An order lists the candidates' numbers best first, separated by commas, tied candidates
     in braces: ``1,{2,4},3``; a ballot ranking nobody is ``count:``."""
-    ranks = dense(ballots)
+    ranks = dense_small(ballots)
     weights = np.asarray(weights, dtype=np.int64)
     kept = weights != 0
     ranks, weights = ranks[kept], weights[kept]
     columns = ranks.shape[1]
     if ranks.shape[0] == 0:
         return "", 0, 0
-    distinct, inverse = np.unique(ranks, axis=0, return_inverse=True)
-    totals = np.zeros(distinct.shape[0], dtype=np.int64)
-    np.add.at(totals, inverse.reshape(-1), weights)
-    # Most frequent first, then by the ranks themselves (as tuples compare).
-    order = np.lexsort((*[distinct[:, c] for c in range(columns - 1, -1, -1)], -totals))
+    if columns == 0:
+        return f"{int(weights.sum())}:\n", int(weights.sum()), 1
+    # Dense ranks are at most the number of candidates: as big-endian bytes of a fixed width,
+    # rows compare bytewise as their tuples of ranks do, and numpy sorts bytes fast.
+    size = 1 if columns < 256 else 2
+    packed = np.ascontiguousarray(ranks.astype(">u1" if size == 1 else ">u2"))
+    keys = packed.view(f"V{columns * size}").ravel()
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    distinct = (
+        np.frombuffer(unique_keys.tobytes(), dtype=packed.dtype)
+        .reshape(len(unique_keys), columns)
+        .astype(np.int64)
+    )
+    totals = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique_keys))
+    totals = np.rint(totals).astype(np.int64)
+    # Most frequent first, then by the ranks themselves (as tuples compare): unique_keys is
+    # sorted by them already.
+    order = np.lexsort((np.arange(len(unique_keys)), -totals))
     distinct, totals = distinct[order], totals[order]
     lines = distinct.shape[0]
 
     # Candidates best first, ties by number; unranked ones last and left out.
+    distinct = _small(distinct)
+    wide = np.int32 if (columns + 1) ** 2 < 2**31 - 1 else np.int64
     key = np.where(
-        distinct > 0, distinct * (columns + 1) + np.arange(columns), np.iinfo(np.int64).max
+        distinct > 0,
+        distinct.astype(wide) * (columns + 1) + np.arange(columns, dtype=wide),
+        np.iinfo(wide).max,
     )
     places = np.argsort(key, axis=1, kind="stable")
     levels = np.take_along_axis(distinct, places, axis=1)

@@ -52,14 +52,10 @@ def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
     """The same ballots in PrefLib's ``.toi`` format (ties and unranked candidates allowed).
 
     PrefLib lists each distinct ballot once with its count, sorted by count, so the file has
-    no order to hide; the ballots are merged here first, which keeps writing it fast.
+    no order to hide; the engine's writer merges them (in numpy, ``condorcet.textrows``).
     """
 
-    if ranks.shape[0]:
-        distinct, counts = np.unique(ranks, axis=0, return_counts=True)
-    else:
-        distinct, counts = ranks, np.zeros(0, dtype=np.int64)
-    ballot_file = BallotFile(list(names), distinct, counts.astype(np.int64))
+    ballot_file = BallotFile(list(names), ranks, np.ones(ranks.shape[0], dtype=np.int64))
     return write_preflib(ballot_file, data_type="toi")
 
 

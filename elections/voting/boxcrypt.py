@@ -193,8 +193,17 @@ def open_ballot(
     )
 
 
+def sealed_record_width(choice_count: int) -> int:
+    """The length of every ciphertext of a packed box with ``choice_count`` choices."""
+    return NONCE_BYTES + record_dtype(choice_count).itemsize + 16
+
+
 def open_box_records(
-    key: bytes, *, contest_id: int, rows: Sequence[tuple[str, bytes]], choice_count: int
+    key: bytes,
+    *,
+    contest_id: int,
+    rows: Sequence[tuple[str | bytes, bytes]],
+    choice_count: int,
 ) -> np.ndarray:
     """Decrypt a whole box of packed records at once into a numpy array of ``record_dtype``.
 
@@ -209,7 +218,9 @@ def open_box_records(
         blob = bytes(blob)
         try:
             plaintext = sealer.decrypt(
-                blob[:NONCE_BYTES], blob[NONCE_BYTES:], prefix + lookup.encode("ascii")
+                blob[:NONCE_BYTES],
+                blob[NONCE_BYTES:],
+                prefix + (lookup if isinstance(lookup, bytes) else lookup.encode("ascii")),
             )
         except (InvalidTag, ValueError, UnicodeEncodeError):
             unreadable += 1

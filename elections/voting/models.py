@@ -33,8 +33,10 @@ class Ballot(models.Model):
     # Random (uuid4 from the operating system's random source), never a sequence: a sequence
     # would number ballots in the order people voted.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the unique (contest, receipt_hash) index below leads with it, and
+    # every index is maintained for each of a million rows the seal writes.
     contest = models.ForeignKey(
-        "elections.Contest", on_delete=models.PROTECT, related_name="ballots"
+        "elections.Contest", on_delete=models.PROTECT, related_name="ballots", db_index=False
     )
     # One little-endian 16-bit rank per choice of the seal's frozen order
     # (``BallotBoxSeal.choice_keys``), 0 = unranked: read straight into the rank matrix.

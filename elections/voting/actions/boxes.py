@@ -14,6 +14,7 @@ Table names come from ``boxcrypt.box_table`` (an integer id), never from user in
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 import zlib
@@ -26,6 +27,10 @@ from elections.voting.actions.errors import BALLOT_BOX_UNAVAILABLE_MESSAGE, Ball
 from elections.voting.boxcrypt import BallotUnreadable, box_table, key_check, open_order, seal_order
 from elections.voting.keys import BallotKeyMissing, key_create, key_load, key_path
 from elections.voting.models import BallotBox
+from elections.voting.sealed import CopyFormatError, parse_copy_binary
+
+# A lookup is a hex HMAC-SHA256 (``boxcrypt.box_lookup``).
+LOOKUP_CHARS = 64
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +149,30 @@ def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT lookup, sealed FROM {box_table(contest_id)}")  # noqa: S608
         return [(lookup, bytes(sealed)) for lookup, sealed in cursor.fetchall()]
+
+
+def box_rows_fixed(contest_id: int, width: int) -> list[tuple[bytes, bytes]] | None:
+    """Every (lookup, ciphertext) of a packed box in one binary COPY, when every ciphertext
+    is ``width`` bytes long (None when one is not: the caller reads them one by one)."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {box_table(contest_id)} (lookup, sealed) TO STDOUT WITH (FORMAT binary)",
+            buffer,
+        )
+    try:
+        lookups, sealed = parse_copy_binary(buffer.getvalue(), [LOOKUP_CHARS, width])
+    except CopyFormatError:
+        return None
+    lookup_bytes = lookups.tobytes()
+    sealed_bytes = sealed.tobytes()
+    return [
+        (
+            lookup_bytes[start * LOOKUP_CHARS : (start + 1) * LOOKUP_CHARS],
+            sealed_bytes[start * width : (start + 1) * width],
+        )
+        for start in range(len(lookups))
+    ]
 
 
 def box_drop(contest_id: int) -> None:

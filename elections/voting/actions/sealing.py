@@ -8,6 +8,7 @@ import io
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from elections.voting.actions.boxes import (
     box_key,
     box_order,
     box_rows,
+    box_rows_fixed,
     open_box,
 )
 from elections.voting.actions.casting import _lock
@@ -33,6 +35,7 @@ from elections.voting.boxcrypt import (
     OpenedBallot,
     open_ballot,
     open_box_records,
+    sealed_record_width,
 )
 from elections.voting.keys import key_destroy, key_ids
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
@@ -169,7 +172,11 @@ def _open_box(contest: Contest, box: OpenBox | None) -> _OpenedBox:
         return _opened_from_json(contest, [])
     key = box_key(contest.pk, box)
     order = box_order(contest.pk, key, box)
-    rows = box_rows(contest.pk)
+    rows: Sequence[tuple[str | bytes, bytes]] | None = None
+    if order is not None and connection.vendor == "postgresql":
+        rows = box_rows_fixed(contest.pk, sealed_record_width(len(order)))
+    if rows is None:
+        rows = box_rows(contest.pk)
     if not rows:
         return _opened_from_json(contest, [], order)
     if order is not None:
@@ -189,7 +196,7 @@ def _open_box(contest: Contest, box: OpenBox | None) -> _OpenedBox:
     unreadable = 0
     for lookup, blob in rows:
         try:
-            opened.append(open_ballot(key, contest_id=contest.pk, lookup=lookup, blob=blob))
+            opened.append(open_ballot(key, contest_id=contest.pk, lookup=str(lookup), blob=blob))
         except BallotUnreadable:
             unreadable += 1
     if unreadable:
