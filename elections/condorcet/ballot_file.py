@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .textrows import dense
+
 
 class BallotFormatError(ValueError):
     """A ballot file that cannot be read; ``line`` is 1-based (None for the whole file)."""
@@ -43,12 +45,7 @@ class BallotFile:
 
 def dense_ranks(ballots: np.ndarray) -> np.ndarray:
     """Rewrite each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
-    result = np.zeros_like(ballots, dtype=np.int64)
-    for row_number, row in enumerate(ballots):
-        levels = sorted({int(rank) for rank in row if rank})
-        position = {rank: index for index, rank in enumerate(levels, start=1)}
-        result[row_number] = [position.get(int(rank), 0) for rank in row]
-    return result
+    return dense(ballots)
 
 
 def _ballot_file(candidates: list[str], rows: list[list[int]], counts: list[int]) -> BallotFile:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from pathlib import Path
 
 from .ballot_file import (
@@ -41,6 +40,7 @@ from .ballot_file import (
     dense_ranks,
 )
 from .debian import read_debian, write_debian
+from .textrows import csv_rows, preflib_orders
 
 __all__ = [
     "FORMATS",
@@ -149,10 +149,8 @@ def write_csv(ballot_file: BallotFile) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([_csv_name(name) for name in ballot_file.candidates])
-    for row in ballot_file.expanded():
-        # csv writes a lone empty cell as "" so the row is not mistaken for a blank line.
-        writer.writerow([str(int(rank)) if rank else "" for rank in row])
-    return buffer.getvalue()
+    # The ballots' rows as the csv module writes them, built by numpy (textrows).
+    return buffer.getvalue() + csv_rows(ballot_file.expanded())
 
 
 # -- PrefLib -------------------------------------------------------------------------------
@@ -305,8 +303,9 @@ def preflib_data_type(ballot_file: BallotFile) -> str:
     """The strictest PrefLib type that holds these ballots (soc, soi, toc or toi)."""
     ballots = dense_ranks(ballot_file.ballots)
     complete = bool((ballots > 0).all())
-    strict = all(
-        len(ranked) == len(set(ranked)) for ranked in ([r for r in row if r] for row in ballots)
+    # Dense ranks: no tie on a ballot when it has as many levels as ranked candidates.
+    strict = ballots.size == 0 or bool(
+        ((ballots > 0).sum(axis=1) == ballots.max(axis=1, initial=0)).all()
     )
     return ("s" if strict else "t") + "o" + ("c" if complete else "i")
 
@@ -322,28 +321,19 @@ def write_preflib(ballot_file: BallotFile, *, data_type: str | None = None) -> s
         raise BallotFormatError(
             f"these ballots need a .{fitting} file (or .toi); they do not fit .{kind}"
         )
-    totals: Counter[tuple[int, ...]] = Counter()
-    for row, weight in zip(dense_ranks(ballot_file.ballots), ballot_file.weights, strict=True):
-        if weight:
-            totals[tuple(int(rank) for rank in row)] += int(weight)
+    orders, voters, unique = preflib_orders(ballot_file.ballots, ballot_file.weights)
     lines = [
         f"# DATA TYPE: {kind}",
         "# MODIFICATION TYPE: original",
         f"# NUMBER ALTERNATIVES: {len(ballot_file.candidates)}",
-        f"# NUMBER VOTERS: {sum(totals.values())}",
-        f"# NUMBER UNIQUE ORDERS: {len(totals)}",
+        f"# NUMBER VOTERS: {voters}",
+        f"# NUMBER UNIQUE ORDERS: {unique}",
     ]
     lines += [
         f"# ALTERNATIVE NAME {number}: {name}"
         for number, name in enumerate(ballot_file.candidates, start=1)
     ]
-    for ranks, count in sorted(totals.items(), key=lambda item: (-item[1], item[0])):
-        groups = []
-        for level in range(1, max(ranks, default=0) + 1):
-            members = [str(index + 1) for index, rank in enumerate(ranks) if rank == level]
-            groups.append(members[0] if len(members) == 1 else "{" + ",".join(members) + "}")
-        lines.append(f"{count}: {','.join(groups)}".rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + orders
 
 
 # -- Files ----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from elections.condorcet.formats import BallotFile, write_csv, write_preflib
+from elections.condorcet.textrows import csv_rows
+from elections.voting.boxcrypt import TRACKER_CHARS
 
 if TYPE_CHECKING:
     from elections.results.models import Result
@@ -50,31 +52,52 @@ def ballots_preflib(names: Sequence[str], ranks: np.ndarray) -> str:
     """The same ballots in PrefLib's ``.toi`` format (ties and unranked candidates allowed).
 
     PrefLib lists each distinct ballot once with its count, sorted by count, so the file has
-    no order to hide; the ballots are merged here first, which keeps writing it fast.
+    no order to hide; the engine's writer merges them (in numpy, ``condorcet.textrows``).
     """
 
-    if ranks.shape[0]:
-        distinct, counts = np.unique(ranks, axis=0, return_counts=True)
-    else:
-        distinct, counts = ranks, np.zeros(0, dtype=np.int64)
-    ballot_file = BallotFile(list(names), distinct, counts.astype(np.int64))
+    ballot_file = BallotFile(list(names), ranks, np.ones(ranks.shape[0], dtype=np.int64))
     return write_preflib(ballot_file, data_type="toi")
 
 
-def trackers_csv(names: Sequence[str], trackers: Sequence[str], ranks: np.ndarray) -> str:
+def trackers_csv(names: Sequence[str], trackers: Any, ranks: np.ndarray) -> str:
     """Header ``tracker`` then the candidate names; one ballot per row, sorted by tracker
-    (random-looking, so the order says nothing), empty cell = unranked."""
+    (random-looking, so the order says nothing), empty cell = unranked.
+
+    ``trackers`` is an ``S32`` array (or a list of strings), row for row with ``ranks``; the
+    rows are written by numpy (``condorcet.textrows``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["tracker", *names])
-    for index in sorted(range(len(trackers)), key=trackers.__getitem__):
-        writer.writerow([trackers[index], *(str(r) if r else "" for r in ranks[index].tolist())])
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\n").writerow(["tracker", *names])
+    tracker_array = np.asarray(
+        [t.encode("ascii") if isinstance(t, str) else t for t in trackers]
+        if isinstance(trackers, list | tuple)
+        else trackers,
+        dtype="S32",
+    )
+    if len(tracker_array) and (np.char.str_len(tracker_array) != TRACKER_CHARS).any():
+        raise ValueError("Every published ballot has a 32-character tracker.")
+    order = np.argsort(tracker_array, kind="stable")
+    return buffer.getvalue() + csv_rows(
+        np.asarray(ranks)[order].reshape(len(order), len(names)), tracker_array[order]
+    )
 
 
-def receipts_text(receipt_hashes: Sequence[str]) -> str:
-    """One counted receipt hash per line, sorted; a voter finds theirs with sha256sum."""
-    return "".join(f"{receipt}\n" for receipt in sorted(receipt_hashes))
+def receipts_text(receipt_hashes: Any) -> str:
+    """One counted receipt hash per line, sorted; a voter finds theirs with sha256sum.
+
+    ``receipt_hashes`` is an ``S64`` array (or a list of strings)."""
+    hashes = np.sort(
+        np.asarray(
+            [h.encode("ascii") if isinstance(h, str) else h for h in receipt_hashes]
+            if isinstance(receipt_hashes, list | tuple)
+            else receipt_hashes,
+            dtype="S64",
+        )
+    )
+    if not len(hashes):
+        return ""
+    lines = np.full((len(hashes), 65), ord("\n"), dtype=np.uint8)
+    lines[:, :64] = hashes.view(np.uint8).reshape(len(hashes), 64)
+    return lines.tobytes().decode("ascii")
 
 
 def result_document(result: Result) -> dict[str, Any]:

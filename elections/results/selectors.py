@@ -1,8 +1,8 @@
 """Reads of the results app: ballots as rank matrices, published results, turnout.
 
-Ballots are read only to count them, on top of the voting app's Ballot model (the rows and
-order of ``elections.voting.selectors.ballot_rankings``, streamed into a numpy matrix): a
-whole contest, or one slice for a chunk of a fanned-out tally. The rank matrix has one row
+Ballots are read only to count them, from the voting app's packed sealed ballots
+(``elections.voting.ballot_reads``, one binary COPY into a numpy matrix): a whole contest,
+or one range of ballot ids for a chunk of a fanned-out tally. The rank matrix has one row
 per ballot and one column per choice in ``Contest.ballot_choices()`` order, 1 = most
 preferred, equal numbers = tie, 0 = unranked (the engine's convention).
 """
@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import numpy as np
 from django.db.models import Prefetch, Q, QuerySet
@@ -35,6 +34,7 @@ from elections.models import (
 from elections.results import conf, counting
 from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
 from elections.selectors import contest_appointment
+from elections.voting.ballot_reads import SealedBallots, id_ranges, sealed_ballots
 from elections.voting.models import Ballot
 from elections.voting.selectors import (
     audited_seal_digests,
@@ -52,6 +52,9 @@ class BallotMatrix:
     choices: tuple[Choice, ...]
     names: tuple[str, ...]
     ranks: np.ndarray
+    # The ballots' trackers (``S32``) and receipt hashes (``S64``), row for row, when asked for.
+    trackers: np.ndarray | None = None
+    receipt_hashes: np.ndarray | None = None
 
     @property
     def ballot_count(self) -> int:
@@ -75,30 +78,22 @@ def candidate_names(choices: Sequence[Choice]) -> list[str]:
     ]
 
 
-def _ballot_queryset(contest: Contest) -> QuerySet[Any]:
+def _columns(choices: Sequence[Choice], choice_keys: Sequence[str]) -> np.ndarray:
+    """For each of ``choices``, its column in the seal's frozen order (-1: on no ballot)."""
+    frozen = {key: index for index, key in enumerate(choice_keys)}
+    return np.array([frozen.get(choice.key, -1) for choice in choices], dtype=np.int64)
 
-    # The same order as ``elections.voting.selectors.ballot_rankings``: by the random ballot
-    # id, which says nothing about who voted when and keeps chunks from overlapping.
-    return Ballot.objects.filter(contest=contest).order_by("id")
 
-
-def _rank_matrix(
-    rankings: Iterable[dict[str, int]], column: dict[str, int], *, expected: int
-) -> np.ndarray:
-    """Fill a V×C matrix row by row, so a large contest never sits in memory as dicts."""
-    matrix = np.zeros((expected, len(column)), dtype=np.int64)
-    count = 0
-    for ranks in rankings:
-        if count == matrix.shape[0]:
-            matrix = np.concatenate([matrix, np.zeros_like(matrix[: max(1, count)])])
-        row = [0] * len(column)
-        for key, rank in ranks.items():
-            # A choice that is no longer on the ballot (withdrawn after polling) is not counted.
-            if key in column and int(rank) > 0:
-                row[column[key]] = int(rank)
-        matrix[count] = row
-        count += 1
-    return matrix[:count]
+def _rank_matrix(ballots: SealedBallots, choices: Sequence[Choice]) -> np.ndarray:
+    """The sealed ranks in ``choices`` order. A choice no longer on the ballot (withdrawn
+    after polling) is not counted; one that no ballot names is unranked on all of them."""
+    columns = _columns(choices, ballots.choice_keys)
+    if list(columns) == list(range(ballots.ranks.shape[1])):
+        return ballots.ranks
+    matrix = np.zeros((ballots.ranks.shape[0], len(choices)), dtype=np.int64)
+    present = columns >= 0
+    matrix[:, present] = ballots.ranks[:, columns[present]]
+    return matrix
 
 
 def ballot_box_sealed(contest: Contest) -> bool:
@@ -108,40 +103,37 @@ def ballot_box_sealed(contest: Contest) -> bool:
 
 
 def contest_ballot_count(contest: Contest) -> int:
-    return _ballot_queryset(contest).count()
+    return Ballot.objects.filter(contest=contest).count()
 
 
-def contest_ballot_matrix(contest: Contest) -> BallotMatrix:
+def contest_ballot_matrix(
+    contest: Contest, *, trackers: bool = False, receipts: bool = False
+) -> BallotMatrix:
     """All the contest's ballots as a V×C rank matrix, columns in
-    ``Contest.ballot_choices()`` order.
+    ``Contest.ballot_choices()`` order, in the order they are stored (shuffled at the seal).
 
-    Reads the same rows, in the same order, as ``elections.voting.selectors.ballot_rankings``
-    but streams them from the voting app's Ballot model into the matrix: a contest of a
-    million ballots takes tens of megabytes here instead of a million dicts.
+    Read in one binary COPY of the packed ranks (``elections.voting.ballot_reads``): no
+    Python object per ballot. With ``trackers`` the ballots' trackers come along, row for row,
+    and with ``receipts`` their receipt hashes (public once the box is sealed).
     """
     choices = tuple(contest.ballot_choices())
-    column = {choice.key: index for index, choice in enumerate(choices)}
-    ballots = _ballot_queryset(contest)
-    rankings = ballots.values_list("ranks", flat=True).iterator(chunk_size=5000)
+    ballots = sealed_ballots(contest, trackers=trackers, receipts=receipts)
     return BallotMatrix(
         choices=choices,
         names=tuple(candidate_names(choices)),
-        ranks=_rank_matrix(rankings, column, expected=ballots.count()),
+        ranks=_rank_matrix(ballots, choices),
+        trackers=ballots.trackers,
+        receipt_hashes=ballots.receipt_hashes,
     )
 
 
-def contest_ballot_trackers(contest: Contest) -> list[str]:
-    """The trackers of the contest's ballots, in the order of ``contest_ballot_matrix``."""
-    return list(_ballot_queryset(contest).values_list("tracker", flat=True))
-
-
-def contest_ballot_chunk(contest: Contest, *, offset: int, limit: int) -> np.ndarray:
-    """Ballots ``offset:offset+limit`` of the contest (in ballot-id order) as a rank matrix:
-    what one chunk of a fanned-out tally counts."""
+def contest_ballot_chunk(contest: Contest, *, part: int, parts: int) -> np.ndarray:
+    """The ballots whose ids fall in range ``part`` of ``parts`` equal ranges of the id space
+    (``ballot_reads.id_ranges``), as a rank matrix: what one chunk of a fanned-out tally
+    reads from the database itself. The ranges cover every ballot exactly once."""
     choices = contest.ballot_choices()
-    column = {choice.key: index for index, choice in enumerate(choices)}
-    rankings = _ballot_queryset(contest).values_list("ranks", flat=True)[offset : offset + limit]
-    return _rank_matrix(rankings.iterator(chunk_size=5000), column, expected=limit)
+    ballots = sealed_ballots(contest, ids=id_ranges(parts)[part])
+    return _rank_matrix(ballots, choices)
 
 
 # Ballot multisets are summarised by adding the sha256 of every ballot modulo 2**256: the sum
@@ -150,18 +142,28 @@ _MULTISET_MODULUS = 1 << 256
 
 
 def ballot_multiset_sum(ranks: np.ndarray) -> int:
-    """Order-independent, additive digest of a multiset of ballots.
+    """Order-independent, additive digest of a multiset of ballots: the sum, modulo 2**256,
+    of the SHA-256 of every ballot's row of little-endian 64-bit ranks.
 
     A chunked tally compares the sum over its chunks with the sum over all ballots: equal sums
     mean the chunks covered exactly the contest's ballots, each once (ballots rewritten between
-    two chunks would otherwise be counted twice or missed without anyone noticing).
+    two chunks would otherwise be counted twice or missed without anyone noticing). The sum of
+    the 256-bit digests is taken in numpy, 16 bits at a time.
     """
     if ranks.shape[0] == 0:
         return 0
-    rows, counts = np.unique(np.ascontiguousarray(ranks, dtype="<i8"), axis=0, return_counts=True)
+    rows = np.ascontiguousarray(ranks, dtype="<i8")
+    width = rows.shape[1] * 8
+    view = memoryview(rows).cast("B")
+    sha256 = hashlib.sha256
+    digests = b"".join(
+        [sha256(view[start : start + width]).digest() for start in range(0, len(view), width)]
+    )
+    limbs = np.frombuffer(digests, dtype=">u2").reshape(rows.shape[0], 16)
+    sums = limbs.sum(axis=0, dtype=np.uint64).tolist()
     total = 0
-    for row, count in zip(rows, counts, strict=True):
-        total += int(count) * int.from_bytes(hashlib.sha256(row.tobytes()).digest(), "big")
+    for limb in sums:
+        total = (total << 16) + int(limb)
     return total % _MULTISET_MODULUS
 
 

@@ -95,11 +95,10 @@ def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> in
             actions.tally_run_finish(run_id=run.pk, result=existing)
             _release_lock(contest_id, token)
             return existing.pk
-        offsets = range(0, ballot_count, chunk_size)
-        actions.tally_run_fan_out(run=run, chunks=len(offsets))
-        header = [
-            pairwise_chunk.s(contest_id, offset, chunk_size, run.pk, token) for offset in offsets
-        ]
+        # Equal ranges of the random ballot ids: about chunk_size ballots each.
+        parts = -(-ballot_count // chunk_size)
+        actions.tally_run_fan_out(run=run, chunks=parts)
+        header = [pairwise_chunk.s(contest_id, part, parts, run.pk, token) for part in range(parts)]
         chord(header)(tally_finish.s(contest_id, run.pk, actor_id, token))
         return None
     except actions.ResultError as error:
@@ -115,13 +114,14 @@ def tally_contest(self: Any, contest_id: int, actor_id: int | None = None) -> in
 
 @shared_task(name="results.pairwise_chunk", bind=True, **RETRY_OPTIONS)
 def pairwise_chunk(
-    self: Any, contest_id: int, offset: int, limit: int, run_id: int, token: str
+    self: Any, contest_id: int, part: int, parts: int, run_id: int, token: str
 ) -> dict[str, Any]:
-    """The pairwise matrix of ballots ``offset:offset+limit`` of a contest, with the number
-    and the multiset digest of the ballots it counted (JSON only)."""
+    """The pairwise matrix of the ballots in range ``part`` of ``parts`` of a contest's ballot
+    ids, read from the database by this worker, with the number and the multiset digest of
+    the ballots it counted: a C×C matrix and two numbers are all that travel back."""
     try:
         contest = Contest.objects.get(pk=contest_id)
-        ranks = selectors.contest_ballot_chunk(contest, offset=offset, limit=limit)
+        ranks = selectors.contest_ballot_chunk(contest, part=part, parts=parts)
         partial = counting.PartialCount(
             pairwise=counting.pairwise_matrix(ranks),
             ballot_count=int(ranks.shape[0]),

@@ -17,7 +17,16 @@ A contest key is 32 random bytes. Two keys are derived from it (HMAC-SHA256 with
   receipt names is found only with that voter's id, so someone else's receipt replaces
   nothing, and the lookup matches no hash published after the seal.
 
-This module imports the standard library and ``cryptography`` only.
+Two plaintext layouts exist. A box opened since the candidate order was frozen at its
+opening (``BallotBox.choice_order``, itself sealed under the key by ``seal_order``: not even
+the contest's choices are written in the clear in a cast's transaction) holds fixed-length
+records (``FORMAT_PACKED``): the receipt hash and the tracker as ASCII hex, then one
+little-endian 16-bit rank per choice of the frozen order, 0 = unranked, so that the seal
+reads a whole box into numpy at once (``open_box_records``). Boxes opened before hold
+compact JSON (``FORMAT_JSON``). The layout is part of the associated data: a record cannot
+be passed off as the other layout.
+
+This module imports the standard library, numpy and ``cryptography`` only.
 """
 
 from __future__ import annotations
@@ -26,18 +35,32 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-_FORMAT = b"stackvote ballot v1"
+FORMAT_JSON = b"stackvote ballot v1"
+FORMAT_PACKED = b"stackvote ballot v2"
+_FORMAT_ORDER = b"stackvote ballot order v2"
+RECEIPT_HASH_CHARS = 64
+TRACKER_CHARS = 32
+# Ranks of a packed ballot: one little-endian unsigned 16-bit number per choice.
+RANK_DTYPE = np.dtype("<u2")
 
 
 class BallotUnreadable(Exception):
-    """A stored ballot does not open under its contest's key: changed, moved or another key."""
+    """A stored ballot does not open under its contest's key: changed, moved or another key.
+
+    ``unreadable`` says how many of the ballots read at once did not open."""
+
+    def __init__(self, message: str, *, unreadable: int = 1) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 @dataclass(frozen=True)
@@ -70,6 +93,39 @@ def box_lookup(key: bytes, voter_id: int, canonical_code: str) -> str:
     return hmac.new(_derive(key, b"lookup"), message, hashlib.sha256).hexdigest()
 
 
+def record_dtype(choice_count: int) -> np.dtype:
+    """The numpy layout of a packed ballot record for ``choice_count`` choices."""
+    return np.dtype(
+        [
+            ("receipt_hash", f"S{RECEIPT_HASH_CHARS}"),
+            ("tracker", f"S{TRACKER_CHARS}"),
+            ("ranks", RANK_DTYPE, (choice_count,)),
+        ]
+    )
+
+
+def pack_ranks(choice_keys: Sequence[str], ranks: dict[str, int]) -> bytes:
+    """``ranks`` ({choice key: rank}) as one 16-bit rank per choice of ``choice_keys``."""
+    column = {key: index for index, key in enumerate(choice_keys)}
+    unknown = sorted(set(ranks) - set(column))
+    if unknown:
+        raise ValueError(f"Choices {unknown} are not in the ballot's frozen order.")
+    row = np.zeros(len(choice_keys), dtype=RANK_DTYPE)
+    for key, rank in ranks.items():
+        if not 0 <= int(rank) <= np.iinfo(RANK_DTYPE).max:
+            raise ValueError(f"Rank {rank} is out of range.")
+        row[column[key]] = int(rank)
+    return row.tobytes()
+
+
+def unpack_ranks(choice_keys: Sequence[str], packed: bytes) -> dict[str, int]:
+    """The ``{choice key: rank}`` of ranked choices held in ``packed`` (see ``pack_ranks``)."""
+    row = np.frombuffer(bytes(packed), dtype=RANK_DTYPE)
+    if row.shape[0] != len(choice_keys):
+        raise ValueError("The packed ranks do not match the frozen order.")
+    return {key: int(rank) for key, rank in zip(choice_keys, row.tolist(), strict=True) if rank}
+
+
 def seal_ballot(
     key: bytes,
     *,
@@ -78,23 +134,54 @@ def seal_ballot(
     ranks: dict[str, int],
     receipt_hash: str,
     tracker: str,
+    choice_keys: Sequence[str] | None = None,
 ) -> bytes:
-    """The ciphertext stored for one ballot: nonce followed by AES-GCM output."""
-    plaintext = json.dumps(
-        {"r": ranks, "h": receipt_hash, "t": tracker}, sort_keys=True, separators=(",", ":")
-    ).encode("utf-8")
+    """The ciphertext stored for one ballot: nonce followed by AES-GCM output.
+
+    With ``choice_keys`` (the box's frozen order) the packed layout, else compact JSON."""
+    if choice_keys is None:
+        layout = FORMAT_JSON
+        plaintext = json.dumps(
+            {"r": ranks, "h": receipt_hash, "t": tracker}, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8")
+    else:
+        if len(receipt_hash) != RECEIPT_HASH_CHARS or len(tracker) != TRACKER_CHARS:
+            raise ValueError("A receipt hash is 64 hex digits and a tracker 32.")
+        layout = FORMAT_PACKED
+        plaintext = (
+            receipt_hash.encode("ascii") + tracker.encode("ascii") + pack_ranks(choice_keys, ranks)
+        )
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(_derive(key, b"seal")).encrypt(
-        nonce, plaintext, _associated(contest_id, lookup)
+        nonce, plaintext, _associated(contest_id, lookup, layout)
     )
 
 
-def open_ballot(key: bytes, *, contest_id: int, lookup: str, blob: bytes) -> OpenedBallot:
-    """Decrypt one stored ballot; raises ``BallotUnreadable`` if it was tampered with."""
+def open_ballot(
+    key: bytes,
+    *,
+    contest_id: int,
+    lookup: str,
+    blob: bytes,
+    choice_keys: Sequence[str] | None = None,
+) -> OpenedBallot:
+    """Decrypt one stored ballot; raises ``BallotUnreadable`` if it was tampered with.
+
+    ``choice_keys`` is the box's frozen order (None for a box of JSON records)."""
+    if choice_keys is not None:
+        records = open_box_records(
+            key, contest_id=contest_id, rows=[(lookup, blob)], choice_count=len(choice_keys)
+        )
+        record = records[0]
+        return OpenedBallot(
+            ranks=unpack_ranks(choice_keys, record["ranks"].tobytes()),
+            receipt_hash=record["receipt_hash"].decode("ascii"),
+            tracker=record["tracker"].decode("ascii"),
+        )
     blob = bytes(blob)
     try:
         plaintext = AESGCM(_derive(key, b"seal")).decrypt(
-            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated(contest_id, lookup)
+            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated(contest_id, lookup, FORMAT_JSON)
         )
     except (InvalidTag, ValueError) as error:
         raise BallotUnreadable("A stored ballot does not open under its contest's key.") from error
@@ -106,8 +193,72 @@ def open_ballot(key: bytes, *, contest_id: int, lookup: str, blob: bytes) -> Ope
     )
 
 
-def _associated(contest_id: int, lookup: str) -> bytes:
-    return _FORMAT + f"\ncontest {int(contest_id)}\nlookup {lookup}".encode("ascii")
+def sealed_record_width(choice_count: int) -> int:
+    """The length of every ciphertext of a packed box with ``choice_count`` choices."""
+    return NONCE_BYTES + record_dtype(choice_count).itemsize + 16
+
+
+def open_box_records(
+    key: bytes,
+    *,
+    contest_id: int,
+    rows: Sequence[tuple[str | bytes, bytes]],
+    choice_count: int,
+) -> np.ndarray:
+    """Decrypt a whole box of packed records at once into a numpy array of ``record_dtype``.
+
+    Raises ``BallotUnreadable`` naming how many rows do not open (changed in any bit, moved to
+    another row or contest, or written in another layout)."""
+    sealer = AESGCM(_derive(key, b"seal"))
+    prefix = _associated(contest_id, "", FORMAT_PACKED)
+    layout = record_dtype(choice_count)
+    plaintexts: list[bytes] = []
+    unreadable = 0
+    for lookup, blob in rows:
+        blob = bytes(blob)
+        try:
+            plaintext = sealer.decrypt(
+                blob[:NONCE_BYTES],
+                blob[NONCE_BYTES:],
+                prefix + (lookup if isinstance(lookup, bytes) else lookup.encode("ascii")),
+            )
+        except (InvalidTag, ValueError, UnicodeEncodeError):
+            unreadable += 1
+            continue
+        if len(plaintext) != layout.itemsize:
+            unreadable += 1
+            continue
+        plaintexts.append(plaintext)
+    if unreadable:
+        raise BallotUnreadable(
+            f"{unreadable} of the {len(rows)} stored ballots do not open under their contest's key."
+        )
+    return np.frombuffer(b"".join(plaintexts), dtype=layout)
+
+
+def seal_order(key: bytes, *, contest_id: int, choice_keys: Sequence[str]) -> bytes:
+    """The box's frozen order of choices, sealed under its key (stored in its row)."""
+    plaintext = json.dumps(list(choice_keys), separators=(",", ":")).encode("utf-8")
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(_derive(key, b"seal")).encrypt(
+        nonce, plaintext, _associated(contest_id, "", _FORMAT_ORDER)
+    )
+
+
+def open_order(key: bytes, *, contest_id: int, blob: bytes) -> list[str]:
+    """The frozen order sealed by ``seal_order``; raises ``BallotUnreadable`` if changed."""
+    blob = bytes(blob)
+    try:
+        plaintext = AESGCM(_derive(key, b"seal")).decrypt(
+            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated(contest_id, "", _FORMAT_ORDER)
+        )
+    except (InvalidTag, ValueError) as error:
+        raise BallotUnreadable("The ballot box's order of choices does not open.") from error
+    return [str(key) for key in json.loads(plaintext)]
+
+
+def _associated(contest_id: int, lookup: str, layout: bytes) -> bytes:
+    return layout + f"\ncontest {int(contest_id)}\nlookup {lookup}".encode("ascii")
 
 
 def _derive(key: bytes, label: bytes) -> bytes:

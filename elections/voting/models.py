@@ -7,8 +7,9 @@ test_schema.py):
   (``voting_box_<contest id>``, made and dropped by ``actions.boxes``, not a Django model:
   one table per contest, so that the seal drops it without touching any other contest).
   ``BallotBox`` says that the box is open and which key opens it.
-- ``Ballot`` is a sealed, counted ballot: a random primary key, its contest, the ranks, the
-  hash of its receipt and its tracker. No link to a person, no timestamp, no sequence number.
+- ``Ballot`` is a sealed, counted ballot: a random primary key, its contest, the ranks (one
+  16-bit number per choice of the order frozen in its ``BallotBoxSeal``), the hash of its
+  receipt and its tracker. No link to a person, no timestamp, no sequence number.
 - ``VoterRecord`` says that a person has voted in a contest, once (a database constraint), and
   has no link to their ballot.
 - At the seal the box's ballots are decrypted, shuffled and written as ``Ballot`` rows, the box
@@ -32,11 +33,14 @@ class Ballot(models.Model):
     # Random (uuid4 from the operating system's random source), never a sequence: a sequence
     # would number ballots in the order people voted.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the unique (contest, receipt_hash) index below leads with it, and
+    # every index is maintained for each of a million rows the seal writes.
     contest = models.ForeignKey(
-        "elections.Contest", on_delete=models.PROTECT, related_name="ballots"
+        "elections.Contest", on_delete=models.PROTECT, related_name="ballots", db_index=False
     )
-    # {choice key: dense rank}, ranked choices only; a choice that is absent is unranked.
-    ranks = models.JSONField()
+    # One little-endian 16-bit rank per choice of the seal's frozen order
+    # (``BallotBoxSeal.choice_keys``), 0 = unranked: read straight into the rank matrix.
+    ranks = models.BinaryField()
     # Hex SHA-256 of the receipt code shown once to the voter (elections/voting/receipts.py).
     receipt_hash = models.CharField(max_length=64)
     # Derived from the receipt code and the ranks at the cast (receipts.ballot_tracker).
@@ -108,6 +112,11 @@ class BallotBox(models.Model):
     )
     key_id = models.UUIDField(unique=True)
     key_check = models.CharField(max_length=64)
+    # The contest's choice keys in a fixed order, frozen when the box opened and sealed under
+    # its key (``boxcrypt.seal_order``): each ballot's ranks are stored in this order
+    # (``boxcrypt.FORMAT_PACKED``). Null for a box opened before orders were frozen (its
+    # ballots are JSON).
+    choice_order = models.BinaryField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Ballot box of {self.contest}"
@@ -125,9 +134,13 @@ class BallotBoxSeal(models.Model):
     ballots = models.PositiveIntegerField()
     voters = models.PositiveIntegerField()
     sealed_at = models.DateTimeField()
-    # SHA-256 of the sealed ballots (``selectors.sealed_ballots_digest``), also in the seal's
-    # audit entry: a ballot changed after the seal no longer adds up to it.
+    # SHA-256 of the sealed ballots (``sealed.sealed_digest``; version 1, of seals before the
+    # packed ranks: ``receipts.sealed_ballots_digest``), also in the seal's audit entry: a
+    # ballot changed after the seal no longer adds up to it.
     digest = models.CharField(max_length=64, default="")
+    digest_version = models.PositiveSmallIntegerField(default=2)
+    # The order of the choices in each sealed ballot's ranks.
+    choice_keys = models.JSONField(default=list)
     # The destroyed key's id, so that a sweep destroys it if the seal's process could not.
     key_id = models.UUIDField(null=True, blank=True)
 

@@ -20,15 +20,12 @@ from audit.selectors import audit_details
 from elections.markdown import render_markdown
 from elections.models import CandidacyState, Contest, ContestState, Election, Phase
 from elections.selectors import roll_size
-from elections.voting.boxcrypt import box_lookup, box_table, key_check
+from elections.voting.ballot_reads import sealed_ballots_digest_now as _digest_now
+from elections.voting.ballot_reads import sealed_choice_keys
+from elections.voting.boxcrypt import box_lookup, box_table, key_check, unpack_ranks
 from elections.voting.keys import BallotKeyMissing, key_load
 from elections.voting.models import Ballot, BallotBox, BallotBoxSeal, VoterRecord
-from elections.voting.receipts import (
-    ballot_tracker,
-    canonical_receipt,
-    receipt_hash,
-    sealed_ballots_digest,
-)
+from elections.voting.receipts import ballot_tracker, canonical_receipt, receipt_hash
 
 
 @dataclass(frozen=True)
@@ -263,7 +260,11 @@ def receipt_check(contest: Contest, receipt: str) -> ReceiptCheck:
     )
     if ballot is None:
         return ReceiptCheck("not found")
-    ranks, tracker = ballot
+    packed, tracker = ballot
+    try:
+        ranks = unpack_ranks(sealed_choice_keys(contest), packed)
+    except ValueError:
+        return ReceiptCheck("altered")
     if ballot_tracker(canonical, ranks) != tracker:
         return ReceiptCheck("altered")
     return ReceiptCheck("counted", tracker)
@@ -305,9 +306,7 @@ def audited_seal_digests(contest: Contest) -> list[str]:
 def sealed_ballots_digest_now(contest: Contest) -> str:
     """The digest of the contest's sealed ballots as they are stored now (to compare with the
     one recorded at the seal)."""
-    return sealed_ballots_digest(
-        Ballot.objects.filter(contest=contest).values_list("tracker", "ranks").iterator()
-    )
+    return _digest_now(contest)
 
 
 def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
@@ -317,8 +316,9 @@ def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
     is unranked: below every ranked choice, level with the other unranked ones. Ordered by the
     random ballot id, so the order carries nothing either.
     """
+    keys = sealed_choice_keys(contest)
     return [
-        dict(ranks)
+        unpack_ranks(keys, ranks)
         for ranks in Ballot.objects.filter(contest=contest)
         .order_by("id")
         .values_list("ranks", flat=True)

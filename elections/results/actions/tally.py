@@ -84,7 +84,9 @@ def result_tally(
         .get(pk=contest.pk)
     )
     check_tallyable(contest)
-    matrix = selectors.contest_ballot_matrix(contest)
+    matrix = selectors.contest_ballot_matrix(
+        contest, trackers=contest.election.publish_trackers, receipts=True
+    )
     multiset = selectors.ballot_multiset_sum(matrix.ranks)
     digest = selectors.ballot_set_sha256(matrix.names, matrix.ranks, multiset=multiset)
     existing = selectors.result_for_ballot_set(contest, digest)
@@ -104,7 +106,7 @@ def result_tally(
     electorate = selectors.electorate_size(contest)
     ballots_csv = exports.ballots_csv(matrix.names, matrix.ranks)
     ballots_preflib = exports.ballots_preflib(matrix.names, matrix.ranks)
-    receipts = exports.receipts_text(selectors.counted_receipt_hashes(contest))
+    receipts = exports.receipts_text(matrix.receipt_hashes)
     result = Result(
         contest=contest,
         ballot_set_sha256=digest,
@@ -144,8 +146,9 @@ def result_tally(
         ResultFileKind.RESULT_JSON: exports.result_json(result),
     }
     if contest.election.publish_trackers:
-        trackers = selectors.contest_ballot_trackers(contest)
-        files[ResultFileKind.TRACKERS] = exports.trackers_csv(matrix.names, trackers, matrix.ranks)
+        files[ResultFileKind.TRACKERS] = exports.trackers_csv(
+            matrix.names, matrix.trackers, matrix.ranks
+        )
     ResultFile.objects.bulk_create(
         ResultFile(result=result, kind=kind, content=content, sha256=_sha256(content))
         for kind, content in files.items()

@@ -1,8 +1,9 @@
 """The ballot-box tables: one per contest while polling is open, holding ciphertext only.
 
 A box is opened at its contest's first ballot: a fresh key in the key directory, the table
-``voting_box_<contest id>`` (lookup, sealed ciphertext) and the ``BallotBox`` row, in the
-cast's transaction, under a lock that lets one cast open it. The seal
+``voting_box_<contest id>`` (lookup, sealed ciphertext) and the ``BallotBox`` row with the
+contest's choice order frozen in it, in the cast's transaction, under a lock that lets one
+cast open it. The seal
 (``elections.voting.actions.sealing``) reads the box, drops its table and destroys the key.
 The table is not a Django model because it exists per contest: dropping one contest's
 table touches no other contest, where deleting rows from a shared table would leave dead row
@@ -13,6 +14,7 @@ Table names come from ``boxcrypt.box_table`` (an integer id), never from user in
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 import zlib
@@ -20,10 +22,15 @@ from typing import Any
 
 from django.db import connection
 
+from elections.models import Contest
 from elections.voting.actions.errors import BALLOT_BOX_UNAVAILABLE_MESSAGE, BallotBoxUnavailable
-from elections.voting.boxcrypt import box_table, key_check
+from elections.voting.boxcrypt import BallotUnreadable, box_table, key_check, open_order, seal_order
 from elections.voting.keys import BallotKeyMissing, key_create, key_load, key_path
 from elections.voting.models import BallotBox
+from elections.voting.sealed import CopyFormatError, parse_copy_binary
+
+# A lookup is a hex HMAC-SHA256 (``boxcrypt.box_lookup``).
+LOOKUP_CHARS = 64
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +38,18 @@ logger = logging.getLogger(__name__)
 _LOCK_NAMESPACE = zlib.crc32(b"stackvote ballot box") & 0x7FFFFFFF
 
 
-def box_key(contest_id: int, box: tuple[Any, str] | None) -> bytes:
-    """The key of the contest's open box (``box`` is its ``BallotBox`` (key_id, key_check),
-    or None when the box is not open yet: it is opened now, in the current transaction)."""
+# An open box as its BallotBox row's (key_id, key_check, choice_order): the sealed frozen
+# order, None for a box opened before orders were frozen.
+OpenBox = tuple[Any, str, bytes | None]
+
+
+def box_key(contest_id: int, box: OpenBox | None) -> bytes:
+    """The key of the contest's open box (``box`` is its ``BallotBox`` (key_id, key_check,
+    choice_order), or None when the box is not open yet: it is opened now, in the current
+    transaction)."""
     if box is None:
         return _box_open(contest_id)
-    key_id, check = box
+    key_id, check = box[0], box[1]
     try:
         key = key_load(key_id)
     except BallotKeyMissing as error:
@@ -52,11 +65,32 @@ def box_key(contest_id: int, box: tuple[Any, str] | None) -> bytes:
     return key
 
 
-def open_box(contest_id: int) -> tuple[Any, str] | None:
-    """The contest's open box as (key_id, key_check), or None."""
-    return (
-        BallotBox.objects.filter(contest_id=contest_id).values_list("key_id", "key_check").first()
+def open_box(contest_id: int) -> OpenBox | None:
+    """The contest's open box as (key_id, key_check, choice_order), or None."""
+    row = (
+        BallotBox.objects.filter(contest_id=contest_id)
+        .values_list("key_id", "key_check", "choice_order")
+        .first()
     )
+    return None if row is None else (row[0], row[1], _blob(row[2]))
+
+
+def _blob(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def box_order(contest_id: int, key: bytes, box: OpenBox | None) -> list[str] | None:
+    """The order of choices frozen in the contest's open box (read again when ``box`` is
+    None: the current transaction opened it), None for a box of JSON ballots."""
+    if box is None:
+        box = open_box(contest_id)
+    if box is None or box[2] is None:
+        return None
+    try:
+        return open_order(key, contest_id=contest_id, blob=box[2])
+    except BallotUnreadable as error:
+        logger.critical("Contest %s: its ballot box's order of choices does not open.", contest_id)
+        raise BallotBoxUnavailable(BALLOT_BOX_UNAVAILABLE_MESSAGE) from error
 
 
 def _box_open(contest_id: int) -> bytes:
@@ -86,7 +120,14 @@ def _box_open(contest_id: int) -> bytes:
             raise BallotBoxUnavailable(BALLOT_BOX_UNAVAILABLE_MESSAGE)
     key_id = uuid.uuid4()
     key = key_create(key_id)
-    BallotBox.objects.create(contest_id=contest_id, key_id=key_id, key_check=key_check(key))
+    # The order of each ballot's ranks from now on, whatever happens to the choices later.
+    choice_keys = [choice.key for choice in Contest.objects.get(pk=contest_id).ballot_choices()]
+    BallotBox.objects.create(
+        contest_id=contest_id,
+        key_id=key_id,
+        key_check=key_check(key),
+        choice_order=seal_order(key, contest_id=contest_id, choice_keys=choice_keys),
+    )
     return key
 
 
@@ -108,6 +149,30 @@ def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT lookup, sealed FROM {box_table(contest_id)}")  # noqa: S608
         return [(lookup, bytes(sealed)) for lookup, sealed in cursor.fetchall()]
+
+
+def box_rows_fixed(contest_id: int, width: int) -> list[tuple[bytes, bytes]] | None:
+    """Every (lookup, ciphertext) of a packed box in one binary COPY, when every ciphertext
+    is ``width`` bytes long (None when one is not: the caller reads them one by one)."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {box_table(contest_id)} (lookup, sealed) TO STDOUT WITH (FORMAT binary)",
+            buffer,
+        )
+    try:
+        lookups, sealed = parse_copy_binary(buffer.getvalue(), [LOOKUP_CHARS, width])
+    except CopyFormatError:
+        return None
+    lookup_bytes = lookups.tobytes()
+    sealed_bytes = sealed.tobytes()
+    return [
+        (
+            lookup_bytes[start * LOOKUP_CHARS : (start + 1) * LOOKUP_CHARS],
+            sealed_bytes[start * width : (start + 1) * width],
+        )
+        for start in range(len(lookups))
+    ]
 
 
 def box_drop(contest_id: int) -> None:

@@ -26,7 +26,14 @@ from django.utils import timezone
 from accounts.selectors import roll_entry_sql, roll_test_parameters, user_roll_entry_id
 from elections.models import Contest, Election
 from elections.selectors import user_is_elector
-from elections.voting.actions.boxes import box_delete, box_insert_sql, box_key, open_box
+from elections.voting.actions.boxes import (
+    OpenBox,
+    box_delete,
+    box_insert_sql,
+    box_key,
+    box_order,
+    open_box,
+)
 from elections.voting.actions.errors import (
     ALREADY_VOTED_MESSAGE,
     RECEIPT_NOT_FOUND_MESSAGE,
@@ -72,9 +79,11 @@ def ballot_cast(*, contest: Contest, voter: Any, ranking: Ranking) -> str:
                 # The contest's first ballot opens its box: only an elector's does.
                 _check_elector(locked, voter)
             key = box_key(locked.pk, box)
+            order = box_order(locked.pk, key, box)
             code = new_receipt_code()
+            row = _sealed(key, locked, voter, ranking, code, order)
             # A voter who has voted already is refused by the unique constraint.
-            if not _record_vote(locked, voter, _sealed(key, locked, voter, ranking, code)):
+            if not _record_vote(locked, voter, row):
                 raise NotAnElector(_not_an_elector_message(locked))
     except IntegrityError as error:
         if VoterRecord.objects.filter(contest=contest, user=voter).exists():
@@ -111,17 +120,28 @@ def ballot_change(*, contest: Contest, voter: Any, receipt: str, ranking: Rankin
         if not box_delete(locked.pk, box_lookup(key, voter.pk, canonical)):
             raise ReceiptNotFound(RECEIPT_NOT_FOUND_MESSAGE)
         code = new_receipt_code()
-        lookup, blob = _sealed(key, locked, voter, ranking, code)
+        lookup, blob = _sealed(key, locked, voter, ranking, code, box_order(locked.pk, key, box))
         with connection.cursor() as cursor:
             cursor.execute(box_insert_sql(locked.pk), [lookup, blob])
     return code
 
 
 def _sealed(
-    key: bytes, contest: Contest, voter: Any, ranking: Ranking, code: str
+    key: bytes,
+    contest: Contest,
+    voter: Any,
+    ranking: Ranking,
+    code: str,
+    order: list[str] | None,
 ) -> tuple[str, bytes]:
-    """The box row of a ballot: its lookup and its ciphertext."""
+    """The box row of a ballot: its lookup and its ciphertext (ranks in the box's frozen
+    ``order``; JSON in a box opened before orders were frozen)."""
     ranks = ranking.as_dict()
+    if order is not None and not set(ranks) <= set(order):
+        raise BallotRefused(
+            "The candidates on this ballot are not those of the contest; reload the ballot "
+            "and rank again."
+        )
     lookup = box_lookup(key, voter.pk, code)
     blob = seal_ballot(
         key,
@@ -130,11 +150,12 @@ def _sealed(
         ranks=ranks,
         receipt_hash=receipt_hash(code),
         tracker=ballot_tracker(code, ranks),
+        choice_keys=order,
     )
     return lookup, blob
 
 
-def _lock_open_contest(contest: Contest) -> tuple[Contest, tuple[Any, str] | None]:
+def _lock_open_contest(contest: Contest) -> tuple[Contest, OpenBox | None]:
     """Lock the contest and its election rows and check that the contest takes ballots now;
     return it with its open box's (key id, key check), None when the box is not open yet.
 
@@ -152,7 +173,7 @@ def _lock_open_contest(contest: Contest) -> tuple[Contest, tuple[Any, str] | Non
     return locked, box
 
 
-def _lock_shared(contest: Contest) -> tuple[Contest, bool, tuple[Any, str] | None]:
+def _lock_shared(contest: Contest) -> tuple[Contest, bool, OpenBox | None]:
     """Share-lock the election's row, then the contest's; return the contest with what a cast
     depends on read afresh under the locks, whether its ballot box is sealed and its open
     box's (key id, key check).
@@ -180,10 +201,12 @@ def _lock_shared(contest: Contest) -> tuple[Contest, bool, tuple[Any, str] | Non
     if row is None:
         raise NotPolling(f"{contest.name} is not open for voting.")
     election = contest.election
-    contest.state, contest.roll_id, contest.name, sealed, key_id, check = row[:6]
-    election.phase, election.polling_opens_at, election.polling_closes_at = row[6:9]
-    election.email_deadline = row[9]
-    return contest, bool(sealed), (key_id, check) if key_id is not None else None
+    contest.state, contest.roll_id, contest.name, sealed, key_id, check, order = row[:7]
+    election.phase, election.polling_opens_at, election.polling_closes_at = row[7:10]
+    election.email_deadline = row[10]
+    if key_id is None:
+        return contest, bool(sealed), None
+    return contest, bool(sealed), (key_id, check, bytes(order) if order is not None else None)
 
 
 @cache
@@ -199,6 +222,7 @@ def _share_lock_sql() -> str:
         f"(SELECT 1 FROM {seal} s WHERE s.contest_id = c.id), "
         f"(SELECT b.key_id FROM {box} b WHERE b.contest_id = c.id), "
         f"(SELECT b.key_check FROM {box} b WHERE b.contest_id = c.id), "
+        f"(SELECT b.choice_order FROM {box} b WHERE b.contest_id = c.id), "
         "e.phase, e.polling_opens_at, e.polling_closes_at, e.email_deadline "
         f"FROM {contest} c JOIN {election} e ON e.id = c.election_id "
         "WHERE c.id = %s FOR SHARE OF c"

@@ -4,23 +4,42 @@ count, its table dropped and its key destroyed."""
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+import numpy as np
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.actions import audit_record
 from elections.models import Contest
-from elections.voting.actions.boxes import box_drop, box_key, box_rows, open_box
+from elections.voting.actions.boxes import (
+    OpenBox,
+    box_drop,
+    box_key,
+    box_order,
+    box_rows,
+    box_rows_fixed,
+    open_box,
+)
 from elections.voting.actions.casting import _lock
 from elections.voting.actions.errors import BallotBoxTampered, NotPolling
-from elections.voting.boxcrypt import BallotUnreadable, OpenedBallot, open_ballot
+from elections.voting.boxcrypt import (
+    RANK_DTYPE,
+    BallotUnreadable,
+    OpenedBallot,
+    open_ballot,
+    open_box_records,
+    sealed_record_width,
+)
 from elections.voting.keys import key_destroy, key_ids
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
-from elections.voting.receipts import sealed_ballots_digest
+from elections.voting.sealed import DIGEST_VERSION, copy_binary, random_uuid4s, sealed_digest
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +48,9 @@ def ballots_seal(*, contest: Contest) -> BallotBoxSeal:
     """At the close: turn the contest's ballot box into the ballots that are counted.
 
     Under the contest's lock (no other contest is locked): every ballot of the box is
-    decrypted with the contest key, the ballots are shuffled (the operating system's random
-    source) and inserted as fresh ``Ballot`` rows with new random ids, all in this one
+    decrypted with the contest key, the ballots are shuffled (a permutation seeded from the
+    operating system's random source) and inserted as fresh ``Ballot`` rows with new random
+    ids, with one binary ``COPY`` of fixed-width rows built by numpy, all in this one
     transaction; the box table is dropped, and the key file destroyed once this commits. The
     rows written during polling, their dead versions in the WAL and in backups, held only
     ciphertext, which nobody can read any more.
@@ -57,69 +77,162 @@ def ballots_seal(*, contest: Contest) -> BallotBoxSeal:
     return seal
 
 
-def _store_sealed(contest: Contest, opened: list[OpenedBallot], *, key_id: Any) -> BallotBoxSeal:
+@dataclass(frozen=True)
+class _OpenedBox:
+    """A box's ballots once decrypted, as columns: the frozen order of the choices, the
+    receipt hashes (``S64``), the trackers (``S32``) and the ranks (rows × choices)."""
+
+    choice_keys: list[str]
+    receipt_hashes: np.ndarray
+    trackers: np.ndarray
+    ranks: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return int(self.trackers.shape[0])
+
+
+def _store_sealed(contest: Contest, opened: _OpenedBox, *, key_id: Any) -> BallotBoxSeal:
     """Store the opened ballots in a fresh random order, and the seal with their digest."""
-    secrets.SystemRandom().shuffle(opened)
-    Ballot.objects.bulk_create(
-        [
-            Ballot(
-                id=uuid.uuid4(),
-                contest=contest,
-                ranks=ballot.ranks,
-                receipt_hash=ballot.receipt_hash,
-                tracker=ballot.tracker,
-            )
-            for ballot in opened
-        ],
-        batch_size=2000,
+    order = np.random.default_rng(secrets.randbits(128)).permutation(opened.count)
+    shuffled = _OpenedBox(
+        choice_keys=opened.choice_keys,
+        receipt_hashes=opened.receipt_hashes[order],
+        trackers=opened.trackers[order],
+        ranks=np.ascontiguousarray(opened.ranks[order], dtype=RANK_DTYPE),
     )
+    _insert_ballots(contest, shuffled)
     voters = VoterRecord.objects.filter(contest=contest).count()
-    digest = sealed_ballots_digest((ballot.tracker, ballot.ranks) for ballot in opened)
-    if voters != len(opened):
+    digest = sealed_digest(shuffled.choice_keys, shuffled.trackers, shuffled.ranks)
+    if voters != opened.count:
         logger.error(
             "Contest %s sealed with %s ballots for %s voter records.",
             contest.pk,
-            len(opened),
+            opened.count,
             voters,
         )
     audit_record(
         actor=None,
         action="ballots.seal",
         target=f"contest:{contest.pk}",
-        detail={"ballots": len(opened), "voters": voters, "digest": digest},
+        detail={"ballots": opened.count, "voters": voters, "digest": digest},
     )
     return BallotBoxSeal.objects.create(
         contest=contest,
-        ballots=len(opened),
+        ballots=opened.count,
         voters=voters,
         sealed_at=timezone.now(),
         digest=digest,
+        digest_version=DIGEST_VERSION,
+        choice_keys=shuffled.choice_keys,
         key_id=key_id,
     )
 
 
-def _open_box(contest: Contest, box: tuple[Any, str] | None) -> list[OpenedBallot]:
+def _insert_ballots(contest: Contest, ballots: _OpenedBox) -> None:
+    """Write the sealed ballots: on PostgreSQL one binary COPY (no Python object per ballot),
+    elsewhere through the ORM."""
+    if not ballots.count:
+        return
+    ids = random_uuid4s(ballots.count)
+    if connection.vendor != "postgresql":
+        Ballot.objects.bulk_create(
+            (
+                Ballot(
+                    id=uuid.UUID(bytes=ids[number].tobytes()),
+                    contest=contest,
+                    ranks=ballots.ranks[number].tobytes(),
+                    receipt_hash=ballots.receipt_hashes[number].decode("ascii"),
+                    tracker=ballots.trackers[number].decode("ascii"),
+                )
+                for number in range(ballots.count)
+            ),
+            batch_size=2000,
+        )
+        return
+    stream = copy_binary(
+        [
+            ids,
+            np.full(ballots.count, contest.pk, dtype=">i8"),
+            ballots.ranks,
+            ballots.receipt_hashes,
+            ballots.trackers,
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {Ballot._meta.db_table} (id, contest_id, ranks, receipt_hash, tracker) "
+            "FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(stream),
+        )
+
+
+def _open_box(contest: Contest, box: OpenBox | None) -> _OpenedBox:
     if box is None:
-        return []
-    rows = box_rows(contest.pk)
-    if not rows:
-        return []
+        return _opened_from_json(contest, [])
     key = box_key(contest.pk, box)
+    order = box_order(contest.pk, key, box)
+    rows: Sequence[tuple[str | bytes, bytes]] | None = None
+    if order is not None and connection.vendor == "postgresql":
+        rows = box_rows_fixed(contest.pk, sealed_record_width(len(order)))
+    if rows is None:
+        rows = box_rows(contest.pk)
+    if not rows:
+        return _opened_from_json(contest, [], order)
+    if order is not None:
+        try:
+            records = open_box_records(
+                key, contest_id=contest.pk, rows=rows, choice_count=len(order)
+            )
+        except BallotUnreadable as error:
+            raise _tampered(contest, error.unreadable, len(rows)) from error
+        return _OpenedBox(
+            choice_keys=list(order),
+            receipt_hashes=records["receipt_hash"],
+            trackers=records["tracker"],
+            ranks=records["ranks"],
+        )
     opened: list[OpenedBallot] = []
     unreadable = 0
     for lookup, blob in rows:
         try:
-            opened.append(open_ballot(key, contest_id=contest.pk, lookup=lookup, blob=blob))
+            opened.append(open_ballot(key, contest_id=contest.pk, lookup=str(lookup), blob=blob))
         except BallotUnreadable:
             unreadable += 1
     if unreadable:
-        raise BallotBoxTampered(
-            f"{unreadable} of the {len(rows)} ballots in the ballot box of {contest.name} do not "
-            "open under its key: they were changed in the database after they were cast. "
-            "Nothing was sealed or counted; the box and its key are kept for investigation "
-            '(docs/operations.md, "Ballot box keys").'
-        )
-    return opened
+        raise _tampered(contest, unreadable, len(rows))
+    return _opened_from_json(contest, opened)
+
+
+def _tampered(contest: Contest, unreadable: int, total: int) -> BallotBoxTampered:
+    return BallotBoxTampered(
+        f"{unreadable} of the {total} ballots in the ballot box of {contest.name} do not "
+        "open under its key: they were changed in the database after they were cast. "
+        "Nothing was sealed or counted; the box and its key are kept for investigation "
+        '(docs/operations.md, "Ballot box keys").'
+    )
+
+
+def _opened_from_json(
+    contest: Contest, opened: list[OpenedBallot], order: list[str] | None = None
+) -> _OpenedBox:
+    """The ballots of a box opened before orders were frozen (JSON records), in columns; the
+    order is the contest's choices, then any other choice a ballot names."""
+    if order is None:
+        order = [choice.key for choice in contest.ballot_choices()]
+        named = {key for ballot in opened for key in ballot.ranks}
+        order += sorted(named - set(order))
+    column = {key: index for index, key in enumerate(order)}
+    ranks = np.zeros((len(opened), len(order)), dtype=RANK_DTYPE)
+    for number, ballot in enumerate(opened):
+        for key, rank in ballot.ranks.items():
+            ranks[number, column[key]] = rank
+    return _OpenedBox(
+        choice_keys=order,
+        receipt_hashes=np.array([b.receipt_hash.encode("ascii") for b in opened], dtype="S64"),
+        trackers=np.array([b.tracker.encode("ascii") for b in opened], dtype="S32"),
+        ranks=ranks,
+    )
 
 
 def ballot_keys_destroy_spent() -> list[str]:

@@ -282,18 +282,21 @@ def test_a_community_vote_on_options_is_tallied_by_option_name(
 
 
 def test_the_rank_matrix_holds_what_the_voting_selector_returns(polled_contest: Any) -> None:
+    from elections.voting.actions import ballots_seal
     from elections.voting.selectors import ballot_rankings
 
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
+    ballots_seal(contest=contest)
     matrix = selectors.contest_ballot_matrix(contest)
     keys = [choice.key for choice in matrix.choices]
-    expected = [[ranks.get(key, 0) for key in keys] for ranks in ballot_rankings(contest)]
-    assert matrix.ranks.tolist() == expected
+    expected = sorted([ranks.get(key, 0) for key in keys] for ranks in ballot_rankings(contest))
+    assert len(expected) == 45
+    assert sorted(matrix.ranks.tolist()) == expected
     chunks = [
-        selectors.contest_ballot_chunk(contest, offset=offset, limit=10).tolist()
-        for offset in range(0, 45, 10)
+        selectors.contest_ballot_chunk(contest, part=part, parts=4).tolist() for part in range(4)
     ]
-    assert [row for chunk in chunks for row in chunk] == expected
+    # The ranges of ballot ids cover every ballot exactly once.
+    assert sorted(row for chunk in chunks for row in chunk) == expected
 
 
 def test_a_chunked_tally_run_again_finds_its_result_without_fanning_out(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from elections.models import Contest
-from elections.voting.actions.boxes import box_rows
+from elections.voting.actions.boxes import box_order, box_rows, open_box
 from elections.voting.boxcrypt import open_ballot
 from elections.voting.keys import key_load
 
@@ -26,9 +26,12 @@ def box_ballots(contest: Contest | int) -> list[BoxBallot]:
     if not rows:
         return []
     key = key_load(key_id_of(contest_id))
+    order = box_order(contest_id, key, open_box(contest_id))
     ballots = []
     for lookup, blob in rows:
-        opened = open_ballot(key, contest_id=contest_id, lookup=lookup, blob=blob)
+        opened = open_ballot(
+            key, contest_id=contest_id, lookup=lookup, blob=blob, choice_keys=order
+        )
         ballots.append(BoxBallot(lookup, opened.ranks, opened.receipt_hash, opened.tracker))
     return ballots
 

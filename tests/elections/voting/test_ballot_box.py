@@ -20,7 +20,7 @@ from elections.voting.actions import (
     ballot_change,
     ballots_seal,
 )
-from elections.voting.boxcrypt import box_table
+from elections.voting.boxcrypt import box_table, pack_ranks
 from elections.voting.keys import key_exists, key_path
 from elections.voting.models import Ballot, BallotBoxSeal
 from elections.voting.ranking import Ranking, field_name, parse_ranking
@@ -129,7 +129,8 @@ def test_a_ranking_changed_after_the_seal_is_caught_by_the_voter_and_the_officia
     sealed = Ballot.objects.get(
         contest=contest, tracker=ballot_tracker(alice_code, {keys["Ada Lovelace"]: 1})
     )
-    Ballot.objects.filter(pk=sealed.pk).update(ranks={keys["Carol Shaw"]: 1})
+    order = BallotBoxSeal.objects.get(contest=contest).choice_keys
+    Ballot.objects.filter(pk=sealed.pk).update(ranks=pack_ranks(order, {keys["Carol Shaw"]: 1}))
 
     assert selectors.receipt_check(closed, alice_code).state == "altered"
     assert selectors.receipt_check(closed, bob_code).state == "counted"

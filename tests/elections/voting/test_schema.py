@@ -66,6 +66,8 @@ def test_an_open_ballot_box_row_names_its_key_and_holds_nothing_of_a_ballot() ->
         "contest",
         "key_id",
         "key_check",
+        # The order of the choices, frozen when the box opened, sealed under its key.
+        "choice_order",
     }
 
 
@@ -100,6 +102,8 @@ def test_seal_and_audit_hold_counts_not_people() -> None:
         "voters",
         "sealed_at",
         "digest",
+        "digest_version",
+        "choice_keys",
         "key_id",
     }
     # The audit log is linked to people (its actor), so it must never reference a ballot.

@@ -22,6 +22,7 @@ from elections.voting.actions import (
     ballot_change,
     ballots_seal,
 )
+from elections.voting.boxcrypt import unpack_ranks
 from elections.voting.keys import key_exists
 from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
 from elections.voting.ranking import Ranking, field_name, parse_ranking
@@ -232,9 +233,12 @@ def test_the_seal_stores_the_box_ballots_shuffled_and_drops_the_box(
     with django_capture_on_commit_callbacks(execute=True):
         seal = ballots_seal(contest=closed)
 
-    after = list(
-        Ballot.objects.filter(contest=contest).values_list("ranks", "receipt_hash", "tracker")
-    )
+    after = [
+        (unpack_ranks(seal.choice_keys, ranks), hashed, tracker)
+        for ranks, hashed, tracker in Ballot.objects.filter(contest=contest).values_list(
+            "ranks", "receipt_hash", "tracker"
+        )
+    ]
 
     def contents(rows: list[tuple[Any, ...]]) -> Counter[tuple[str, str, str]]:
         return Counter((repr(sorted(ranks.items())), hashed, t) for ranks, hashed, t in rows)

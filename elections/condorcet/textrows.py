@@ -1,0 +1,190 @@
+"""PURE: the rows of the CSV and PrefLib ballot files, written by numpy.
+
+A million ballots are turned into text without a Python step per ballot: every cell gets a
+fixed-width slot of bytes (digits right-aligned, separators, braces), unused bytes are zero,
+and the zero bytes are dropped at the end. No character of these files is a zero byte, so
+what is left is exactly the text a per-ballot loop would write
+(``tests/elections/condorcet/test_textrows.py`` checks it against such a loop).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_COMMA = ord(",")
+_NEWLINE = ord("\n")
+_QUOTE = ord('"')
+
+
+def digit_slots(numbers: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Decimal digits of non-negative ``numbers`` as ``numbers.shape + (width,)`` ASCII bytes,
+    right-aligned with zero bytes in front (0 is the one digit "0")."""
+    values = np.asarray(numbers, dtype=np.int64)
+    if width is None:
+        width = len(str(int(values.max()))) if values.size else 1
+    top = int(values.max()) if values.size else 0
+    if top < 4096:
+        # Small numbers (ranks, candidate numbers): one lookup in a table of their digits.
+        return _digit_table(top + 1, width)[values]
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    digits = (values[..., None] // powers) % 10
+    lengths = np.ones(values.shape, dtype=np.int64)
+    for power in range(1, width):
+        lengths += values >= 10**power
+    used = np.arange(width)[None, :] >= (width - lengths.reshape(-1, 1))
+    slots = np.where(used.reshape(digits.shape), digits + ord("0"), 0)
+    return slots.astype(np.uint8)
+
+
+def _digit_table(size: int, width: int) -> np.ndarray:
+    table = np.zeros((size, width), dtype=np.uint8)
+    for number in range(size):
+        digits = str(number).encode("ascii")
+        table[number, width - len(digits) :] = np.frombuffer(digits, dtype=np.uint8)
+    return table
+
+
+def _text(slots: np.ndarray) -> str:
+    flat = slots.reshape(-1)
+    return flat[flat != 0].tobytes().decode("ascii")
+
+
+def csv_rows(ranks: np.ndarray, first: np.ndarray | None = None) -> str:
+    """One CSV line per ballot: its ranks separated by commas, an empty cell for unranked.
+
+    As Python's csv module writes it: a ballot of one unranked cell is ``""`` so that the line
+    is not mistaken for a blank one. ``first`` (``S<n>``, one per ballot, characters that need
+    no quoting, none empty) is a first cell, such as a tracker."""
+    count, columns = ranks.shape
+    if count == 0:
+        return ""
+    if first is not None:
+        lead = np.zeros((count, first.dtype.itemsize + 1), dtype=np.uint8)
+        lead[:, :-1] = np.ascontiguousarray(first).view(np.uint8).reshape(count, -1)
+        lead[:, -1] = _COMMA if columns else _NEWLINE
+        return _text(lead) if not columns else _joined(lead, ranks)
+    if columns == 0:
+        return "\n" * count
+    return _text(_rank_cells(ranks))
+
+
+def _joined(lead: np.ndarray, ranks: np.ndarray) -> str:
+    cells = _rank_cells(ranks, lone_quoted=False)
+    return _text(np.concatenate([lead, cells.reshape(cells.shape[0], -1)], axis=1))
+
+
+def _rank_cells(ranks: np.ndarray, *, lone_quoted: bool = True) -> np.ndarray:
+    count, columns = ranks.shape
+    values = np.asarray(ranks, dtype=np.int64)
+    width = max(2, len(str(int(values.max()))))
+    cells = np.zeros((count, columns, width + 1), dtype=np.uint8)
+    cells[:, :, :width] = digit_slots(values, width)
+    cells[values == 0, :width] = 0
+    if columns == 1 and lone_quoted:
+        cells[values[:, 0] == 0, 0, :2] = _QUOTE
+    cells[:, :-1, width] = _COMMA
+    cells[:, -1, width] = _NEWLINE
+    return cells
+
+
+def _small(values: np.ndarray) -> np.ndarray:
+    """The same non-negative numbers in the narrowest integer type that holds them: numpy
+    sorts and scans 16-bit numbers several times faster than 64-bit ones."""
+    top = int(values.max()) if values.size else 0
+    return values.astype(np.int16) if top < 32767 else values
+
+
+def dense(ballots: np.ndarray) -> np.ndarray:
+    """Each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
+    return dense_small(ballots).astype(np.int64)
+
+
+def dense_small(ballots: np.ndarray) -> np.ndarray:
+    """``dense`` in the narrowest integer type that holds the result."""
+    values = _small(np.asarray(ballots, dtype=np.int64))
+    if values.size == 0:
+        return np.zeros(values.shape, dtype=np.int16)
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    rises = np.ones(ordered.shape, dtype=bool)
+    rises[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    levels = np.cumsum(
+        rises & (ordered > 0), axis=1, dtype=np.int16 if values.shape[1] < 32767 else np.int64
+    )
+    levels[ordered == 0] = 0
+    result = np.zeros(values.shape, dtype=levels.dtype)
+    np.put_along_axis(result, order, levels, axis=1)
+    return result
+
+
+def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, int]:
+    """The ``count: order`` lines of a PrefLib file (identical ballots merged, most frequent
+    first, then by their dense ranks), with the number of voters and of distinct orders.
+
+    An order lists the candidates' numbers best first, separated by commas, tied candidates
+    in braces: ``1,{2,4},3``; a ballot ranking nobody is ``count:``."""
+    ranks = dense_small(ballots)
+    weights = np.asarray(weights, dtype=np.int64)
+    kept = weights != 0
+    ranks, weights = ranks[kept], weights[kept]
+    columns = ranks.shape[1]
+    if ranks.shape[0] == 0:
+        return "", 0, 0
+    if columns == 0:
+        return f"{int(weights.sum())}:\n", int(weights.sum()), 1
+    # Dense ranks are at most the number of candidates: as big-endian bytes of a fixed width,
+    # rows compare bytewise as their tuples of ranks do, and numpy sorts bytes fast.
+    size = 1 if columns < 256 else 2
+    packed = np.ascontiguousarray(ranks.astype(">u1" if size == 1 else ">u2"))
+    keys = packed.view(f"V{columns * size}").ravel()
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    distinct = (
+        np.frombuffer(unique_keys.tobytes(), dtype=packed.dtype)
+        .reshape(len(unique_keys), columns)
+        .astype(np.int64)
+    )
+    totals = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique_keys))
+    totals = np.rint(totals).astype(np.int64)
+    # Most frequent first, then by the ranks themselves (as tuples compare): unique_keys is
+    # sorted by them already.
+    order = np.lexsort((np.arange(len(unique_keys)), -totals))
+    distinct, totals = distinct[order], totals[order]
+    lines = distinct.shape[0]
+
+    # Candidates best first, ties by number; unranked ones last and left out.
+    distinct = _small(distinct)
+    wide = np.int32 if (columns + 1) ** 2 < 2**31 - 1 else np.int64
+    key = np.where(
+        distinct > 0,
+        distinct.astype(wide) * (columns + 1) + np.arange(columns, dtype=wide),
+        np.iinfo(wide).max,
+    )
+    places = np.argsort(key, axis=1, kind="stable")
+    levels = np.take_along_axis(distinct, places, axis=1)
+    present = levels > 0
+    starts = np.ones(levels.shape, dtype=bool)
+    starts[:, 1:] = levels[:, 1:] != levels[:, :-1]
+    ends = np.ones(levels.shape, dtype=bool)
+    ends[:, :-1] = levels[:, :-1] != levels[:, 1:]
+    ends[:, :-1] |= ~present[:, 1:]
+    grouped = ~(starts & ends)
+    last = np.zeros(levels.shape, dtype=bool)
+    last[np.arange(lines), np.maximum(present.sum(axis=1) - 1, 0)] = True
+
+    width = len(str(columns))
+    cells = np.zeros((lines, columns, width + 3), dtype=np.uint8)
+    cells[:, :, 0] = np.where(present & starts & grouped, ord("{"), 0)
+    cells[:, :, 1 : width + 1] = digit_slots(places + 1, width)
+    cells[:, :, width + 1] = np.where(present & ends & grouped, ord("}"), 0)
+    cells[:, :, width + 2] = np.where(present & ~last, _COMMA, 0)
+    cells[~present] = 0
+
+    count_width = len(str(int(totals.max())))
+    head = np.zeros((lines, count_width + 2), dtype=np.uint8)
+    head[:, :count_width] = digit_slots(totals, count_width)
+    head[:, count_width] = ord(":")
+    head[:, count_width + 1] = np.where(present.any(axis=1), ord(" "), 0)
+    rows = np.concatenate(
+        [head, cells.reshape(lines, -1), np.full((lines, 1), _NEWLINE, dtype=np.uint8)], axis=1
+    )
+    return _text(rows), int(totals.sum()), lines

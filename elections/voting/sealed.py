@@ -1,0 +1,126 @@
+"""PURE: sealed ballots in compact form, built and read with numpy.
+
+A sealed ballot's ranks are one little-endian 16-bit number per choice of the order frozen
+in its seal (``boxcrypt.RANK_DTYPE``), 0 = unranked. The seal writes a whole box at once
+with PostgreSQL's binary ``COPY`` (``copy_binary``: every row has the same length, so the
+stream is one numpy structured array), and the count reads the ranks back with ``COPY ...
+TO STDOUT (FORMAT binary)`` into a rank matrix (``parse_copy_binary``), with no Python object
+per ballot.
+
+The digest recorded at the seal (``sealed_digest``) is the SHA-256 of the frozen order and
+the ballots' (tracker, ranks) records, sorted: it does not depend on the order the ballots
+are stored in, and changes with any ranking, tracker, added or removed ballot.
+
+This module imports the standard library and numpy only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from collections.abc import Sequence
+
+import numpy as np
+
+from elections.voting.boxcrypt import RANK_DTYPE
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_COPY_HEADER = _COPY_SIGNATURE + struct.pack(">ii", 0, 0)
+_COPY_TRAILER = struct.pack(">h", -1)
+DIGEST_VERSION = 2
+
+
+class CopyFormatError(Exception):
+    """A binary COPY stream is not the fixed-width rows it was expected to hold."""
+
+
+def random_uuid4s(count: int) -> np.ndarray:
+    """``count`` random version-4 UUIDs (the operating system's random source) as a
+    ``(count, 16)`` byte array: the ids of sealed ballots, which say nothing of their order."""
+    ids = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+    ids[:, 6] = (ids[:, 6] & 0x0F) | 0x40
+    ids[:, 8] = (ids[:, 8] & 0x3F) | 0x80
+    return ids
+
+
+def copy_binary(columns: Sequence[np.ndarray]) -> bytes:
+    """The binary COPY stream of rows whose fields all have a fixed width.
+
+    Each column is an array with one row per record: a 2-D uint8 array (its bytes are the
+    field), a 1-D ``S<n>`` array (ASCII text), a 2-D numeric array (its little-endian bytes:
+    a ``bytea`` field) or a 1-D big-endian integer array (an ``int8`` field, say ``>i8``).
+    """
+    if not columns:
+        raise ValueError("A row has at least one field.")
+    count = int(columns[0].shape[0])
+    fields: list[tuple[str, np.ndarray]] = []
+    for number, column in enumerate(columns):
+        if int(column.shape[0]) != count:
+            raise ValueError("Every column has one value per row.")
+        raw = np.ascontiguousarray(column)
+        width = raw.dtype.itemsize * int(np.prod(raw.shape[1:], dtype=np.int64))
+        fields.append((f"f{number}", raw.view(np.uint8).reshape(count, width)))
+    layout = [("fields", ">i2")]
+    for name, raw in fields:
+        layout += [(f"{name}_length", ">i4"), (name, np.uint8, (raw.shape[1],))]
+    rows = np.empty(count, dtype=np.dtype(layout))
+    rows["fields"] = len(fields)
+    for name, raw in fields:
+        rows[f"{name}_length"] = raw.shape[1]
+        rows[name] = raw
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def parse_copy_binary(stream: bytes, widths: Sequence[int]) -> list[np.ndarray]:
+    """The fields of a binary COPY stream of fixed-width, non-null fields, one ``(rows,
+    width)`` uint8 array per field (views on ``stream``, no copy)."""
+    if not stream.startswith(_COPY_SIGNATURE):
+        raise CopyFormatError("Not a binary COPY stream.")
+    (extension,) = struct.unpack_from(">i", stream, len(_COPY_SIGNATURE) + 4)
+    start = len(_COPY_HEADER) + extension
+    if not stream.endswith(_COPY_TRAILER):
+        raise CopyFormatError("The binary COPY stream has no trailer.")
+    body = memoryview(stream)[start : len(stream) - len(_COPY_TRAILER)]
+    layout = [("fields", ">i2")]
+    for number, width in enumerate(widths):
+        layout += [(f"f{number}_length", ">i4"), (f"f{number}", np.uint8, (width,))]
+    row_dtype = np.dtype(layout)
+    if len(body) % row_dtype.itemsize:
+        raise CopyFormatError("The rows of the binary COPY stream are not of the expected width.")
+    rows = np.frombuffer(body, dtype=row_dtype)
+    if rows.shape[0] and (
+        np.any(rows["fields"] != len(widths))
+        or any(np.any(rows[f"f{number}_length"] != width) for number, width in enumerate(widths))
+    ):
+        raise CopyFormatError("The rows of the binary COPY stream are not of the expected width.")
+    return [rows[f"f{number}"] for number in range(len(widths))]
+
+
+def ranks_matrix(packed: np.ndarray, choice_count: int) -> np.ndarray:
+    """Packed ranks (``(rows, 2 × choices)`` bytes) as a ``(rows, choices)`` int64 matrix."""
+    if packed.shape[0] == 0:
+        return np.zeros((0, choice_count), dtype=np.int64)
+    ranks = np.ascontiguousarray(packed).view(RANK_DTYPE).reshape(packed.shape[0], choice_count)
+    return ranks.astype(np.int64)
+
+
+def sealed_digest(choice_keys: Sequence[str], trackers: np.ndarray, ranks: np.ndarray) -> str:
+    """SHA-256 of a sealed contest's ballots (version 2): the frozen order as JSON, then every
+    ballot's tracker (32 ASCII bytes) followed by its ranks (16-bit little-endian), the
+    records sorted bytewise. ``trackers`` is an ``S32`` array, ``ranks`` a ``(rows,
+    choices)`` integer matrix in ``choice_keys`` order."""
+    count = int(trackers.shape[0])
+    width = len(choice_keys) * RANK_DTYPE.itemsize
+    records = np.empty((count, 32 + width), dtype=np.uint8)
+    records[:, :32] = np.ascontiguousarray(trackers, dtype="S32").view(np.uint8).reshape(count, 32)
+    packed = np.ascontiguousarray(ranks, dtype=RANK_DTYPE).view(np.uint8).reshape(count, width)
+    records[:, 32:] = packed
+    ordered = np.sort(records.view(f"V{32 + width}").ravel().view(f"S{32 + width}"), kind="stable")
+    digest = hashlib.sha256(b"stackvote-sealed-v2\n")
+    digest.update(json.dumps(list(choice_keys), ensure_ascii=False).encode("utf-8") + b"\n")
+    # Sorting as S<n> drops no bytes here: every record is exactly n bytes, so only trailing
+    # zero bytes could compare as padding, and they sort the same either way.
+    digest.update(np.ascontiguousarray(ordered).view(np.uint8).tobytes())
+    return digest.hexdigest()
