@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 
@@ -60,8 +61,6 @@ def is_official(user: object) -> bool:
 
 def officials_queryset() -> QuerySet[Any]:
     """Everyone who may be named an election's official: the officials' group and superusers."""
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model()
         .objects.filter(Q(groups__name=conf.officials_group()) | Q(is_superuser=True))
