@@ -433,8 +433,10 @@ class Candidacy(models.Model):
     filing_reason = models.TextField(blank=True)
     # A candidacy of record (openstack/election ``candidates/<release>/<Team>/<file>``): the
     # file it was read from, the IRC nick published with it, and, for a poll held elsewhere,
-    # whether the published result elected them (None: not known from the record).
+    # whether the published result elected them (None: not known from the record). The name
+    # and nick are the ones published then (people change them; the account keeps today's).
     record_path = models.CharField(max_length=300, blank=True, editable=False)
+    name_of_record = models.CharField(max_length=200, blank=True, editable=False)
     ircname = models.CharField("IRC nick", max_length=100, blank=True)
     elected_of_record = models.BooleanField(null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField(default=timezone.now)

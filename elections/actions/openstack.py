@@ -210,6 +210,7 @@ def _candidacy_of_record(
         platform_html=render_markdown(platform),
         state=CandidacyState.APPROVED,
         record_path=record_path[:300],
+        name_of_record=full_name[:200],
         ircname=ircname[:100],
         submitted_at=contest.election.nominations_opens_at,
     )
