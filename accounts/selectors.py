@@ -36,6 +36,7 @@ from accounts.models import (
     EmailVerification,
     ExtraVoter,
     IdentityLink,
+    MemberAddress,
     Roll,
     RollAddress,
     Team,
@@ -330,3 +331,22 @@ def roll_verify(roll: Roll) -> bool:
 
 
 # --- "Am I eligible?" -------------------------------------------------------------------
+
+
+def member_affiliations(emails: Iterable[str]) -> dict[str, str]:
+    """Address → the affiliation of the Foundation member it belongs to (members only)."""
+    wanted = {normalise_email(e) for e in emails}
+    return dict(
+        MemberAddress.objects.filter(email__in=wanted).values_list("email", "member__affiliation")
+    )
+
+
+def user_is_member(user: Any) -> bool:
+    """One of the user's verified addresses belongs to a Foundation individual member."""
+    addresses = user_verified_addresses(user)
+    return bool(addresses) and MemberAddress.objects.filter(email__in=addresses).exists()
+
+
+def membership_known() -> bool:
+    """A membership list has been imported."""
+    return MemberAddress.objects.exists()

@@ -104,6 +104,11 @@ class Election(models.Model):
     # says, so the minimum phase length (STACKVOTE_MIN_PHASE_DAYS), a rule for elections
     # planned here, does not apply (zed's poll lasted two days).
     calendar_of_record = models.BooleanField(default=False, editable=False)
+    requires_membership = models.BooleanField(
+        default=False,
+        help_text="Only Foundation individual members (manage.py import_members) may stand "
+        "in its contests (OpenStack charter: candidates and voters are individual members).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ElectionQuerySet.as_manager()
@@ -281,6 +286,14 @@ class Contest(models.Model):
         null=True,
         blank=True,
         help_text="At most this many winners per affiliation; empty: no limit.",
+    )
+    # OpenStack TC charter: no more than half of the *whole* TC from one employer. The seats
+    # of sitting members not up for election, by affiliation, count against the limit.
+    seated_affiliations = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Seats held outside this contest, by affiliation: {affiliation: seats}.",
     )
     # OpenStack charter: ties are broken by a public draw. The seed is committed, then revealed:
     # its SHA-256 is public from the opening of nominations (when the seed stops changing),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.actions import EligibilityError, person_of_record, team_of_record
+from accounts.selectors import member_affiliations
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.rolls import _freeze_nomination_roll
@@ -40,6 +41,7 @@ from elections.openstack.candidates import (
     CandidatesOfRecord,
     SittingMember,
     exception_name,
+    members_not_up,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def election_import_openstack(
     now: datetime.datetime | None = None,
     of_record: bool = False,
     teams_of_record: bool = False,
+    sitting: Sequence[SittingMember] = (),
 ) -> Election:
     """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
     "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined").
@@ -74,7 +77,9 @@ def election_import_openstack(
     ``of_record``, is kept as OpenStack's officials ran it: the minimum phase length is a
     rule for elections planned here, not for history. ``teams_of_record``: the teams come
     from the cycle's own candidacy files, so they held a PTL election then, whatever the
-    governance files say of them now.
+    governance files say of them now. ``sitting``: the TC of members.yaml; the affiliations
+    of those whose seats are not up (from the membership list) count against the diversity
+    limit.
     """
     now = now or timezone.now()
     of_record = of_record or calendar.nominations_opens_at <= now
@@ -108,6 +113,9 @@ def election_import_openstack(
             slug="tc",
             seats=calendar.tc_seats,
             max_per_affiliation=tc_affiliation_limit(),
+            seated_affiliations=seated_affiliations(
+                sitting, opens=calendar.nominations_opens_at.date()
+            ),
         )
     if calendar.has_ptl:
         for team in teams:
@@ -121,6 +129,22 @@ def election_import_openstack(
                 of_record=teams_of_record,
             )
     return election
+
+
+def seated_affiliations(
+    sitting: Sequence[SittingMember], *, opens: datetime.date
+) -> dict[str, int]:
+    """Seats held by affiliation among the sitting members not up (members.yaml), each
+    member's affiliation as the membership list gives it; members it does not know are
+    counted as "unknown affiliation" and so limit nobody."""
+    staying = members_not_up(list(sitting), opens)
+    known = member_affiliations(member.email for member in staying)
+    held: dict[str, int] = {}
+    for member in staying:
+        label = known.get(member.email, "")
+        if label:
+            held[label] = held.get(label, 0) + 1
+    return held
 
 
 @transaction.atomic
@@ -164,6 +188,7 @@ def election_replay_openstack(
         now=now,
         of_record=True,
         teams_of_record=True,
+        sitting=members,
     )
     contests = {contest.team_id: contest for contest in election.contests.all()}
     by_email = {member.email: member for member in members}

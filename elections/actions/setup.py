@@ -51,6 +51,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "auto_publish_results",
     "publish_trackers",
     "two_official_approval",
+    "requires_membership",
 )
 
 
@@ -248,6 +249,7 @@ def contest_create(
     tie_seed: str = "",
     description: str = "",
     of_record: bool = False,
+    seated_affiliations: dict[str, int] | None = None,
 ) -> Contest:
     """Add a contest to an election that has not yet closed its nominations.
 
@@ -270,6 +272,7 @@ def contest_create(
         max_per_affiliation=max_per_affiliation,
         tie_seed=tie_seed or _default_tie_seed(),
         description=description,
+        seated_affiliations=dict(seated_affiliations or {}),
     )
     contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
     _full_clean(contest)
@@ -287,6 +290,7 @@ def contest_create(
             "seats": seats,
             "method": method,
             "max_per_affiliation": max_per_affiliation,
+            "seated_affiliations": contest.seated_affiliations,
             # The commitment, never the seed: it stays secret until the result is published.
             "tie_seed_sha256": contest.tie_seed_sha256,
         },

@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     count.add_argument("--max-per-affiliation", type=int, help="most winners per affiliation")
     count.add_argument("--encoding", help=_ENCODING_HELP)
+    count.add_argument(
+        "--seats-held",
+        action="append",
+        default=[],
+        metavar="GROUP=N",
+        help="seats an affiliation holds outside the contest (sitting members not up), "
+        "counted against --max-per-affiliation (repeat per affiliation)",
+    )
     convert = commands.add_parser("convert", help="rewrite a ballot file in another format")
     convert.add_argument("source")
     convert.add_argument("target")
@@ -112,6 +120,18 @@ def _affiliations(pairs: Sequence[str]) -> dict[str, str] | None:
             raise _UsageError(f"--affiliation expects NAME=GROUP, got {pair!r}")
         mapping[name.strip()] = group.strip()
     return mapping
+
+
+def _seats_held(pairs: Sequence[str]) -> dict[str, int] | None:
+    if not pairs:
+        return None
+    held: dict[str, int] = {}
+    for pair in pairs:
+        group, separator, count = pair.rpartition("=")
+        if not separator or not group.strip() or not count.strip().isdigit():
+            raise _UsageError(f"--seats-held expects GROUP=N, got {pair!r}")
+        held[group.strip()] = int(count)
+    return held
 
 
 def _table(result: TallyResult) -> list[str]:
@@ -184,6 +204,7 @@ def _run_tally(arguments: argparse.Namespace, out: TextIO) -> int:
             tie_seed=arguments.tie_seed,
             affiliations=_affiliations(arguments.affiliation),
             max_per_affiliation=arguments.max_per_affiliation,
+            seats_held=_seats_held(arguments.seats_held),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

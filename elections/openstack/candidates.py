@@ -198,3 +198,23 @@ def parse_members(text: str, *, source: str = "members.yaml") -> tuple[SittingMe
             )
         )
     return tuple(members)
+
+
+# A TC seat is held for about a year, over two elections: members elected at the last one
+# (within the past ~10 months) keep their seats, those elected before are up now.
+SEAT_NOT_UP_DAYS = 300
+
+
+def members_not_up(
+    members: tuple[SittingMember, ...] | list[SittingMember], opens: datetime.date
+) -> list[SittingMember]:
+    """The sitting members whose seats are not up in an election whose nominations open on
+    ``opens``: seated before it, at the previous election (``since`` within
+    ``SEAT_NOT_UP_DAYS``). A member without a date is counted as up."""
+    return [
+        member
+        for member in members
+        if member.since is not None
+        and member.since <= opens
+        and (opens - member.since).days < SEAT_NOT_UP_DAYS
+    ]

@@ -449,6 +449,7 @@ def result_problems(result: Result) -> list[str]:
         tie_seed=result.tie_seed,
         affiliations=tuple(choice.get("affiliation", "") for choice in result.candidates),
         max_per_affiliation=result.contest.max_per_affiliation,
+        seats_held=tuple(sorted(result.contest.seated_affiliations.items())),
     )
     if tie_seed_sha256(result.tie_seed) != result.contest.tie_seed_sha256:
         problems.append("The tie seed counted with is not the one committed to by its SHA-256.")

@@ -272,3 +272,29 @@ def test_a_ptl_directory_in_a_tc_only_cycle_is_refused() -> None:
             str(CANDIDATES_2026_1),
         )
     assert not Election.objects.exists()
+
+
+def test_sitting_members_not_up_count_against_the_tc_diversity_limit(tmp_path: Path) -> None:
+    """members.yaml as of 2026-08: those seated in February 2026 keep their seats through the
+    2027.1 election (nominations open 2026-08-05); those seated in September 2025 are up."""
+    sitting = parse_members((DATA / "members.yaml").read_text())
+    from elections.openstack.candidates import members_not_up
+
+    staying = members_not_up(sitting, datetime.date(2026, 8, 5))
+    assert {m.irc for m in staying} >= {"spotz", "gouthamr", "noonedeadpunk"}
+    assert "frickler" not in {m.irc for m in staying}
+    rows = ["member_id,addresses,affiliation"]
+    rows += [f"{n},{m.email},Red Hat" for n, m in enumerate(staying[:3], start=1)]
+    listing = tmp_path / "members.csv"
+    listing.write_text("\n".join(rows) + "\n")
+    call_command("import_members", str(listing), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "import_election",
+        str(DATA / "configuration.yaml"),
+        "--members",
+        str(DATA / "members.yaml"),
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    tc = Election.objects.get().contests.get(kind=ContestKind.TC)
+    assert tc.max_per_affiliation == 4
+    assert tc.seated_affiliations == {"Red Hat": 3}

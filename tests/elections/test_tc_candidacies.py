@@ -53,3 +53,58 @@ def test_under_the_diversity_rule_an_affiliation_must_be_declared(
     )
     with pytest.raises(actions.CandidacyRefused, match="Declare your affiliation"):
         actions.candidacy_edit(candidacy=candidacy, actor=erin, platform="P2", affiliation=" ")
+
+
+def test_an_election_requiring_membership_refuses_non_members(
+    tc_contest: Any, make_user: Any, tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+
+    election = tc_contest.election
+    election.requires_membership = True
+    election.save(update_fields=["requires_membership"])
+    members = tmp_path / "members.csv"
+    members.write_text("member_id,addresses,affiliation\n7,member@example.org,ACME\n")
+    call_command("import_members", str(members), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    stranger = make_user("stranger@example.org")
+    with pytest.raises(actions.CandidacyRefused, match="requires Foundation individual member"):
+        actions.candidacy_submit(
+            contest=tc_contest, candidate=stranger, platform="P", affiliation="none"
+        )
+    member = make_user("member@example.org")
+    candidacy = actions.candidacy_submit(
+        contest=tc_contest, candidate=member, platform="P", affiliation="ACME"
+    )
+    assert candidacy.state == CandidacyState.SUBMITTED
+
+
+def test_seats_held_by_sitting_members_turn_an_acclamation_into_a_poll(
+    make_election: Any,
+    make_contest: Any,
+    open_nominations: Any,
+    make_team: Any,
+    make_user: Any,
+    official: Any,
+) -> None:
+    from elections.models import ContestState
+    from elections.scenarios import scenario_move
+
+    make_team("Nova", "nova")
+    election = make_election()
+    contest = make_contest(
+        election,
+        kind=ContestKind.TC,
+        seats=2,
+        max_per_affiliation=4,
+        seated_affiliations={"Red Hat": 3},
+    )
+    open_nominations(election)
+    for email in ("ann@example.org", "bob@example.org"):
+        candidacy = actions.candidacy_submit(
+            contest=contest, candidate=make_user(email), platform="P", affiliation="red hat"
+        )
+        actions.candidacy_review(candidacy=candidacy, reviewer=official, approve=True)
+    scenario_move(election, "campaigning", actor=official, reason="test: close nominations")
+    contest.refresh_from_db()
+    # Two candidates for two seats, but Red Hat would hold five of nine: a poll decides.
+    assert contest.state == ContestState.POLLING

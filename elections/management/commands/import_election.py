@@ -68,7 +68,9 @@ class Command(BaseCommand):
             "--members",
             type=Path,
             default=None,
-            help="openstack/governance members.yaml: names and IRC nicks of TC members.",
+            help="openstack/governance members.yaml: the sitting TC (names and IRC nicks of "
+            "candidates; the affiliations of those whose seats are not up count against the "
+            "diversity limit).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -79,8 +81,8 @@ class Command(BaseCommand):
         if options["candidates"] is not None:
             election = self._replay(calendar, options)
         else:
-            if options["exceptions"] or options["members"]:
-                raise CommandError("--exceptions and --members name candidates: give --candidates.")
+            if options["exceptions"]:
+                raise CommandError("--exceptions names candidates: give --candidates.")
             election = self._import(calendar, options)
         contests = election.contests.count()
         self.stdout.write(
@@ -89,6 +91,10 @@ class Command(BaseCommand):
                 f"({election.slug}) with {contests} contest{'s' if contests != 1 else ''}."
             )
         )
+        tc = election.contests.filter(kind="tc").first()
+        if tc is not None and tc.seated_affiliations:
+            held = ", ".join(f"{label}: {n}" for label, n in sorted(tc.seated_affiliations.items()))
+            self.stdout.write(f"  TC seats not up, by affiliation: {held}")
         settled: dict[str, int] = {}
         for contest in election.contests.all():
             settled[contest.get_state_display()] = settled.get(contest.get_state_display(), 0) + 1
@@ -109,6 +115,14 @@ class Command(BaseCommand):
                     kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True
                 ).exclude(leadership_type__in=["distributed", "none"])
         try:
+            members = (
+                parse_members(_read(options["members"], "members"), source=str(options["members"]))
+                if options["members"]
+                else ()
+            )
+        except CandidatesError as error:
+            raise CommandError(str(error)) from error
+        try:
             return actions.election_import_openstack(
                 calendar=calendar,
                 actor=None,
@@ -116,6 +130,7 @@ class Command(BaseCommand):
                 slug=options["slug"],
                 teams=teams.order_by("name"),
                 auto_advance=not options["manual"],
+                sitting=members,
             )
         except actions.ElectionError as error:
             raise CommandError(str(error)) from error
