@@ -37,6 +37,7 @@ from accounts.models import (
     ExtraVoter,
     IdentityLink,
     MemberAddress,
+    Repository,
     Roll,
     RollAddress,
     Team,
@@ -350,3 +351,16 @@ def user_is_member(user: Any) -> bool:
 def membership_known() -> bool:
     """A membership list has been imported."""
     return MemberAddress.objects.exists()
+
+
+def team_repositories_never_ingested(team: Team) -> tuple[int, list[str]]:
+    """(the team's current repositories, the names of those never ingested: no git ingest
+    state and no contribution stored), so that a roll of nobody is not taken for a team
+    nobody contributed to."""
+    repositories = Repository.objects.filter(
+        ownerships__team=team, ownerships__retired_on__isnull=True
+    ).distinct()
+    never = repositories.filter(ingest_state__isnull=True).exclude(
+        pk__in=Contribution.objects.values("repository_id")
+    )
+    return repositories.count(), sorted(never.values_list("name", flat=True))
