@@ -80,7 +80,14 @@ class Command(BaseCommand):
             )
             try:
                 if election is not None:
+                    held = set(election.contests.values_list("kind", flat=True))
                     for source, record in records:
+                        if record.kind not in held:
+                            self.stdout.write(
+                                f"  {source} skipped: {election.slug} holds no "
+                                f"{record.kind.upper()} contest"
+                            )
+                            continue
                         election_record_results(
                             election=election, results=record, actor=None, source=source
                         )

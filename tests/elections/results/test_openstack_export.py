@@ -193,3 +193,30 @@ class _Capture:
 
     def flush(self) -> None:
         pass
+
+
+def test_results_of_a_kind_the_election_does_not_hold_are_skipped_and_said() -> None:
+    call_command(
+        "import_election",
+        str(ELECTION / "configurations/rocky-tc.yaml"),
+        "--candidates",
+        str(_tc_only_candidates()),
+        **QUIET,
+    )
+    out = _Capture()
+    call_command("import_results", str(RESULTS / "rocky"), stdout=out)
+    assert "ptl.yaml skipped: rocky-tc holds no PTL contest" in out.text
+    tc = Election.objects.get().contests.get()
+    assert tc.result_of_record.startswith("https://civs")
+
+
+def _tc_only_candidates() -> Path:
+    """rocky's TC candidates as files, built from its published results."""
+    import tempfile
+
+    record = parse_results((RESULTS / "rocky/tc.yaml").read_text(), source="tc", kind="tc")
+    directory = Path(tempfile.mkdtemp()) / "rocky"
+    (directory / "TC").mkdir(parents=True)
+    for person in record.contests[0].candidates:
+        (directory / "TC" / person.email.lower()).write_text(f"Platform of {person.fullname}")
+    return directory
