@@ -350,7 +350,10 @@ def _rest_time(value: Any, what: str, source: str, index: int) -> datetime:
 def parse_gerrit_rest(text: str, *, source: str = "<gerrit>") -> Iterator[GerritChange]:
     """The merged changes of one REST page, every branch; each error names the change's
     position in the page. Owner and reviewers need ``DETAILED_ACCOUNTS`` (their addresses)
-    and, for reviews, ``DETAILED_LABELS`` (each vote)."""
+    and, for reviews, ``DETAILED_LABELS`` (each vote).
+
+    Long because every field is checked where it is read, so that each malformed value is
+    reported with the file, the change's place in the page and what was wrong."""
     for index, change in enumerate(_rest_changes(text, source), start=1):
         if not isinstance(change, dict):
             raise GerritFormatError(source, index, "expected a JSON object", unit="change")

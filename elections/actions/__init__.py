@@ -28,7 +28,6 @@ from elections.actions.nominations import (
 )
 from elections.actions.openstack import (
     election_import_openstack,
-    election_place_by_calendar,
     election_replay_openstack,
     tc_affiliation_limit,
 )
@@ -36,6 +35,7 @@ from elections.actions.phases import (
     LEGAL_MOVES,
     PHASE_ORDER,
     election_phase_move,
+    election_place_by_calendar,
     election_results_withdrawn,
     elections_advance,
     legal_moves,

@@ -23,9 +23,8 @@ from accounts.actions import EligibilityError, person_of_record, team_of_record
 from accounts.selectors import member_affiliations
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
-from elections.actions.rolls import _freeze_nomination_roll
-from elections.actions.settlement import contest_settle
-from elections.actions.setup import _commit_tie_seeds, contest_create, election_create
+from elections.actions.phases import election_place_by_calendar
+from elections.actions.setup import contest_create, election_create
 from elections.markdown import render_markdown
 from elections.models import (
     Candidacy,
@@ -33,7 +32,6 @@ from elections.models import (
     Contest,
     ContestKind,
     Election,
-    Phase,
 )
 from elections.openstack import OpenStackCalendar
 from elections.openstack.candidates import (
@@ -80,6 +78,9 @@ def election_import_openstack(
     governance files say of them now. ``sitting``: the TC of members.yaml; the affiliations
     of those whose seats are not up (from the membership list) count against the diversity
     limit.
+
+    Long because the election and its contests are one record of the file, created in one
+    transaction from the same calendar.
     """
     now = now or timezone.now()
     of_record = of_record or calendar.nominations_opens_at <= now
@@ -162,7 +163,10 @@ def election_replay_openstack(
     """Replay a cycle from its files: the election, a PTL contest per team directory of
     ``candidates`` (a "ptl" or "combined" cycle), every candidacy file as an approved
     candidacy of record, then the phase its dates say for ``now`` and the settlement of every
-    contest whose nominations have closed. All or nothing."""
+    contest whose nominations have closed. All or nothing.
+
+    Long because it is one transaction whose steps share the teams and contests it creates:
+    split up, each part would carry the same maps."""
     now = now or timezone.now()
     names = names or {}
     directories = [team for team in candidates.teams if team != TC_DIRECTORY]
@@ -246,46 +250,3 @@ def _candidacy_of_record(
         detail={"contest": contest.pk, "candidate": person.pk, "record_path": record_path},
     )
     return candidacy
-
-
-_ORDER = [Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING, Phase.CLOSED]
-
-
-@transaction.atomic
-def election_place_by_calendar(
-    *, election: Election, actor: Any, now: datetime.datetime | None = None
-) -> Election:
-    """Put a draft election of record at the phase its calendar says for ``now``, doing what
-    each boundary passed means for the record (tie seeds fixed and rolls frozen at the opening
-    of nominations, every contest settled at their close) and nothing meant for people (no
-    mail, no count: a poll held elsewhere is counted there)."""
-    now = now or timezone.now()
-    election = Election.objects.select_for_update().get(pk=election.pk)
-    if election.phase != Phase.DRAFT or not election.calendar_of_record:
-        raise ElectionError("Only a draft imported from a past cycle is placed by its calendar.")
-    target = election.scheduled_phase(now)
-    if target == Phase.DRAFT:
-        return election
-    commitments = _commit_tie_seeds(election)
-    contests = list(election.contests.select_for_update().order_by("pk"))
-    for contest in contests:
-        _freeze_nomination_roll(contest=contest, actor=actor)
-    if _ORDER.index(target) > _ORDER.index(Phase.NOMINATIONS):
-        for contest in contests:
-            contest_settle(contest=contest, actor=actor)
-    election.phase = target
-    election.save(update_fields=["phase"])
-    audit_record(
-        actor=actor,
-        action="election.phase_move",
-        target=audit_target(election),
-        detail={
-            "from": Phase.DRAFT,
-            "to": target,
-            "reason": f"replay of record: the calendar says {target} at {now.isoformat()}",
-            "election": election.slug,
-            "calendar_changes": {},
-            "tie_seed_sha256": commitments,
-        },
-    )
-    return election

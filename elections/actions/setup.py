@@ -254,7 +254,10 @@ def contest_create(
     """Add a contest to an election that has not yet closed its nominations.
 
     ``of_record``: a contest of an imported cycle, which the team held then whatever the
-    governance files say of its leadership now."""
+    governance files say of its leadership now.
+
+    Long because the contest's audit entry records every field it was created with, next to
+    the checks that apply to them."""
     election = Election.objects.select_for_update().get(pk=election.pk)
     _authorise(actor, election)
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):

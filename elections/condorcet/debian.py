@@ -27,6 +27,11 @@ _LOOKS_LIKE_A_BALLOT = re.compile(r"^\s*V\s*:", re.IGNORECASE)
 
 
 def read_debian(text: str) -> BallotFile:
+    """Read a Debian tally sheet.
+
+    Long because each line is checked where it is read (header, ballot, voter hash), so that
+    every problem names its line and no ballot is silently left out.
+    """
     options: list[str] = []
     rows: list[list[int]] = []
     voters: dict[str, int] = {}

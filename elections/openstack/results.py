@@ -118,7 +118,11 @@ def _require(mapping: Mapping[str, Any], key: str, kind: type, source: str) -> A
 
 
 def parse_results(text: str, *, source: str, kind: str) -> ResultsOfRecord:
-    """Read a published ``ptl.yaml`` or ``tc.yaml``; a missing or mistyped field is named."""
+    """Read a published ``ptl.yaml`` or ``tc.yaml``; a missing or mistyped field is named.
+
+    Long because every field is checked where it is read, naming the file and the entry, and
+    the old cycles' variants (words for ``elected``, leaderless rows) are read in the same pass.
+    """
     try:
         document = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError) as error:
