@@ -17,12 +17,13 @@ from accounts.commitlog import COMMIT_ID_RE, Contact, normalise_email
 
 
 class GerritFormatError(ValueError):
-    """A line of a Gerrit JSON export is not what ``gerrit query --format=JSON`` writes."""
+    """A line of a Gerrit JSON export is not what ``gerrit query --format=JSON`` writes (or a
+    change of a REST page is not what ``/changes/`` answers: ``unit`` is then "change")."""
 
-    def __init__(self, source: str, line: int, message: str) -> None:
+    def __init__(self, source: str, line: int, message: str, *, unit: str = "line") -> None:
         self.source = source
         self.line = line
-        super().__init__(f"{source}, line {line}: {message}")
+        super().__init__(f"{source}, {unit} {line}: {message}")
 
 
 # OpenStack TC charter: a review counts when it is Code-Review +2 or -2, or Workflow +1.
@@ -110,6 +111,35 @@ def _identities(value: Any) -> list[tuple[str, str]]:
     if isinstance(username, str) and username.strip() and len(username) <= 150:
         found.append((f"gerrit-user:{username.strip()}", contact.email))
     return found
+
+
+def parse_gerrit_export(
+    text: str, *, source: str = "<gerrit>", owners_only: bool = False
+) -> Iterator[GerritChange]:
+    """The merged changes of either export: a REST page (``)]}'`` then a JSON list) or the
+    JSON lines of ``gerrit query``. ``owners_only``: the change owner is its only contributor
+    and reviews count for nothing (openstack/election's own roll rule)."""
+    if is_rest_page(text):
+        changes: Iterable[GerritChange] = parse_gerrit_rest(text, source=source)
+    else:
+        changes = parse_gerrit_query(text.splitlines(), source=source)
+    for change in changes:
+        if owners_only:
+            owner = change.authors[:1]
+            change = GerritChange(
+                line=change.line,
+                project=change.project,
+                number=change.number,
+                change_id=change.change_id,
+                revision=change.revision,
+                merged_at=change.merged_at,
+                authors=owner,
+                reviews=(),
+                identities=tuple(
+                    pair for pair in change.identities if pair[1] in {c.email for c in owner}
+                ),
+            )
+        yield change
 
 
 def parse_gerrit_query(
@@ -263,3 +293,123 @@ def _patch_set_number(patch_set: dict[str, Any], source: str, line: int) -> int:
         raise GerritFormatError(
             source, line, f"patch set number {value!r} is not a number"
         ) from None
+
+
+# --- Gerrit's REST API ---------------------------------------------------------------------
+#
+# ``GET /changes/?q=status:merged+...&o=DETAILED_ACCOUNTS&o=DETAILED_LABELS&o=CURRENT_REVISION``
+# answers ``)]}'`` (a guard against cross-site script inclusion) then a JSON list of changes
+# of every branch; when more match than one page holds, the last change carries
+# ``"_more_changes": true`` and the next page is asked for with ``&S=<offset>``.
+
+XSSI_PREFIX = ")]}'"
+_REST_DATE = "%Y-%m-%d %H:%M:%S"
+
+
+def is_rest_page(text: str) -> bool:
+    """The text is a REST answer, as Gerrit sends it and a saved page keeps it: its XSSI
+    prefix first (a bare JSON list is read as JSON lines, and refused there by line)."""
+    return text.lstrip("\ufeff \t\r\n")[:4] == XSSI_PREFIX
+
+
+def _rest_changes(text: str, source: str) -> list[Any]:
+    body = text.lstrip()
+    if body.startswith(XSSI_PREFIX):
+        body = body[len(XSSI_PREFIX) :]
+    try:
+        changes = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise GerritFormatError(
+            source, error.lineno, f"not valid JSON ({error.msg}, column {error.colno})"
+        ) from None
+    except ValueError as error:
+        raise GerritFormatError(source, 1, f"not valid JSON ({error})") from None
+    if not isinstance(changes, list):
+        raise GerritFormatError(source, 1, "a REST page is a JSON list of changes")
+    return changes
+
+
+def rest_page_has_more(text: str, *, source: str = "<gerrit>") -> bool:
+    """The page says more changes follow (``_more_changes`` on its last change)."""
+    changes = _rest_changes(text, source)
+    return (
+        bool(changes) and isinstance(changes[-1], dict) and changes[-1].get("_more_changes") is True
+    )
+
+
+def _rest_time(value: Any, what: str, source: str, index: int) -> datetime:
+    text = value if isinstance(value, str) else ""
+    try:
+        return datetime.strptime(text[:19], _REST_DATE).replace(tzinfo=UTC)
+    except ValueError:
+        raise GerritFormatError(
+            source, index, f"{what} {value!r} is not a Gerrit time", unit="change"
+        ) from None
+
+
+def parse_gerrit_rest(text: str, *, source: str = "<gerrit>") -> Iterator[GerritChange]:
+    """The merged changes of one REST page, every branch; each error names the change's
+    position in the page. Owner and reviewers need ``DETAILED_ACCOUNTS`` (their addresses)
+    and, for reviews, ``DETAILED_LABELS`` (each vote).
+
+    Long because every field is checked where it is read, so that each malformed value is
+    reported with the file, the change's place in the page and what was wrong."""
+    for index, change in enumerate(_rest_changes(text, source), start=1):
+        if not isinstance(change, dict):
+            raise GerritFormatError(source, index, "expected a JSON object", unit="change")
+        if change.get("status", "MERGED") != "MERGED":
+            continue
+        project = change.get("project")
+        if not isinstance(project, str) or not project.strip():
+            raise GerritFormatError(source, index, "change has no project", unit="change")
+        number = change.get("_number")
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 10**18:
+            raise GerritFormatError(
+                source, index, f"_number {str(number)[:40]!r} is not a change number", unit="change"
+            )
+        when = change.get("submitted") or change.get("updated")
+        merged_at = _rest_time(when, "submitted", source, index)
+        revision = change.get("current_revision") or ""
+        if not isinstance(revision, str) or (revision and not COMMIT_ID_RE.fullmatch(revision)):
+            raise GerritFormatError(
+                source, index, f"current_revision {revision!r} is not a commit id", unit="change"
+            )
+        owner = change.get("owner")
+        authors = [c for c in (_account(owner),) if c is not None]
+        identities = set(_identities(owner))
+        reviews: list[GerritReview] = []
+        labels = change.get("labels") or {}
+        if not isinstance(labels, dict):
+            raise GerritFormatError(source, index, "labels is not an object", unit="change")
+        for name, detail in labels.items():
+            label = _LABEL_ALIASES.get(str(name))
+            if label is None or not isinstance(detail, dict):
+                continue
+            for vote in detail.get("all") or []:
+                if not isinstance(vote, dict):
+                    continue
+                value = vote.get("value")
+                if isinstance(value, bool) or not isinstance(value, int):
+                    continue
+                if value not in COUNTED_REVIEW_VOTES[label]:
+                    continue
+                reviewer = _account(vote)
+                if reviewer is None:
+                    continue
+                identities.update(_identities(vote))
+                granted = vote.get("date")
+                granted_at = (
+                    _rest_time(granted, f"{label} date", source, index) if granted else merged_at
+                )
+                reviews.append(GerritReview(reviewer, label, value, granted_at))
+        yield GerritChange(
+            line=index,
+            project=project.strip(),
+            number=number,
+            change_id=str(change.get("id", "")),
+            revision=revision,
+            merged_at=merged_at,
+            authors=tuple(authors),
+            reviews=tuple(reviews),
+            identities=tuple(sorted(identities)),
+        )

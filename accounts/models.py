@@ -462,3 +462,8 @@ class EmailVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_address_id} verified {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+# Membership lives in its own module (this one stays readable); importing it here registers
+# it with the app and keeps ``from accounts.models import Member`` working.
+from accounts.models_membership import Member, MemberAddress  # noqa: E402, F401

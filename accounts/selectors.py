@@ -36,6 +36,8 @@ from accounts.models import (
     EmailVerification,
     ExtraVoter,
     IdentityLink,
+    MemberAddress,
+    Repository,
     Roll,
     RollAddress,
     Team,
@@ -330,3 +332,35 @@ def roll_verify(roll: Roll) -> bool:
 
 
 # --- "Am I eligible?" -------------------------------------------------------------------
+
+
+def member_affiliations(emails: Iterable[str]) -> dict[str, str]:
+    """Address → the affiliation of the Foundation member it belongs to (members only)."""
+    wanted = {normalise_email(e) for e in emails}
+    return dict(
+        MemberAddress.objects.filter(email__in=wanted).values_list("email", "member__affiliation")
+    )
+
+
+def user_is_member(user: Any) -> bool:
+    """One of the user's verified addresses belongs to a Foundation individual member."""
+    addresses = user_verified_addresses(user)
+    return bool(addresses) and MemberAddress.objects.filter(email__in=addresses).exists()
+
+
+def membership_known() -> bool:
+    """A membership list has been imported."""
+    return MemberAddress.objects.exists()
+
+
+def team_repositories_never_ingested(team: Team) -> tuple[int, list[str]]:
+    """(the team's current repositories, the names of those never ingested: no git ingest
+    state and no contribution stored), so that a roll of nobody is not taken for a team
+    nobody contributed to."""
+    repositories = Repository.objects.filter(
+        ownerships__team=team, ownerships__retired_on__isnull=True
+    ).distinct()
+    never = repositories.filter(ingest_state__isnull=True).exclude(
+        pk__in=Contribution.objects.values("repository_id")
+    )
+    return repositories.count(), sorted(never.values_list("name", flat=True))

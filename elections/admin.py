@@ -97,7 +97,10 @@ class ElectionAdmin(ReportsElectionErrors):
                 "of the polls; make them equal for no campaigning.",
             },
         ),
-        ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
+        (
+            "Electorate",
+            {"fields": ("window_start", "window_end", "email_deadline", "requires_membership")},
+        ),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
         ("Candidacy review", {"fields": ("two_official_approval",)}),
         (

@@ -126,7 +126,12 @@ def _stand(contest: object, email: str, *, approve: bool | None, official: User)
         reviewer=official,
         approve=approve,
         platform=PLATFORMS[name],
-        affiliation={"alice": "ACME Cloud", "bob": "Example Corp"}.get(name, ""),
+        affiliation={
+            "alice": "ACME Cloud",
+            "bob": "Example Corp",
+            "dave": "Independent",
+            "erin": "Open Infra Labs",
+        }.get(name, ""),
         reason="" if approve is not False else "Please stand with your contributing address.",
     )
 

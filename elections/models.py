@@ -95,6 +95,20 @@ class Election(models.Model):
         "(OpenStack's +2, then +Workflow); one official still rejects, with a reason.",
     )
     reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Imported from OpenStack's configuration.yaml: the release it elects for, the file's
+    # ``tag`` and the name of its qualifying window (``timeframe.name``, "Yoga-Zed").
+    release = models.CharField(max_length=50, blank=True)
+    release_tag = models.CharField(max_length=100, blank=True)
+    window_name = models.CharField(max_length=100, blank=True)
+    # The calendar as another body's officials ran it (an imported cycle): kept as the file
+    # says, so the minimum phase length (STACKVOTE_MIN_PHASE_DAYS), a rule for elections
+    # planned here, does not apply (zed's poll lasted two days).
+    calendar_of_record = models.BooleanField(default=False, editable=False)
+    requires_membership = models.BooleanField(
+        default=False,
+        help_text="Only Foundation individual members (manage.py import_members) may stand "
+        "in its contests (OpenStack charter: candidates and voters are individual members).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ElectionQuerySet.as_manager()
@@ -123,7 +137,7 @@ class Election(models.Model):
     def clean(self) -> None:
         """Calendar rules of the phases still ahead, checked on every save (lifecycle)."""
         errors = calendar_errors(
-            minimum_days=conf.min_phase_days(),
+            minimum_days=0 if self.calendar_of_record else conf.min_phase_days(),
             nominations_opens_at=self.nominations_opens_at,
             nominations_closes_at=self.nominations_closes_at,
             polling_opens_at=self.polling_opens_at,
@@ -273,6 +287,14 @@ class Contest(models.Model):
         blank=True,
         help_text="At most this many winners per affiliation; empty: no limit.",
     )
+    # OpenStack TC charter: no more than half of the *whole* TC from one employer. The seats
+    # of sitting members not up for election, by affiliation, count against the limit.
+    seated_affiliations = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Seats held outside this contest, by affiliation: {affiliation: seats}.",
+    )
     # OpenStack charter: ties are broken by a public draw. The seed is committed, then revealed:
     # its SHA-256 is public from the opening of nominations (when the seed stops changing),
     # the seed itself only with the published result, so nobody can pick it to suit a candidate.
@@ -286,6 +308,9 @@ class Contest(models.Model):
         max_length=30, choices=ContestState.choices, default=ContestState.PENDING, editable=False
     )
     settled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A poll held elsewhere (an imported cycle): where its result is published, as
+    # results/<release>/*.yaml ``elections_results`` gives it (a URL, or "no poll required").
+    result_of_record = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["election", "kind", "name"]
@@ -419,6 +444,14 @@ class Candidacy(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     filing_reason = models.TextField(blank=True)
+    # A candidacy of record (openstack/election ``candidates/<release>/<Team>/<file>``): the
+    # file it was read from, the IRC nick published with it, and, for a poll held elsewhere,
+    # whether the published result elected them (None: not known from the record). The name
+    # and nick are the ones published then (people change them; the account keeps today's).
+    record_path = models.CharField(max_length=300, blank=True, editable=False)
+    name_of_record = models.CharField(max_length=200, blank=True, editable=False)
+    ircname = models.CharField("IRC nick", max_length=100, blank=True)
+    elected_of_record = models.BooleanField(null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

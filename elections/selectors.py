@@ -17,7 +17,7 @@ from accounts.eligibility import eligibility_explain
 from accounts.email_deadline import addresses_verified_late
 from accounts.models import RollAddress
 from accounts.roles import is_official
-from accounts.selectors import user_on_roll
+from accounts.selectors import user_is_member, user_on_roll, user_verified_addresses
 from elections.models import (
     Appointment,
     Candidacy,
@@ -107,6 +107,21 @@ def standing_refusal(user: Any, contest: Contest) -> str:
         return f"Nominations are not open: {election.name} is in {election.get_phase_display()}."
     if can_administer(user, election):
         return "Election officials cannot stand in an election they administer."
+    if election.requires_membership and not user_is_member(user):
+        return (
+            f"{election.name} requires Foundation individual membership: none of your verified "
+            "e-mail addresses belongs to a member. Join the Foundation with the address you "
+            "contribute with, or verify the address your membership uses."
+        )
+    if contest.kind == ContestKind.TC:
+        # OpenStack TC charter: "Any Foundation Individual Member can propose their candidacy
+        # for an available, directly-elected seat on the TC" — not only its electorate.
+        if not user_verified_addresses(user):
+            return (
+                "Verify an e-mail address first: the officials check that a TC candidate is "
+                "a Foundation individual member by it."
+            )
+        return ""
     roll = nomination_roll_of(contest)
     if roll is None:
         return "The roll for this contest is not ready yet; try again shortly."

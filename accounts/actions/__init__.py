@@ -37,6 +37,7 @@ from accounts.actions.pipeline import (
     commit_sources_store,
 )
 from accounts.actions.profile import user_name_set
+from accounts.actions.record import person_of_record, team_of_record
 from accounts.actions.rolls import (
     roll_freeze,
     window_of,
@@ -52,6 +53,8 @@ from accounts.actions.voters import (
 )
 
 __all__ = [
+    "person_of_record",
+    "team_of_record",
     "email_verification_record",
     "user_name_set",
     "ingest_runs_requeue_stale",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from accounts import conf
 from accounts.actions.errors import Progress
@@ -19,7 +21,14 @@ from accounts.actions.storage import (
     ingest_atomic,
 )
 from accounts.commitlog import Contact
-from accounts.gerritlog import GerritFormatError, parse_gerrit_query
+from accounts.gerritlog import (
+    GerritChange,
+    GerritFormatError,
+    is_rest_page,
+    parse_gerrit_export,
+    parse_gerrit_query,
+    rest_page_has_more,
+)
 from accounts.models import (
     ContributionKind,
     ContributionSource,
@@ -41,8 +50,47 @@ class GerritIngestReport:
     repositories: int
 
 
-def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> GerritIngestReport:
-    """Ingest a ``gerrit query --format=JSON --all-approvals status:merged`` export.
+def gerrit_pages_check(paths: list[str]) -> None:
+    """REST pages given together are one answer: every page but the last says more changes
+    follow (``_more_changes``), and the last does not; a page missing is an error naming it."""
+    pages = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise GerritFormatError(str(path), 0, f"cannot read: {error.strerror}") from None
+        if is_rest_page(text):
+            pages.append((str(path), rest_page_has_more(text, source=str(path))))
+    for position, (path, more) in enumerate(pages):
+        last = position == len(pages) - 1
+        if last and more:
+            raise GerritFormatError(
+                path,
+                0,
+                "the page says more changes follow (_more_changes): fetch the next "
+                "page (&S=<offset>) and give every page",
+                unit="page",
+            )
+        if not last and not more:
+            raise GerritFormatError(
+                path, 0, "a page that ends the answer is followed by more pages", unit="page"
+            )
+
+
+def _changes(path: str | Path, handle: Any, owners_only: bool) -> Iterator[GerritChange]:
+    head = handle.read(64)
+    handle.seek(0)
+    if is_rest_page(head) or owners_only:
+        return parse_gerrit_export(handle.read(), source=str(path), owners_only=owners_only)
+    return parse_gerrit_query(handle, source=str(path))
+
+
+def gerrit_ingest(
+    *, path: str | Path, progress: Progress | None = None, owners_only: bool = False
+) -> GerritIngestReport:
+    """Ingest a ``gerrit query --format=JSON --all-approvals status:merged`` export, or one
+    page of Gerrit's REST ``/changes/`` (``)]}'`` then a JSON list; every branch).
 
     Owner and uploader of the merged patch set count as authors of the change (dated by its
     merge); reviewers count for Code-Review +2/-2 and Workflow +1 (dated by the vote), as
@@ -64,7 +112,7 @@ def gerrit_ingest(*, path: str | Path, progress: Progress | None = None) -> Gerr
     except OSError as error:
         raise GerritFormatError(source, 0, f"cannot read: {error.strerror or error}") from None
     with handle, ingest_atomic():
-        for change in parse_gerrit_query(handle, source=source):
+        for change in _changes(path, handle, owners_only):
             changes += 1
             repository = repositories.get(change.project)
             if repository is None:

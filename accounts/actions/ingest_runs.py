@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts import conf
 from accounts.actions.commits import commits_ingest
 from accounts.actions.errors import INPUT_ERRORS, EligibilityError, Progress
-from accounts.actions.gerrit import gerrit_ingest
+from accounts.actions.gerrit import gerrit_ingest, gerrit_pages_check
 from accounts.actions.governance import governance_import
 from accounts.models import (
     Contribution,
@@ -166,6 +166,7 @@ def _execute(run: IngestRun, progress: Progress) -> tuple[int, str, dict[str, An
         return report.ownerships, "", {"files": files}
     if run.kind == IngestRun.Kind.GERRIT:
         files = {target: _sha256(target) for target in run.targets}
+        gerrit_pages_check(list(run.targets))
         stored = 0
         for target in run.targets:
             stored += gerrit_ingest(

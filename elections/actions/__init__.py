@@ -26,10 +26,16 @@ from elections.actions.nominations import (
     candidacy_submit,
     candidacy_withdraw,
 )
+from elections.actions.openstack import (
+    election_import_openstack,
+    election_replay_openstack,
+    tc_affiliation_limit,
+)
 from elections.actions.phases import (
     LEGAL_MOVES,
     PHASE_ORDER,
     election_phase_move,
+    election_place_by_calendar,
     election_results_withdrawn,
     elections_advance,
     legal_moves,
@@ -46,7 +52,6 @@ from elections.actions.setup import (
     contest_update,
     election_create,
     election_delete,
-    election_import_openstack,
     election_officials_set,
     election_update,
     option_create,
@@ -76,6 +81,9 @@ __all__ = [
     "election_create",
     "election_delete",
     "election_import_openstack",
+    "election_place_by_calendar",
+    "election_replay_openstack",
+    "tc_affiliation_limit",
     "election_phase_move",
     "election_results_withdrawn",
     "election_queue_reminders",

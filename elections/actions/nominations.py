@@ -138,8 +138,21 @@ def _stand(
     candidacy.submitted_at = timezone.now()
     if not platform.strip():
         raise CandidacyRefused("Write a platform: voters read it to decide.")
+    _check_affiliation(contest, candidacy.affiliation)
     candidacy.save()
     return candidacy, previous_state
+
+
+def _check_affiliation(contest: Contest, affiliation: str) -> None:
+    """A contest with an affiliation limit (the TC's diversity rule) needs each candidate's
+    affiliation: the limit cannot be applied without it (OpenStack TC, 2025 resolution: TC
+    candidates declare their affiliation; "none" or "independent" is a declaration)."""
+    if contest.max_per_affiliation is not None and not affiliation.strip():
+        raise CandidacyRefused(
+            f'Declare your affiliation (your employer, or "none"): {contest.name} allows at '
+            f"most {contest.max_per_affiliation} seat(s) per affiliation, so every candidate "
+            "declares one."
+        )
 
 
 @transaction.atomic
@@ -157,6 +170,7 @@ def candidacy_edit(
         raise CandidacyRefused("This candidacy can no longer be edited.")
     if not platform.strip():
         raise CandidacyRefused("Write a platform: voters read it to decide.")
+    _check_affiliation(candidacy.contest, affiliation)
     candidacy.platform = platform
     candidacy.platform_html = render_markdown(platform)
     candidacy.affiliation = affiliation.strip()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
-from elections.actions.errors import IllegalPhaseMove
+from elections.actions.errors import ElectionError, IllegalPhaseMove
 from elections.actions.mail import (
     _queue_electorate_mail,
     election_queue_reminders,
@@ -253,3 +253,48 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
     ):
         election_queue_reminders(election=election)
     return moves
+
+
+# --- Imported history ------------------------------------------------------------------
+
+_PLACED_ORDER = [Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING, Phase.CLOSED]
+
+
+@transaction.atomic
+def election_place_by_calendar(
+    *, election: Election, actor: Any, now: datetime.datetime | None = None
+) -> Election:
+    """Put a draft election of record at the phase its calendar says for ``now``, doing what
+    each boundary passed means for the record (tie seeds fixed and rolls frozen at the opening
+    of nominations, every contest settled at their close) and nothing meant for people (no
+    mail, no count: a poll held elsewhere is counted there)."""
+    now = now or timezone.now()
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.phase != Phase.DRAFT or not election.calendar_of_record:
+        raise ElectionError("Only a draft imported from a past cycle is placed by its calendar.")
+    target = election.scheduled_phase(now)
+    if target == Phase.DRAFT:
+        return election
+    commitments = _commit_tie_seeds(election)
+    contests = list(election.contests.select_for_update().order_by("pk"))
+    for contest in contests:
+        _freeze_nomination_roll(contest=contest, actor=actor)
+    if _PLACED_ORDER.index(target) > _PLACED_ORDER.index(Phase.NOMINATIONS):
+        for contest in contests:
+            contest_settle(contest=contest, actor=actor)
+    election.phase = target
+    election.save(update_fields=["phase"])
+    audit_record(
+        actor=actor,
+        action="election.phase_move",
+        target=audit_target(election),
+        detail={
+            "from": Phase.DRAFT,
+            "to": target,
+            "reason": f"replay of record: the calendar says {target} at {now.isoformat()}",
+            "election": election.slug,
+            "calendar_changes": {},
+            "tie_seed_sha256": commitments,
+        },
+    )
+    return election

@@ -127,14 +127,22 @@ def contest_record_appointment(
 
 
 def _over_affiliation_limit(contest: Contest, approved: Sequence[Candidacy]) -> bool:
+    """Acclaiming every candidate would break the affiliation limit, counting the seats the
+    affiliation already holds outside the contest (sitting TC members not up)."""
     if contest.max_per_affiliation is None:
         return False
     counts: dict[str, int] = {}
+    for label, held in (contest.seated_affiliations or {}).items():
+        key = str(label).strip().casefold()
+        if key:
+            counts[key] = counts.get(key, 0) + int(held)
+    over = False
     for candidacy in approved:
         key = candidacy.affiliation.strip().casefold()
         if key:
             counts[key] = counts.get(key, 0) + 1
-    return any(count > contest.max_per_affiliation for count in counts.values())
+            over = over or counts[key] > contest.max_per_affiliation
+    return over
 
 
 @transaction.atomic

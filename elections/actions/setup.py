@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import TeamKind
 from accounts.roles import is_official
@@ -29,7 +28,6 @@ from elections.models import (
     Phase,
     tie_seed_sha256,
 )
-from elections.openstack import OpenStackCalendar
 from elections.permissions import refusal_reason
 
 logger = logging.getLogger(__name__)
@@ -53,6 +51,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "auto_publish_results",
     "publish_trackers",
     "two_official_approval",
+    "requires_membership",
 )
 
 
@@ -93,22 +92,27 @@ def _save_changes(
         )
 
 
+# Set by an import only: what the imported file says of itself (elections.actions.openstack).
+RECORD_FIELDS: tuple[str, ...] = ("release", "release_tag", "window_name", "calendar_of_record")
+
+
 @transaction.atomic
-def election_create(*, actor: Any, **fields: Any) -> Election:
-    """Create an election in draft. ``fields`` are Election fields (name, slug, calendar...)."""
-    unknown = set(fields) - set(ELECTION_FIELDS)
+def election_create(*, actor: Any, record: dict[str, Any] | None = None, **fields: Any) -> Election:
+    """Create an election in draft. ``fields`` are Election fields (name, slug, calendar...);
+    ``record`` the RECORD_FIELDS an imported file gives."""
+    unknown = set(fields) - set(ELECTION_FIELDS) | set(record or {}) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"Unknown election fields: {', '.join(sorted(unknown))}")
     if actor is not None and not is_official(actor):
         raise ElectionError("Only election officials create elections.")
-    election = Election(**fields)
+    election = Election(**fields, **(record or {}))
     _full_clean(election)
     election.save()
     audit_record(
         actor=actor,
         action="election.create",
         target=audit_target(election),
-        detail={field: getattr(election, field) for field in ELECTION_FIELDS},
+        detail={field: getattr(election, field) for field in (*ELECTION_FIELDS, *(record or {}))},
     )
     return election
 
@@ -244,13 +248,21 @@ def contest_create(
     max_per_affiliation: int | None = None,
     tie_seed: str = "",
     description: str = "",
+    of_record: bool = False,
+    seated_affiliations: dict[str, int] | None = None,
 ) -> Contest:
-    """Add a contest to an election that has not yet closed its nominations."""
+    """Add a contest to an election that has not yet closed its nominations.
+
+    ``of_record``: a contest of an imported cycle, which the team held then whatever the
+    governance files say of its leadership now.
+
+    Long because the contest's audit entry records every field it was created with, next to
+    the checks that apply to them."""
     election = Election.objects.select_for_update().get(pk=election.pk)
     _authorise(actor, election)
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS):
         raise ElectionError("Contests can be added only before nominations close.")
-    if kind == ContestKind.PTL and team is not None:
+    if kind == ContestKind.PTL and team is not None and not of_record:
         _check_team_has_a_ptl(team)
     contest = Contest(
         election=election,
@@ -263,6 +275,7 @@ def contest_create(
         max_per_affiliation=max_per_affiliation,
         tie_seed=tie_seed or _default_tie_seed(),
         description=description,
+        seated_affiliations=dict(seated_affiliations or {}),
     )
     contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
     _full_clean(contest)
@@ -280,6 +293,7 @@ def contest_create(
             "seats": seats,
             "method": method,
             "max_per_affiliation": max_per_affiliation,
+            "seated_affiliations": contest.seated_affiliations,
             # The commitment, never the seed: it stays secret until the result is published.
             "tie_seed_sha256": contest.tie_seed_sha256,
         },
@@ -392,63 +406,6 @@ def option_create(*, contest: Contest, actor: Any, name: str, description: str =
         detail={"contest": contest.pk, "name": name},
     )
     return option
-
-
-# --- Import from OpenStack's configuration.yaml -------------------------------------------
-
-
-@transaction.atomic
-def election_import_openstack(
-    *,
-    calendar: OpenStackCalendar,
-    actor: Any,
-    name: str = "",
-    slug: str = "",
-    teams: Iterable[Any] = (),
-    auto_advance: bool = True,
-    two_official_approval: bool = False,
-) -> Election:
-    """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
-    "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined");
-    ``two_official_approval`` is OpenStack's review of candidacies (+2, then +Workflow by
-    another official)."""
-
-    kinds = {"ptl": "PTL", "tc": "TC", "combined": "PTL and TC"}[calendar.election_type]
-    election = election_create(
-        actor=actor,
-        name=name or f"{calendar.release} {kinds} elections",
-        slug=slug or slugify(f"{calendar.release} {calendar.election_type}".replace(".", "-")),
-        description="",
-        nominations_opens_at=calendar.nominations_opens_at,
-        nominations_closes_at=calendar.nominations_closes_at,
-        polling_opens_at=calendar.polling_opens_at,
-        polling_closes_at=calendar.polling_closes_at,
-        window_start=calendar.window_start,
-        window_end=calendar.window_end,
-        email_deadline=calendar.email_deadline,
-        auto_advance=auto_advance,
-        two_official_approval=two_official_approval,
-    )
-    if calendar.has_tc:
-        contest_create(
-            election=election,
-            actor=actor,
-            kind=ContestKind.TC,
-            name="Technical Committee",
-            slug="tc",
-            seats=calendar.tc_seats,
-        )
-    if calendar.has_ptl:
-        for team in teams:
-            contest_create(
-                election=election,
-                actor=actor,
-                kind=ContestKind.PTL,
-                name=f"{team.name} PTL",
-                slug=team.slug,
-                team=team,
-            )
-    return election
 
 
 @transaction.atomic

@@ -2,8 +2,8 @@
 
     python -m elections.condorcet tally FILE [--format csv|preflib|debian] [--seats N]
         [--method schulze|rankedpairs] [--tie-seed S] [--json]
-        [--affiliation NAME=GROUP ...] [--max-per-affiliation K]
-    python -m elections.condorcet convert IN OUT [--from FORMAT] [--to FORMAT]
+        [--affiliation NAME=GROUP ...] [--max-per-affiliation K] [--encoding E]
+    python -m elections.condorcet convert IN OUT [--from FORMAT] [--to FORMAT] [--encoding E]
 
 Exit status: 0 on success, 2 when the input or an option is unusable (the message says which
 line and why, on stderr, with no traceback).
@@ -26,6 +26,7 @@ from .formats import (
     PREFLIB_DATA_TYPES,
     BallotFile,
     BallotFormatError,
+    ballot_encoding,
     decode_ballot_bytes,
     format_ballots,
     guess_format,
@@ -39,6 +40,12 @@ _METHOD_TITLES = {
     "schulze": "Schulze (winning votes)",
     "rankedpairs": "Ranked Pairs (Tideman, winning votes)",
 }
+
+
+_ENCODING_HELP = (
+    "the encoding the file was published in, e.g. latin-1 (default: UTF-8; a Debian sheet "
+    "that is not UTF-8 is read as Latin-1)"
+)
 
 
 class _UsageError(Exception):
@@ -66,15 +73,27 @@ def _parser() -> argparse.ArgumentParser:
         help="candidate's affiliation, for --max-per-affiliation (repeat per candidate)",
     )
     count.add_argument("--max-per-affiliation", type=int, help="most winners per affiliation")
+    count.add_argument("--encoding", help=_ENCODING_HELP)
+    count.add_argument(
+        "--seats-held",
+        action="append",
+        default=[],
+        metavar="GROUP=N",
+        help="seats an affiliation holds outside the contest (sitting members not up), "
+        "counted against --max-per-affiliation (repeat per affiliation)",
+    )
     convert = commands.add_parser("convert", help="rewrite a ballot file in another format")
     convert.add_argument("source")
     convert.add_argument("target")
     convert.add_argument("--from", dest="source_format", choices=FORMATS)
     convert.add_argument("--to", dest="target_format", choices=FORMATS)
+    convert.add_argument("--encoding", help=_ENCODING_HELP)
     return parser
 
 
-def _load(path: str, format: str | None) -> tuple[BallotFile, bytes, str]:
+def _load(
+    path: str, format: str | None, encoding: str | None = None
+) -> tuple[BallotFile, bytes, str, str]:
     try:
         content = Path(path).read_bytes()
     except OSError as exc:
@@ -83,10 +102,12 @@ def _load(path: str, format: str | None) -> tuple[BallotFile, bytes, str]:
         chosen = format or guess_format(path)
         suffix = Path(path).suffix.lower().lstrip(".")
         data_type = suffix if suffix in PREFLIB_DATA_TYPES else None
-        ballots = parse_ballots(decode_ballot_bytes(content), chosen, data_type=data_type)
+        used = ballot_encoding(content, encoding=encoding, format=chosen)
+        text = decode_ballot_bytes(content, encoding=encoding, format=chosen)
+        ballots = parse_ballots(text, chosen, data_type=data_type)
     except BallotFormatError as exc:
         raise _UsageError(f"{path}: {exc}") from exc
-    return ballots, content, chosen
+    return ballots, content, chosen, used
 
 
 def _affiliations(pairs: Sequence[str]) -> dict[str, str] | None:
@@ -99,6 +120,18 @@ def _affiliations(pairs: Sequence[str]) -> dict[str, str] | None:
             raise _UsageError(f"--affiliation expects NAME=GROUP, got {pair!r}")
         mapping[name.strip()] = group.strip()
     return mapping
+
+
+def _seats_held(pairs: Sequence[str]) -> dict[str, int] | None:
+    if not pairs:
+        return None
+    held: dict[str, int] = {}
+    for pair in pairs:
+        group, separator, count = pair.rpartition("=")
+        if not separator or not group.strip() or not count.strip().isdigit():
+            raise _UsageError(f"--seats-held expects GROUP=N, got {pair!r}")
+        held[group.strip()] = int(count)
+    return held
 
 
 def _table(result: TallyResult) -> list[str]:
@@ -159,7 +192,7 @@ def _render(result: TallyResult, path: str, format: str, digest: str, out: TextI
 
 
 def _run_tally(arguments: argparse.Namespace, out: TextIO) -> int:
-    ballots, content, chosen = _load(arguments.file, arguments.format)
+    ballots, content, chosen, used = _load(arguments.file, arguments.format, arguments.encoding)
     digest = hashlib.sha256(content).hexdigest()
     try:
         result = tally(
@@ -171,21 +204,27 @@ def _run_tally(arguments: argparse.Namespace, out: TextIO) -> int:
             tie_seed=arguments.tie_seed,
             affiliations=_affiliations(arguments.affiliation),
             max_per_affiliation=arguments.max_per_affiliation,
+            seats_held=_seats_held(arguments.seats_held),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
     if arguments.json:
         document = result.to_json_dict()
-        document.update(input_sha256=digest, input_file=arguments.file, input_format=chosen)
+        document.update(
+            input_sha256=digest,
+            input_file=arguments.file,
+            input_format=chosen,
+            input_encoding=used,
+        )
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        _render(result, arguments.file, chosen, digest, out)
+        _render(result, arguments.file, f"{chosen}, {used}", digest, out)
     return 0
 
 
 def _run_convert(arguments: argparse.Namespace, out: TextIO) -> int:
-    ballots, _, _ = _load(arguments.source, arguments.source_format)
+    ballots, _, _, _ = _load(arguments.source, arguments.source_format, arguments.encoding)
     try:
         target_format = arguments.target_format or guess_format(arguments.target)
         suffix = Path(arguments.target).suffix.lower().lstrip(".")

@@ -2,7 +2,10 @@
 
 ``Option N--->: Name`` header lines name the options in order; then one
 ``V: <marks> <hash or voter>`` line per ballot, one mark per option: a digit 1-9 is the rank,
-``-`` is unranked. Other lines (titles, decoration) are ignored.
+``-`` is unranked. Other lines (titles, decoration) are ignored, but a line that starts like
+a ballot (``V:``, in any case, indented or not) must be one: a damaged ballot line is an
+error naming it, never a ballot silently left out. Each voter hash appears once: a second
+ballot under the same hash is an error naming both lines.
 """
 
 from __future__ import annotations
@@ -19,17 +22,38 @@ from .ballot_file import (
 )
 
 _DEBIAN_OPTION = re.compile(r"Option\s+(\d+)\s*-*>\s*:\s*(.*?)\s*$")
-_DEBIAN_VOTE = re.compile(r"^V:\s+(\S+)(?:\s.*)?$")
+_DEBIAN_VOTE = re.compile(r"^V:[ \t]+(\S+)(?:[ \t]+(\S+))?$")
+_LOOKS_LIKE_A_BALLOT = re.compile(r"^\s*V\s*:", re.IGNORECASE)
 
 
 def read_debian(text: str) -> BallotFile:
+    """Read a Debian tally sheet.
+
+    Long because each line is checked where it is read (header, ballot, voter hash), so that
+    every problem names its line and no ballot is silently left out.
+    """
     options: list[str] = []
     rows: list[list[int]] = []
+    voters: dict[str, int] = {}
     for line, raw in enumerate(text.splitlines(), start=1):
-        if raw.startswith("V:"):
-            vote = _DEBIAN_VOTE.match(raw.rstrip())
-            if vote is None:
+        if _LOOKS_LIKE_A_BALLOT.match(raw):
+            vote = _DEBIAN_VOTE.match(raw.strip())
+            if vote is None and not raw.strip()[2:].strip():
                 raise BallotFormatError("ballot line has no marks after 'V:'", line=line)
+            if vote is None:
+                raise BallotFormatError(
+                    f"malformed ballot line {raw.strip()[:60]!r}: expected 'V: <marks> "
+                    "<voter hash>' (one mark per option, then at most one hash)",
+                    line=line,
+                )
+            voter = vote.group(2)
+            if voter is not None:
+                if voter in voters:
+                    raise BallotFormatError(
+                        f"voter {voter} has a second ballot (the first is on line {voters[voter]})",
+                        line=line,
+                    )
+                voters[voter] = line
             if not options:
                 raise BallotFormatError(
                     "ballot line before any 'Option N--->: name' header line", line=line

@@ -41,6 +41,7 @@ def _checked_options(
     tie_seed: str | None,
     affiliations: Mapping[str, str | None] | None,
     max_per_affiliation: int | None,
+    seats_held: Mapping[str, int] | None = None,
 ) -> None:
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise ValueError(f"seats must be a whole number of at least 1, got {seats!r}")
@@ -56,6 +57,11 @@ def _checked_options(
         raise ValueError(
             f"max_per_affiliation must be a whole number of at least 1, got {max_per_affiliation!r}"
         )
+    for label, count in (seats_held or {}).items():
+        if not isinstance(label, str) or isinstance(count, bool) or not isinstance(count, int):
+            raise ValueError(f"seats_held maps affiliations to whole numbers, got {label!r}")
+        if count < 0:
+            raise ValueError(f"seats_held for {label!r} is negative")
     if affiliations is not None:
         unknown = sorted(set(affiliations) - set(names))
         if unknown:
@@ -72,6 +78,7 @@ def tally(
     tie_seed: str | None = None,
     affiliations: Mapping[str, str | None] | None = None,
     max_per_affiliation: int | None = None,
+    seats_held: Mapping[str, int] | None = None,
     threads: int | None = None,
     merge_identical: bool | None = None,
 ) -> TallyResult:
@@ -83,7 +90,7 @@ def tally(
     the rules.
     """
     names = _checked_candidates(candidates)
-    _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation)
+    _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation, seats_held)
     ranks = as_rank_array(ballots, candidates=names)
     ballot_weights = as_weight_array(weights, ranks.shape[0])
     matrix = pairwise_from_effective_ranks(
@@ -99,6 +106,7 @@ def tally(
         tie_seed=tie_seed,
         affiliations=affiliations,
         max_per_affiliation=max_per_affiliation,
+        seats_held=seats_held,
     )
 
 
@@ -112,6 +120,7 @@ def tally_from_pairwise(
     tie_seed: str | None = None,
     affiliations: Mapping[str, str | None] | None = None,
     max_per_affiliation: int | None = None,
+    seats_held: Mapping[str, int] | None = None,
 ) -> TallyResult:
     """Finish a tally from its pairwise matrix (e.g. the sum of partial matrices).
 
@@ -121,7 +130,7 @@ def tally_from_pairwise(
     draw, seats, affiliation limits) in one readable sequence.
     """
     names = _checked_candidates(candidates)
-    _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation)
+    _checked_options(names, seats, method, tie_seed, affiliations, max_per_affiliation, seats_held)
     pairwise = _checked_matrix(matrix, len(names), ballot_count)
 
     def named(indices: Iterable[int]) -> list[str]:
@@ -146,6 +155,7 @@ def tally_from_pairwise(
         tie_seed=tie_seed,
         affiliations=affiliations,
         max_per_affiliation=max_per_affiliation,
+        seats_held=seats_held,
     )
     constrained = affiliations is not None and max_per_affiliation is not None
     return TallyResult(
@@ -172,6 +182,11 @@ def tally_from_pairwise(
             else None
         ),
         max_per_affiliation=max_per_affiliation if constrained else None,
+        seats_held=(
+            {label: count for label, count in sorted(seats_held.items()) if count}
+            if constrained and seats_held
+            else None
+        ),
     )
 
 

@@ -24,6 +24,7 @@ Debian tally sheet (as published at https://www.debian.org/vote/)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -372,18 +373,54 @@ def format_ballots(ballot_file: BallotFile, format: str, *, data_type: str | Non
     raise BallotFormatError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
 
-def decode_ballot_bytes(content: bytes) -> str:
-    """UTF-8 text of a ballot file (a leading byte-order mark is dropped)."""
+def decode_ballot_bytes(
+    content: bytes, *, encoding: str | None = None, format: str | None = None
+) -> str:
+    """The text of a ballot file in the encoding it was published in.
+
+    ``encoding`` declared: that codec, strictly. Otherwise UTF-8 (a leading byte-order mark
+    dropped); a Debian tally sheet that is not UTF-8 is read as Latin-1, the encoding
+    debian.org published its older sheets in (every byte is a Latin-1 character, so the
+    sheet's own checks still catch a damaged file). See ``ballot_encoding``.
+    """
+    return _decode(content, encoding=encoding, format=format)[0]
+
+
+def ballot_encoding(
+    content: bytes, *, encoding: str | None = None, format: str | None = None
+) -> str:
+    """The encoding ``decode_ballot_bytes`` reads ``content`` in (for the record)."""
+    return _decode(content, encoding=encoding, format=format)[1]
+
+
+def _decode(content: bytes, *, encoding: str | None, format: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise BallotFormatError(f"unknown encoding {encoding!r}") from exc
+        chosen = encoding
+    else:
+        chosen = "utf-8-sig"
     try:
-        return content.decode("utf-8-sig")
+        return content.decode(chosen), "utf-8" if chosen == "utf-8-sig" else chosen
     except UnicodeDecodeError as exc:
+        if not encoding and format == "debian":
+            return content.decode("latin-1"), "latin-1"
         line = content[: exc.start].count(b"\n") + 1
-        raise BallotFormatError(f"the file is not valid UTF-8 ({exc.reason})", line=line) from exc
+        named = "UTF-8" if chosen == "utf-8-sig" else chosen
+        hint = "" if encoding else "; give the encoding it was published in (--encoding)"
+        raise BallotFormatError(
+            f"the file is not valid {named} ({exc.reason}){hint}", line=line
+        ) from exc
 
 
-def read_ballot_file(path: str | Path, format: str | None = None) -> BallotFile:
+def read_ballot_file(
+    path: str | Path, format: str | None = None, *, encoding: str | None = None
+) -> BallotFile:
     """Read a ballot file, guessing the format from the extension when not given."""
     chosen = format or guess_format(path)
     suffix = Path(path).suffix.lower().lstrip(".")
     data_type = suffix if suffix in PREFLIB_DATA_TYPES else None
-    return parse_ballots(decode_ballot_bytes(Path(path).read_bytes()), chosen, data_type=data_type)
+    text = decode_ballot_bytes(Path(path).read_bytes(), encoding=encoding, format=chosen)
+    return parse_ballots(text, chosen, data_type=data_type)

@@ -90,6 +90,9 @@ class TallyResult:
     affiliation_adjustments: list[AffiliationAdjustment]
     affiliations: dict[str, str] | None
     max_per_affiliation: int | None
+    # Seats each affiliation holds outside the contest (sitting members not up), counted
+    # against max_per_affiliation.
+    seats_held: dict[str, int] | None = None
 
     @property
     def unresolved_tie(self) -> bool:

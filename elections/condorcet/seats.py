@@ -15,7 +15,9 @@ tie), or when the affiliation limit allows only some of its members, a choice is
 Affiliation limit (OpenStack TC charter: no more than half of the seats from one
 employer): with ``max_per_affiliation = K`` a candidate whose affiliation already holds K
 seats is skipped, the next eligible candidate is seated, and the skip is recorded.
-Candidates with no affiliation are never limited.
+Candidates with no affiliation are never limited. ``seats_held`` counts the seats an
+affiliation already holds outside this contest (the sitting TC members whose seats are not
+up): the limit is on the whole body, so they count against it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def allocate_seats(
     tie_seed: str | None = None,
     affiliations: Mapping[str, str | None] | None = None,
     max_per_affiliation: int | None = None,
+    seats_held: Mapping[str, int] | None = None,
 ) -> SeatOutcome:
     """Seat ``seats`` candidates from ``ranking`` (groups of equals, best first).
 
@@ -65,7 +68,10 @@ def allocate_seats(
     """
     outcome = SeatOutcome()
     limit = max_per_affiliation if affiliations is not None else None
-    held: Counter[str] = Counter()
+    sitting: Counter[str] = Counter(
+        {label: count for label, count in (seats_held or {}).items() if label and count > 0}
+    )
+    held: Counter[str] = Counter(sitting)
     remaining = seats
 
     def affiliation(name: str) -> str | None:
@@ -79,14 +85,16 @@ def allocate_seats(
 
     def skip(name: str, place: int) -> None:
         label = affiliation(name)
+        already = sitting[label] if label is not None else 0
+        among = f" ({already} by sitting members whose seats are not up)" if already else ""
         outcome.adjustments.append(
             AffiliationAdjustment(
                 candidate=name,
                 affiliation=str(label),
                 place=place,
                 reason=(
-                    f"{limit} seat(s) already held by {label!r}, the limit per affiliation; "
-                    "the next eligible candidate is seated"
+                    f"{limit} seat(s) already held by {label!r}{among}, the limit per "
+                    "affiliation; the next eligible candidate is seated"
                 ),
             )
         )

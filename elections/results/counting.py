@@ -25,6 +25,8 @@ class CountRules:
     tie_seed: str
     affiliations: tuple[str, ...] = ()
     max_per_affiliation: int | None = None
+    # Seats held outside the contest by affiliation (sitting members whose seats are not up).
+    seats_held: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,20 @@ def _options(names: Sequence[str], rules: CountRules) -> dict[str, Any]:
             for name, affiliation in zip(names, rules.affiliations, strict=True)
         }
         options["max_per_affiliation"] = rules.max_per_affiliation
+        if rules.seats_held:
+            options["seats_held"] = _held_by_candidates_spelling(rules)
     return options
+
+
+def _held_by_candidates_spelling(rules: CountRules) -> dict[str, int]:
+    """Seats held, under the spelling the candidates use ("Red Hat" and "red hat" are one
+    employer), as the settlement compares affiliations."""
+    spelling = {label.strip().casefold(): label for label in rules.affiliations if label}
+    held: dict[str, int] = {}
+    for label, count in rules.seats_held:
+        key = spelling.get(label.strip().casefold(), label.strip())
+        held[key] = held.get(key, 0) + count
+    return held
 
 
 def count_ballots(names: Sequence[str], ranks: np.ndarray, rules: CountRules) -> Count:

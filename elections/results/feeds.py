@@ -1,8 +1,11 @@
 """RSS 2.0 and Atom feeds of published results (django.contrib.syndication).
 
-One item per published contest result, site-wide and per election. The GUID names the contest
-and the ballot set that was counted, so it never changes for the same result, and a result
-published again after a correction (different ballots) is a new item.
+One item per published contest result, site-wide and per election, and one per contest
+decided without a poll at the close of nominations (elected by acclamation, or nobody stood
+and the seat awaits an appointment): most of OpenStack's PTL contests end that way. The GUID
+of a result names the contest and the ballot set that was counted, so it never changes for
+the same result, and a result published again after a correction (different ballots) is a
+new item; that of a settled contest names the contest and how it was settled.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import datetime
 import re
 
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from elections import conf as election_conf
-from elections.models import Election
+from elections.models import Contest, ContestState, Election
 from elections.results import selectors
 from elections.results.models import Result
 from elections.selectors import elections_visible_to
@@ -72,6 +74,77 @@ def audit_head_sentence(result: Result) -> str:
     )
 
 
+FeedItem = Result | Contest
+
+
+def feed_items(*, election: Election | None = None) -> list[FeedItem]:
+    """Published results and contests settled without a poll, newest first."""
+    results = list(selectors.published_results(election=election)[:FEED_ITEMS])
+    settled = list(selectors.contests_settled_without_poll(election=election)[:FEED_ITEMS])
+    items: list[FeedItem] = [*results, *settled]
+    items.sort(key=item_date, reverse=True)
+    return items[:FEED_ITEMS]
+
+
+def item_date(item: FeedItem) -> datetime.datetime:
+    if isinstance(item, Result):
+        return item.published_at or item.created_at
+    # A cycle imported from its record was settled when its nominations closed, not when it
+    # was imported.
+    election = item.election
+    if item.settled_at is None or election.calendar_of_record:
+        return election.nominations_closes_at
+    return item.settled_at
+
+
+def settled_guid(contest: Contest) -> str:
+    """Stable for the contest and how it was settled (an appointment recorded later is the
+    same item, updated)."""
+    site = re.sub(r"[^a-z0-9.-]+", "-", election_conf.site_name().lower()).strip("-.")
+    site = site or "stackvote"
+    election, state = contest.election.slug, contest.state
+    return f"tag:{site},2026:settled/{election}/{contest.slug}/{state}"
+
+
+def _names(contest: Contest) -> str:
+    return ", ".join(c.candidate.display_name for c in contest.approved)  # type: ignore[attr-defined]
+
+
+def _appointment(contest: Contest) -> object | None:
+    try:
+        return contest.appointment
+    except Contest.appointment.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        return None
+
+
+def settled_title(contest: Contest) -> str:
+    if contest.state == ContestState.ACCLAIMED:
+        return f"{contest.name}: {_names(contest)} (elected by acclamation)"
+    appointment = _appointment(contest)
+    if appointment is not None:
+        return f"{contest.name}: {appointment.appointee.display_name} (appointed)"  # type: ignore[attr-defined]
+    return f"{contest.name}: no candidate, appointment needed"
+
+
+def settled_summary(contest: Contest) -> str:
+    where = f"{contest.election.name}, {contest.name}"
+    if contest.state == ContestState.ACCLAIMED:
+        return (
+            f"{where}: {_names(contest)} elected by acclamation. There were no more candidates "
+            "than seats when nominations closed, so no poll was held."
+        )
+    appointment = _appointment(contest)
+    if appointment is not None:
+        return (
+            f"{where}: nobody stood; {appointment.appointee.display_name} was appointed by "  # type: ignore[attr-defined]
+            f"{appointment.appointed_by} on {appointment.appointed_on:%Y-%m-%d}."  # type: ignore[attr-defined]
+        )
+    return (
+        f"{where}: nobody stood when nominations closed. The seat is filled by appointment "
+        "(OpenStack charter: the Technical Committee appoints the PTL of a leaderless team)."
+    )
+
+
 def election_feed_description(election: Election) -> str:
     return f"Results of the contests of {election.name} as officials publish them."
 
@@ -86,33 +159,38 @@ class ResultsFeed(Feed):
     def link(self) -> str:
         return reverse("results_index")
 
-    def items(self) -> QuerySet[Result]:
-        return selectors.published_results()[:FEED_ITEMS]
+    def items(self) -> list[FeedItem]:
+        return feed_items()
 
-    def item_title(self, item: Result) -> str:
-        return result_title(item)
+    def item_title(self, item: FeedItem) -> str:
+        return result_title(item) if isinstance(item, Result) else settled_title(item)
 
-    def item_description(self, item: Result) -> str:
+    def item_description(self, item: FeedItem) -> str:
         # Readers render an RSS description and an Atom html summary as HTML: names typed by
         # people (candidates, officials) must arrive there as text, not markup.
-        return escape(result_summary(item))
+        if isinstance(item, Result):
+            return escape(result_summary(item))
+        return escape(settled_summary(item))
 
-    def item_link(self, item: Result) -> str:
-        return item.get_absolute_url()
+    def item_link(self, item: FeedItem) -> str:
+        if isinstance(item, Result):
+            return item.get_absolute_url()
+        return reverse("results_election", kwargs={"slug": item.election.slug}) + f"#{item.slug}"
 
-    def item_guid(self, item: Result) -> str:
-        return result_guid(item)
+    def item_guid(self, item: FeedItem) -> str:
+        return result_guid(item) if isinstance(item, Result) else settled_guid(item)
 
     item_guid_is_permalink = False
 
-    def item_pubdate(self, item: Result) -> datetime.datetime | None:
-        return item.published_at
+    def item_pubdate(self, item: FeedItem) -> datetime.datetime | None:
+        return item.published_at if isinstance(item, Result) else item_date(item)
 
-    def item_updateddate(self, item: Result) -> datetime.datetime | None:
-        return item.published_at
+    def item_updateddate(self, item: FeedItem) -> datetime.datetime | None:
+        return self.item_pubdate(item)
 
-    def item_categories(self, item: Result) -> list[str]:
-        return [item.contest.election.name, item.contest.get_kind_display()]
+    def item_categories(self, item: FeedItem) -> list[str]:
+        contest = item.contest if isinstance(item, Result) else item
+        return [contest.election.name, contest.get_kind_display()]
 
 
 class ResultsAtomFeed(ResultsFeed):
@@ -136,8 +214,8 @@ class ElectionResultsFeed(ResultsFeed):
     def link(self, obj: Election) -> str:  # type: ignore[override]
         return reverse("results_election", kwargs={"slug": obj.slug})
 
-    def items(self, obj: Election) -> QuerySet[Result]:  # type: ignore[override]
-        return selectors.published_results(election=obj)[:FEED_ITEMS]
+    def items(self, obj: Election) -> list[FeedItem]:  # type: ignore[override]
+        return feed_items(election=obj)
 
 
 class ElectionResultsAtomFeed(ElectionResultsFeed):

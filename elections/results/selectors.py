@@ -23,6 +23,7 @@ from django.utils import timezone
 from elections.condorcet.formats import read_csv
 from elections.models import (
     Appointment,
+    Candidacy,
     CandidacyState,
     Choice,
     Contest,
@@ -312,6 +313,8 @@ class ContestOutcome:
     result: Result | None
     acclaimed: tuple[str, ...]
     appointment: Appointment | None = None  # who filled a seat nobody stood for
+    # A poll held elsewhere (an imported cycle): who its published result elected.
+    elected_of_record: tuple[str, ...] = ()
 
     @property
     def settled_without_poll(self) -> bool:
@@ -342,6 +345,7 @@ def elections_with_results() -> QuerySet[Election]:
 def election_outcomes(election: Election) -> list[ContestOutcome]:
     """Every contest of an election with its published result (or its acclamation)."""
 
+    approved = Candidacy.objects.filter(state=CandidacyState.APPROVED).select_related("candidate")
     contests = (
         election.contests.all()
         .prefetch_related(
@@ -350,6 +354,7 @@ def election_outcomes(election: Election) -> list[ContestOutcome]:
                 queryset=Result.objects.published(),
                 to_attr="published_results",
             ),
+            Prefetch("candidacies", queryset=approved, to_attr="approved"),
         )
         .order_by("kind", "name")
     )
@@ -357,11 +362,13 @@ def election_outcomes(election: Election) -> list[ContestOutcome]:
     for contest in contests:
         acclaimed: tuple[str, ...] = ()
         if contest.state == ContestState.ACCLAIMED:
-            acclaimed = tuple(
-                candidacy.candidate.display_name
-                for candidacy in contest.candidacies.filter(
-                    state=CandidacyState.APPROVED
-                ).select_related("candidate")
+            acclaimed = tuple(c.candidate.display_name for c in contest.approved)
+        of_record: tuple[str, ...] = ()
+        if contest.result_of_record:
+            of_record = tuple(
+                c.name_of_record or c.candidate.display_name
+                for c in contest.approved
+                if c.elected_of_record
             )
         published = contest.published_results[0] if contest.published_results else None
         outcomes.append(
@@ -370,9 +377,26 @@ def election_outcomes(election: Election) -> list[ContestOutcome]:
                 result=published,
                 acclaimed=acclaimed,
                 appointment=contest_appointment(contest),
+                elected_of_record=of_record,
             )
         )
     return outcomes
+
+
+def contests_settled_without_poll(*, election: Election | None = None) -> QuerySet[Contest]:
+    """Public contests decided at the close of nominations (elected by acclamation, or left
+    for an appointment), with what their feed items show; most recently settled first."""
+    approved = Candidacy.objects.filter(state=CandidacyState.APPROVED).select_related("candidate")
+    contests = (
+        Contest.objects.filter(
+            state__in=SETTLED_WITHOUT_POLL, election__in=Election.objects.public()
+        )
+        .select_related("election", "appointment__appointee")
+        .prefetch_related(Prefetch("candidacies", queryset=approved, to_attr="approved"))
+    )
+    if election is not None:
+        contests = contests.filter(election=election)
+    return contests.order_by("-election__nominations_closes_at", "-settled_at", "name")
 
 
 def election_turnout(outcomes: Sequence[ContestOutcome]) -> ElectionTurnout:
@@ -427,6 +451,7 @@ def result_problems(result: Result) -> list[str]:
         tie_seed=result.tie_seed,
         affiliations=tuple(choice.get("affiliation", "") for choice in result.candidates),
         max_per_affiliation=result.contest.max_per_affiliation,
+        seats_held=tuple(sorted(result.contest.seated_affiliations.items())),
     )
     if tie_seed_sha256(result.tie_seed) != result.contest.tie_seed_sha256:
         problems.append("The tie seed counted with is not the one committed to by its SHA-256.")

@@ -248,3 +248,28 @@ def test_roll_command_errors_are_readable(governance: None) -> None:
         call_command("roll", "--all", "--start", "12/09/2025", "--end", "2026-08-19")
     with pytest.raises(CommandError, match="must be before"):
         call_command("roll", "--all", "--start", "2026-08-19", "--end", "2025-09-12")
+
+
+def test_a_team_roll_with_no_ingested_repository_is_refused_unless_forced(
+    nova: Any,
+) -> None:
+    """Swift's repositories were never ingested: its roll would be empty for that reason
+    alone, so the command says so instead of printing nobody."""
+    with pytest.raises(
+        CommandError, match="The roll of swift would be empty because none of its 5 repositories"
+    ):
+        call_command("roll", "--team", "swift", "--start", "2025-09-12", "--end", "2026-08-19")
+    err = StringIO()
+    call_command(
+        "roll",
+        "--team",
+        "swift",
+        "--start",
+        "2025-09-12",
+        "--end",
+        "2026-08-19",
+        "--force",
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert err.getvalue().startswith("0 voters for swift")

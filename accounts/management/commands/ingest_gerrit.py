@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = (
         "Ingest the JSON lines of `gerrit query --format=JSON --all-approvals status:merged`: "
         "owners and uploaders of merged changes, reviewers with Code-Review +2/-2 or "
-        "Workflow +1. All or nothing per run."
+        "Workflow +1. Also reads pages of Gerrit's REST /changes/ answer (with its )]}' "
+        "prefix; o=DETAILED_ACCOUNTS and o=DETAILED_LABELS; every branch): give every page, "
+        "in order, the last one without _more_changes. All or nothing per file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts import conf
 from accounts.actions import roll_freeze
 from accounts.models import Team
-from accounts.selectors import roll_compute, team_find
+from accounts.selectors import roll_compute, team_find, team_repositories_never_ingested
 
 
 def _day(value: str) -> date:
@@ -41,6 +41,11 @@ class Command(BaseCommand):
             help=f"contributions needed (default {conf.min_contributions()})",
         )
         parser.add_argument("--freeze", action="store_true", help="store an immutable snapshot")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="give the roll even if none of the team's repositories was ever ingested",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         start, end = _day(options["start"]), _day(options["end"])
@@ -55,6 +60,18 @@ class Command(BaseCommand):
                 team = team_find(options["team"])
             except Team.DoesNotExist as error:
                 raise CommandError(str(error)) from None
+            total, never = team_repositories_never_ingested(team)
+            if len(never) == total and not options["force"]:
+                what = (
+                    f"none of its {total} repositories ({', '.join(never[:5])}"
+                    f"{', ...' if total > 5 else ''}) was ever ingested"
+                    if total
+                    else "it owns no repository in the governance data"
+                )
+                raise CommandError(
+                    f"The roll of {team.name} would be empty because {what}: ingest them "
+                    "first (ingest_commits, ingest_gerrit), or give --force."
+                )
         if options["freeze"]:
             roll = roll_freeze(team=team, start=start, end=end, min_contributions=minimum)
             scope, fingerprint = roll.scope, roll.fingerprint

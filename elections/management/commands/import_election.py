@@ -1,4 +1,5 @@
-"""manage.py import_election FILE: create a draft election from OpenStack's configuration.yaml."""
+"""manage.py import_election CONFIG [--candidates DIR] [--exceptions FILE] [--members FILE]:
+create an election from OpenStack's configuration.yaml, or replay a past cycle from its files."""
 
 from __future__ import annotations
 
@@ -10,12 +11,28 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Team, TeamKind
 from elections import actions
 from elections.openstack import ConfigurationError, parse_configuration
+from elections.openstack.candidates import (
+    CandidatesError,
+    parse_exceptions,
+    parse_members,
+    read_candidates,
+)
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"Cannot read the {what} {path}: {error}") from error
 
 
 class Command(BaseCommand):
     help = (
         "Create a draft election from an OpenStack election configuration.yaml: its calendar, "
-        "qualifying window, a TC contest with tc_seats seats and one PTL contest per team."
+        "qualifying window, a TC contest with tc_seats seats and one PTL contest per team. "
+        "With --candidates, replay the cycle: every file of candidates/<release>/ is an "
+        "approved candidacy of record, the election is placed at the phase its dates say, and "
+        "contests whose nominations have closed are settled as the charter says."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,22 +44,65 @@ class Command(BaseCommand):
             action="append",
             default=None,
             help="Slug of a team to hold a PTL contest for (repeat). Default: every official "
-            "project team whose leadership type is PTL.",
+            "project team whose leadership type is PTL (with --candidates: every team "
+            "directory).",
         )
         parser.add_argument(
             "--manual",
             action="store_true",
             help="Do not let the scheduler move the election; officials move it by hand.",
         )
+        parser.add_argument(
+            "--candidates",
+            type=Path,
+            default=None,
+            help="candidates/<release>/ of openstack/election: replay the cycle from it.",
+        )
+        parser.add_argument(
+            "--exceptions",
+            type=Path,
+            default=None,
+            help="openstack/election exceptions.txt: names of candidates, by file or address.",
+        )
+        parser.add_argument(
+            "--members",
+            type=Path,
+            default=None,
+            help="openstack/governance members.yaml: the sitting TC (names and IRC nicks of "
+            "candidates; the affiliations of those whose seats are not up count against the "
+            "diversity limit).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-
         try:
-            calendar = parse_configuration(options["file"].read_text(encoding="utf-8"))
-        except OSError as error:
-            raise CommandError(f"Cannot read {options['file']}: {error}") from error
+            calendar = parse_configuration(_read(options["file"], "configuration"))
         except ConfigurationError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(f"{options['file']}: {error}") from error
+        if options["candidates"] is not None:
+            election = self._replay(calendar, options)
+        else:
+            if options["exceptions"]:
+                raise CommandError("--exceptions names candidates: give --candidates.")
+            election = self._import(calendar, options)
+        contests = election.contests.count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {election.get_phase_display().lower()} election {election.name!r} "
+                f"({election.slug}) with {contests} contest{'s' if contests != 1 else ''}."
+            )
+        )
+        tc = election.contests.filter(kind="tc").first()
+        if tc is not None and tc.seated_affiliations:
+            held = ", ".join(f"{label}: {n}" for label, n in sorted(tc.seated_affiliations.items()))
+            self.stdout.write(f"  TC seats not up, by affiliation: {held}")
+        settled: dict[str, int] = {}
+        for contest in election.contests.all():
+            settled[contest.get_state_display()] = settled.get(contest.get_state_display(), 0) + 1
+        if election.phase != "draft":
+            for state, count in sorted(settled.items()):
+                self.stdout.write(f"  {count} {state.lower()}")
+
+    def _import(self, calendar: Any, options: dict[str, Any]) -> Any:
         teams = Team.objects.none()
         if calendar.has_ptl:
             if options["team"]:
@@ -55,20 +115,56 @@ class Command(BaseCommand):
                     kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True
                 ).exclude(leadership_type__in=["distributed", "none"])
         try:
-            election = actions.election_import_openstack(
+            members = (
+                parse_members(_read(options["members"], "members"), source=str(options["members"]))
+                if options["members"]
+                else ()
+            )
+        except CandidatesError as error:
+            raise CommandError(str(error)) from error
+        try:
+            return actions.election_import_openstack(
                 calendar=calendar,
                 actor=None,
                 name=options["name"],
                 slug=options["slug"],
                 teams=teams.order_by("name"),
                 auto_advance=not options["manual"],
+                sitting=members,
             )
         except actions.ElectionError as error:
             raise CommandError(str(error)) from error
-        contests = election.contests.count()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created draft election {election.name!r} ({election.slug}) with {contests} "
-                f"contest{'s' if contests != 1 else ''}."
+
+    def _replay(self, calendar: Any, options: dict[str, Any]) -> Any:
+        if options["team"]:
+            raise CommandError(
+                "--team and --candidates: the candidates' directories are the teams."
             )
-        )
+        try:
+            candidates = read_candidates(options["candidates"], release=calendar.release)
+            names = (
+                parse_exceptions(
+                    _read(options["exceptions"], "exceptions"), source=str(options["exceptions"])
+                )
+                if options["exceptions"]
+                else {}
+            )
+            members = (
+                parse_members(_read(options["members"], "members"), source=str(options["members"]))
+                if options["members"]
+                else ()
+            )
+        except CandidatesError as error:
+            raise CommandError(str(error)) from error
+        try:
+            return actions.election_replay_openstack(
+                calendar=calendar,
+                candidates=candidates,
+                actor=None,
+                names=names,
+                members=members,
+                name=options["name"],
+                slug=options["slug"],
+            )
+        except actions.ElectionError as error:
+            raise CommandError(str(error)) from error

@@ -43,6 +43,7 @@ def count_rules(contest: Contest, choices: Any) -> counting.CountRules:
         tie_seed=contest.tie_seed,
         affiliations=tuple(choice.affiliation for choice in choices),
         max_per_affiliation=contest.max_per_affiliation,
+        seats_held=tuple(sorted(contest.seated_affiliations.items())),
     )
 
 

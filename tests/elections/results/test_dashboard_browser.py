@@ -150,7 +150,10 @@ def test_two_officials_import_review_and_run_an_election_to_publication(
     )
     for name, contest in standing:
         election_actions.candidacy_submit(
-            contest=contest, candidate=people[name], platform=f"{name} for {contest.name}."
+            contest=contest,
+            candidate=people[name],
+            platform=f"{name} for {contest.name}.",
+            affiliation="Example Cloud" if contest == tc else "",
         )
     page.reload()
     assert "4 candidacies awaiting review" in page.locator("#blockers").inner_text()

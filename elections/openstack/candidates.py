@@ -1,0 +1,220 @@
+"""PURE: the candidacies of record of an OpenStack cycle, the name overrides, and the sitting
+Technical Committee.
+
+openstack/election keeps one file per candidacy, ``candidates/<release>/<Team>/<address>``:
+the file is named by the candidate's e-mail address and holds their platform; the team
+directory is the project's name with spaces as underscores (``TC/`` for the Technical
+Committee), and a directory holding only ``.placeholder`` had no candidate (the team is
+leaderless). ``exceptions.txt`` overrides the name of a candidate whose Foundation profile
+name is missing or wrong (``candidates/<release>/<Team>/<file>: Name``, or ``address Name``).
+``members.yaml`` (openstack/governance) lists the sitting TC.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import yaml
+
+TC_DIRECTORY = "TC"
+# Where openstack/election publishes a candidacy file (the ``url`` of results/<release>/*.yaml).
+CANDIDATE_URL = "https://opendev.org/openstack/election/raw/branch/master/candidates/{path}"
+_ADDRESS = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+
+
+class CandidatesError(ValueError):
+    """A candidacy file, the exceptions list or the member list cannot be read; the message
+    names the file (and line)."""
+
+
+@dataclass(frozen=True)
+class CandidateFile:
+    """One candidacy of record."""
+
+    team: str  # the directory: "Puppet_OpenStack", "TC"
+    filename: str  # "t.v.ovtchinnikova@gmail.com"
+    address: str  # the filename, lower-cased: who the candidate is
+    platform: str  # the file's text
+
+    @property
+    def is_tc(self) -> bool:
+        return self.team == TC_DIRECTORY
+
+
+@dataclass(frozen=True)
+class CandidatesOfRecord:
+    release: str
+    # Team directory → its candidacies, by file name (the order openstack/election lists
+    # them in); a team with none was leaderless.
+    teams: Mapping[str, tuple[CandidateFile, ...]]
+
+    def record_path(self, candidate: CandidateFile) -> str:
+        return f"{self.release}/{candidate.team}/{candidate.filename}"
+
+
+def team_directory(name: str) -> str:
+    """The directory of a team in ``candidates/<release>/``: its name, spaces as underscores."""
+    return name.strip().replace(" ", "_")
+
+
+def candidate_url(record_path: str) -> str:
+    """The published address of a candidacy file, ``release/Team/file`` → its ``url``."""
+    release, team, filename = record_path.split("/", 2)
+    return CANDIDATE_URL.format(path=f"{release}/{team}/{quote(filename, safe='')}")
+
+
+def read_candidates(directory: Path, *, release: str = "") -> CandidatesOfRecord:
+    """Read ``candidates/<release>/``: every team directory and the candidacy files in it.
+
+    The release is the directory's name unless given. Hidden files (``.placeholder``) are
+    not candidacies; a file not named by an e-mail address, or not UTF-8 text, is refused.
+    """
+    if not directory.is_dir():
+        raise CandidatesError(f"{directory}: not a directory of candidacies.")
+    teams: dict[str, tuple[CandidateFile, ...]] = {}
+    for team_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
+        files: list[CandidateFile] = []
+        for path in sorted(p for p in team_dir.iterdir() if not p.name.startswith(".")):
+            if not path.is_file():
+                raise CandidatesError(f"{path}: a candidacy is a file, not a directory.")
+            if not _ADDRESS.match(path.name):
+                raise CandidatesError(
+                    f"{path}: a candidacy file is named by the candidate's e-mail address."
+                )
+            try:
+                platform = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                raise CandidatesError(f"{path}: not UTF-8 text ({error.reason}).") from error
+            if not platform.strip():
+                raise CandidatesError(f"{path}: the platform is empty.")
+            files.append(
+                CandidateFile(
+                    team=team_dir.name,
+                    filename=path.name,
+                    address=path.name.strip().lower(),
+                    platform=platform,
+                )
+            )
+        teams[team_dir.name] = tuple(files)
+    if not teams:
+        raise CandidatesError(f"{directory}: no team directories.")
+    return CandidatesOfRecord(release=release or directory.name, teams=teams)
+
+
+def parse_exceptions(text: str, *, source: str = "exceptions.txt") -> dict[str, str]:
+    """Name overrides: ``candidates/<release>/<Team>/<file>`` (or an address) → name.
+
+    Comments (``#``) and blank lines are skipped; any other line without a name is refused,
+    naming the line.
+    """
+    names: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, separator, name = line.partition(": ")
+        if not separator:
+            key, _, name = line.partition(" ")
+            if "@" not in key:
+                raise CandidatesError(
+                    f"{source}, line {number}: expected 'candidates/<release>/<Team>/<file>: "
+                    "Name' or 'address Name'."
+                )
+        key, name = key.strip().rstrip(":"), " ".join(name.split())
+        if not name:
+            raise CandidatesError(f"{source}, line {number}: no name for {key}.")
+        if key.startswith("candidates/"):
+            key = key[len("candidates/") :]
+        names[key if "/" in key else key.lower()] = name
+    return names
+
+
+def exception_name(names: Mapping[str, str], record_path: str, address: str) -> str:
+    """The override for one candidacy file (by its path, then by address), or ""."""
+    return names.get(record_path) or names.get(address.lower(), "")
+
+
+@dataclass(frozen=True)
+class SittingMember:
+    """A member of the Technical Committee as ``members.yaml`` lists them."""
+
+    name: str
+    irc: str
+    email: str
+    member_id: int | None
+    since: datetime.date | None
+    role: str
+
+
+_MONTH = re.compile(r"^(?P<month>[A-Za-z]+)\s+(?P<year>\d{4})$")
+
+
+def _since(value: object) -> datetime.date | None:
+    # "September 2025": a month; the seat is the one elected in that month's election.
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    match = _MONTH.match(str(value).strip())
+    if match:
+        try:
+            month = datetime.datetime.strptime(match["month"][:3], "%b").month  # noqa: DTZ007
+        except ValueError:
+            return None
+        return datetime.date(int(match["year"]), month, 1)
+    return None
+
+
+def parse_members(text: str, *, source: str = "members.yaml") -> tuple[SittingMember, ...]:
+    """The sitting TC of openstack/governance ``members.yaml``; a bad entry names its index."""
+    try:
+        rows = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as error:
+        raise CandidatesError(f"{source}: not valid YAML: {error}") from error
+    if not isinstance(rows, list):
+        raise CandidatesError(f"{source}: expected a list of members.")
+    members: list[SittingMember] = []
+    for index, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping) or not row.get("email") or not row.get("name"):
+            raise CandidatesError(f"{source}: member {index} needs a name and an email.")
+        member_id = row.get("memberid")
+        try:
+            member_id = int(member_id) if member_id not in (None, "") else None
+        except (TypeError, ValueError) as error:
+            raise CandidatesError(f"{source}: member {index}: memberid is not a number.") from error
+        members.append(
+            SittingMember(
+                name=" ".join(str(row["name"]).split()),
+                irc=str(row.get("irc") or ""),
+                email=str(row["email"]).strip().lower(),
+                member_id=member_id,
+                since=_since(row.get("date")),
+                role=str(row.get("role") or ""),
+            )
+        )
+    return tuple(members)
+
+
+# A TC seat is held for about a year, over two elections: members elected at the last one
+# (within the past ~10 months) keep their seats, those elected before are up now.
+SEAT_NOT_UP_DAYS = 300
+
+
+def members_not_up(
+    members: tuple[SittingMember, ...] | list[SittingMember], opens: datetime.date
+) -> list[SittingMember]:
+    """The sitting members whose seats are not up in an election whose nominations open on
+    ``opens``: seated before it, at the previous election (``since`` within
+    ``SEAT_NOT_UP_DAYS``). A member without a date is counted as up."""
+    return [
+        member
+        for member in members
+        if member.since is not None
+        and member.since <= opens
+        and (opens - member.since).days < SEAT_NOT_UP_DAYS
+    ]
