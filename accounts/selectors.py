@@ -301,7 +301,8 @@ def _matching_addresses(vendor: str) -> str:
     addresses = (
         f"SELECT LOWER(TRIM(a.email)) FROM {email_address} a "  # noqa: S608
         f"LEFT JOIN {verification} v ON v.email_address_id = a.id "
-        "WHERE a.user_id = %s AND a.verified AND (v.verified_at IS NULL OR v.verified_at < %s)"
+        "WHERE a.user_id = %s AND a.verified "
+        "AND (v.verified_at IS NULL OR v.verified_at < %s OR v.by_invitation)"
     )
     if vendor == "postgresql":
         # The account's few addresses are gathered first, then looked up in the roll's

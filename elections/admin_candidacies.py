@@ -163,4 +163,3 @@ class AppointmentAdmin(ReportsElectionErrors):
             reference=form.cleaned_data.get("reference") or "",
         )
         self.adopt(obj, saved)
-

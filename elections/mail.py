@@ -11,7 +11,8 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from elections import conf
-from elections.models import Notification
+from elections.invitation_links import invitation_url
+from elections.models import Invitation, Notification
 
 
 def notification_context(notification: Notification) -> dict[str, object]:
@@ -36,4 +37,29 @@ def notification_message(notification: Notification) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
+    )
+
+
+def invitation_message(invitation: Invitation) -> EmailMessage:
+    """The invitation for one roll entry: the same words whether or not the address has an
+    account, so the mail tells nobody which addresses do."""
+    contest = invitation.contest
+    context = {
+        "site_name": conf.site_name(),
+        "site_url": conf.site_url().rstrip("/"),
+        "contest": contest,
+        "election": contest.election,
+        "entry": invitation.roll_entry,
+        "roll": contest.roll,
+        "link": invitation_url(invitation.pk),
+        "expires_at": invitation.expires_at,
+    }
+    kind = f"invitation_{invitation.kind}"
+    subject = render_to_string(f"elections/email/{kind}_subject.txt", context)
+    body = render_to_string(f"elections/email/{kind}_body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
     )

@@ -457,6 +457,11 @@ class Candidacy(models.Model):
 # Models kept in their own modules (models.py stays readable); importing them here registers
 # them with the app and keeps ``from elections.models import Option`` working.
 from elections.models_contests import Appointment, Option  # noqa: E402, F401
+from elections.models_invitations import (  # noqa: E402, F401
+    Invitation,
+    InvitationKind,
+    InvitationState,
+)
 from elections.models_notifications import (  # noqa: E402, F401
     Notification,
     NotificationKind,

@@ -27,6 +27,8 @@ from elections.models import (
     ContestState,
     Election,
     ElectionQuerySet,
+    Invitation,
+    InvitationState,
     Notification,
     NotificationState,
     Phase,
@@ -67,7 +69,9 @@ def roll_electors(roll: Any, *, email_deadline: datetime.datetime | None = None)
     if email_deadline is not None:
         # No record: verified before the times were recorded, long ago (accounts.models).
         counting = counting.filter(
-            Q(verification__isnull=True) | Q(verification__verified_at__lt=email_deadline)
+            Q(verification__isnull=True)
+            | Q(verification__verified_at__lt=email_deadline)
+            | Q(verification__by_invitation=True)
         )
     owners = counting.values("user_id")
     return get_user_model().objects.filter(pk__in=owners, is_active=True).order_by("pk")
@@ -259,10 +263,13 @@ def user_candidacies(user: Any) -> QuerySet[Candidacy]:
 
 
 def failed_notification_count(election: Election | None = None) -> int:
+    """Mail that could not be sent (notifications and invitations), for officials to retry."""
     failed = Notification.objects.filter(state=NotificationState.FAILED)
+    invitations = Invitation.objects.filter(state=InvitationState.FAILED)
     if election is not None:
         failed = failed.filter(contest__election=election)
-    return failed.count()
+        invitations = invitations.filter(contest__election=election)
+    return failed.count() + invitations.count()
 
 
 def elections_to_explain(slug: str, *, user: Any) -> tuple[list[Election], Election | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from elections import views
+from elections import views, views_invitations
 
 urlpatterns = [
     path("elections/", views.election_list, name="election_list"),
@@ -19,6 +19,7 @@ urlpatterns = [
         views.candidacy_submit,
         name="candidacy_submit",
     ),
+    path("invitation/<str:token>/", views_invitations.invitation, name="invitation"),
     path("candidacies/", views.my_candidacies, name="my_candidacies"),
     path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),
     path("candidacies/<int:pk>/withdraw/", views.candidacy_withdraw, name="candidacy_withdraw"),

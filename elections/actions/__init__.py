@@ -9,6 +9,17 @@ from elections.actions.errors import (
     CandidacyRefused,
     ElectionError,
     IllegalPhaseMove,
+    InvitationRefused,
+)
+from elections.actions.invitations import (
+    STALE_INVITATION_AGE,
+    SendingRound,
+    invitation_accept,
+    invitation_for_token,
+    invitations_queue,
+    invitations_requeue_stale,
+    invitations_retry,
+    invitations_send,
 )
 from elections.actions.mail import (
     STALE_NOTIFICATION_AGE,
@@ -53,6 +64,15 @@ from elections.actions.setup import (
 )
 
 __all__ = [
+    "InvitationRefused",
+    "STALE_INVITATION_AGE",
+    "SendingRound",
+    "invitation_accept",
+    "invitation_for_token",
+    "invitations_queue",
+    "invitations_requeue_stale",
+    "invitations_retry",
+    "invitations_send",
     "election_officials_set",
     "CandidacyRefused",
     "ELECTION_FIELDS",

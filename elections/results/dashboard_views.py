@@ -23,7 +23,16 @@ from django.views.decorators.http import require_POST
 
 from elections import actions as election_actions
 from elections.forms import PhaseMoveForm
-from elections.models import Candidacy, Contest, Election, Notification, NotificationState, Phase
+from elections.models import (
+    Candidacy,
+    Contest,
+    Election,
+    Invitation,
+    InvitationState,
+    Notification,
+    NotificationState,
+    Phase,
+)
 from elections.permissions import can_administer
 from elections.results import actions as result_actions
 from elections.results.dashboard import AUTOMATIC_PHASES, election_dashboard
@@ -224,6 +233,12 @@ def mail_retry(request: HttpRequest, slug: str) -> HttpResponse:
     ).values_list("pk", flat=True)
     retried = election_actions.notifications_retry(
         notification_ids=list(failed), actor=request.user
+    )
+    failed_invitations = Invitation.objects.filter(
+        contest__election=election, state=InvitationState.FAILED
+    ).values_list("pk", flat=True)
+    retried += election_actions.invitations_retry(
+        invitation_ids=list(failed_invitations), actor=request.user
     )
     messages.success(request, f"{retried} e-mail{'s' if retried != 1 else ''} queued again.")
     return _back(election, "blockers")

@@ -79,9 +79,7 @@ class VoterRecord(models.Model):
             # from two tabs, the second insert fails and its whole transaction (ballot
             # included) is rolled back.
             models.UniqueConstraint(fields=["contest", "user"], name="one_vote_per_voter"),
-            models.UniqueConstraint(
-                fields=["contest", "roll_entry"], name="one_vote_per_person"
-            ),
+            models.UniqueConstraint(fields=["contest", "roll_entry"], name="one_vote_per_person"),
         ]
 
     def __str__(self) -> str:

@@ -17,9 +17,7 @@ PRODUCTION = {
 
 def _python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Python in the project, with ``env`` as the only DJANGO_* and STACKVOTE_* settings."""
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STACKVOTE_"))
-    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STACKVOTE_"))}
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
