@@ -494,14 +494,14 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start within 30 s")
 
 
-def scratch_database(url: str, *, drop_only: bool = False) -> str:
-    """Create (afresh) the scratch database ``<name>_load`` on DATABASE_URL's server and
+def scratch_database(url: str, *, drop_only: bool = False, suffix: str = "_load") -> str:
+    """Create (afresh) the scratch database ``<name><suffix>`` on DATABASE_URL's server and
     return its URL; with ``drop_only``, drop it. The named database itself is never touched."""
     import psycopg2
     from psycopg2 import sql
 
     parts = urlsplit(url)
-    scratch = (parts.path.lstrip("/") or "stackvote") + "_load"
+    scratch = (parts.path.lstrip("/") or "stackvote") + suffix
     server = psycopg2.connect(
         dbname="postgres",
         host=parts.hostname or None,
