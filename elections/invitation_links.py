@@ -7,6 +7,8 @@ address: it acts on the one the invitation was sent to, and on no other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core import signing
 from django.urls import reverse
 
@@ -31,4 +33,33 @@ def invitation_id_from(token: str) -> int | None:
 def invitation_url(invitation_id: int) -> str:
     """The absolute link for the mail (``STACKVOTE_SITE_URL``)."""
     path = reverse("invitation", kwargs={"token": invitation_token(invitation_id)})
+    return conf.site_url().rstrip("/") + path
+
+
+OPT_OUT_SALT = "stackvote.elections.opt-out"
+
+
+def opt_out_token(election_id: int, email: str) -> str:
+    return signing.dumps([election_id, email], salt=OPT_OUT_SALT)
+
+
+def opt_out_from(token: str) -> tuple[int, str] | None:
+    """(election id, address) a token was made for, or None for anything tampered with."""
+    try:
+        value = signing.loads(token, salt=OPT_OUT_SALT)
+    except signing.BadSignature:
+        return None
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and isinstance(value[1], str)
+    ):
+        return value[0], value[1]
+    return None
+
+
+def opt_out_url(election: Any, email: str) -> str:
+    """The link that stops further mail about ``election`` to ``email``."""
+    path = reverse("election_opt_out", kwargs={"token": opt_out_token(election.pk, email)})
     return conf.site_url().rstrip("/") + path

@@ -458,6 +458,7 @@ class Candidacy(models.Model):
 # them with the app and keeps ``from elections.models import Option`` working.
 from elections.models_contests import Appointment, Option  # noqa: E402, F401
 from elections.models_invitations import (  # noqa: E402, F401
+    ElectionOptOut,
     Invitation,
     InvitationKind,
     InvitationState,

@@ -12,12 +12,16 @@ from django.db import models
 
 class InvitationKind(models.TextChoices):
     POLLING_OPEN = "polling_open", "Polling is open"
+    POLLING_REMINDER = "polling_reminder", "Reminder: polling closes soon"
 
 
 class InvitationState(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Claimed by a worker, which is sending it; back to pending if the worker died.
+    SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    OPTED_OUT = "opted_out", "Not sent: opted out"
 
 
 class Invitation(models.Model):
@@ -41,6 +45,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When a task was last queued for it; the sweep queues again what waits long after.
     queued_at = models.DateTimeField()
+    # When a worker claimed it (state "sending"): a claim this old is a dead worker's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # Not tried before this (a retry's back-off).
     not_before = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -65,3 +71,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.email} ({self.state})"
+
+
+class ElectionOptOut(models.Model):
+    """An address that asked for no more mail about one election (the link in each mail)."""
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="opt_outs"
+    )
+    email = models.CharField(max_length=254, help_text="Normalised: trimmed, lower-cased.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "email"], name="one_opt_out_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} opted out of {self.election_id}"

@@ -20,6 +20,7 @@ urlpatterns = [
         name="candidacy_submit",
     ),
     path("invitation/<str:token>/", views_invitations.invitation, name="invitation"),
+    path("opt-out/<str:token>/", views_invitations.opt_out, name="election_opt_out"),
     path("candidacies/", views.my_candidacies, name="my_candidacies"),
     path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),
     path("candidacies/<int:pk>/withdraw/", views.candidacy_withdraw, name="candidacy_withdraw"),

@@ -64,3 +64,23 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         "elections/invitation.html",
         {"invitation": pending, "contest": pending.contest, "form": form},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop mail about one election: a button first, so a scanner's fetch changes nothing."""
+    try:
+        if request.method == "POST":
+            election, email = actions.election_opt_out(token=token)
+            return render(
+                request,
+                "elections/opt_out.html",
+                {"election": election, "email": email, "done": True},
+            )
+        election, email = actions.opt_out_for_token(token)
+    except actions.InvitationRefused as error:
+        return render(
+            request, "elections/invitation_refused.html", {"reason": str(error)}, status=410
+        )
+    return render(request, "elections/opt_out.html", {"election": election, "email": email})

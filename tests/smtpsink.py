@@ -46,6 +46,12 @@ class SmtpSink:
                 self.wfile.flush()
 
             def handle(self) -> None:
+                try:
+                    self.converse()
+                except OSError:
+                    return  # the client went away (a killed worker): as a server would
+
+            def converse(self) -> None:
                 self.reply("220 localhost stackvote test SMTP")
                 sender, recipients = "", []
                 while True:

@@ -14,12 +14,14 @@ from elections.actions.errors import (
 from elections.actions.invitations import (
     STALE_INVITATION_AGE,
     SendingRound,
+    election_opt_out,
     invitation_accept,
     invitation_for_token,
     invitations_queue,
     invitations_requeue_stale,
     invitations_retry,
     invitations_send,
+    opt_out_for_token,
 )
 from elections.actions.mail import (
     STALE_NOTIFICATION_AGE,
@@ -67,6 +69,8 @@ __all__ = [
     "InvitationRefused",
     "STALE_INVITATION_AGE",
     "SendingRound",
+    "election_opt_out",
+    "opt_out_for_token",
     "invitation_accept",
     "invitation_for_token",
     "invitations_queue",

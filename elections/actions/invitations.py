@@ -2,18 +2,20 @@
 
 Delivery, exactly once as far as SMTP allows. Queueing writes one row per roll entry in the
 transaction that opens the polls (a unique constraint: once per notice and person), then
-queues sending tasks by name after the commit. A sending task claims one row at a time with
-``SELECT ... FOR UPDATE SKIP LOCKED``, hands the message to the SMTP server and stamps it
-sent *in the same transaction*, so:
+queues sending tasks by name after the commit. A sending task claims a batch of rows with
+``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them "sending" (committed: two tasks never
+claim one row), then sends each over one SMTP connection and stamps it sent as soon as the
+server has accepted it. So:
 
 - a task lost with Redis (never run) leaves its rows pending, and the scheduler's sweep
   queues them again: none is lost;
-- two tasks never send one row: the second skips the locked row, or finds it sent;
-- a worker killed while it holds a row rolls its transaction back, so the row is pending
-  and sent again by the next task: none is lost. The one case that sends twice is a kill
-  between the server's "250 accepted" and the commit of the stamp, microseconds apart; SMTP
-  offers no way to ask whether a message arrived, so this side is at-least-once, and never
-  at-most-once (a stamp before the send would lose that message instead).
+- a worker killed mid-batch leaves its claimed rows "sending"; once the claim is
+  ``STALE_INVITATION_AGE`` old the sweep makes them pending again and they are sent: none is
+  lost. The one message that can go twice is the one in flight at the kill, accepted by the
+  server but not yet stamped (SMTP has no way to ask whether a message arrived). It goes
+  again with the same ``Message-ID``, which mail systems use to show a message once. This
+  side is at-least-once: a stamp before the send would make it at-most-once, losing that
+  message instead, which costs a voter more than a duplicate does.
 """
 
 from __future__ import annotations
@@ -34,9 +36,16 @@ from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
 from elections.actions.errors import InvitationRefused
-from elections.invitation_links import invitation_id_from
+from elections.invitation_links import invitation_id_from, opt_out_from
 from elections.mail import invitation_message
-from elections.models import Contest, Invitation, InvitationKind, InvitationState
+from elections.models import (
+    Contest,
+    Election,
+    ElectionOptOut,
+    Invitation,
+    InvitationKind,
+    InvitationState,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +71,11 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
             "roll_entry_id", flat=True
         )
     )
+    if kind == InvitationKind.POLLING_REMINDER:
+        # Only people who have not voted (the voter records name the roll entry, never the
+        # ballot); the election records that reminders went, so none goes twice.
+        already |= set(contest.voter_records.values_list("roll_entry_id", flat=True))
+    opted_out = {email for _, email in opted_out_addresses({contest.election_id})}
     rows = [
         Invitation(
             contest=contest,
@@ -75,7 +89,7 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
         for entry_id, email in RollEntry.objects.filter(roll_id=contest.roll_id)
         .order_by("pk")
         .values_list("pk", "email")
-        if entry_id not in already
+        if entry_id not in already and email not in opted_out
     ]
     Invitation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     audit_record(
@@ -98,79 +112,117 @@ def _retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=2**attempts)
 
 
-def _claim_next(now: datetime.datetime) -> Invitation | None:
-    return (
-        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+@transaction.atomic
+def _claim(limit: int, now: datetime.datetime) -> list[int]:
+    """Mark up to ``limit`` due rows as being sent by this task; other tasks skip them."""
+    ids = list(
+        Invitation.objects.select_for_update(skip_locked=True)
         .filter(state=InvitationState.PENDING, not_before__lte=now)
-        .select_related("contest__election", "contest__roll", "roll_entry")
-        .order_by("pk")
-        .first()
+        .values_list("pk", flat=True)[:limit]
+    )
+    Invitation.objects.filter(pk__in=ids).update(state=InvitationState.SENDING, claimed_at=now)
+    return ids
+
+
+def _release(ids: list[int]) -> None:
+    Invitation.objects.filter(pk__in=ids, state=InvitationState.SENDING).update(
+        state=InvitationState.PENDING, claimed_at=None
     )
 
 
+@transaction.atomic
 def _record_failure(invitation: Invitation, error: str, now: datetime.datetime) -> None:
     invitation.attempts += 1
     invitation.last_error = error
     invitation.not_before = now + _retry_delay(invitation.attempts)
-    fields = ["attempts", "last_error", "not_before"]
+    invitation.state = InvitationState.PENDING
+    invitation.claimed_at = None
     if invitation.attempts > conf.mail_max_retries():
         invitation.state = InvitationState.FAILED
-        fields.append("state")
         audit_record(
             actor=None,
             action="invitation.failed",
             target=audit_target(invitation),
             detail={"attempts": invitation.attempts, "error": error},
         )
-    invitation.save(update_fields=fields)
+    invitation.save(update_fields=["attempts", "last_error", "not_before", "state", "claimed_at"])
+
+
+def _set_state(invitation: Invitation, state: str, error: str = "") -> None:
+    Invitation.objects.filter(pk=invitation.pk).update(
+        state=state, last_error=error, claimed_at=None
+    )
 
 
 def invitations_send(*, limit: int | None = None) -> SendingRound:
-    """Claim and send up to ``limit`` due invitations over one SMTP connection.
+    """Claim up to ``limit`` due invitations and send them over one SMTP connection.
 
-    Each row is locked, sent and stamped in one transaction (the module's docstring says
-    why); a failed send is recorded and retried later with back-off, and after
-    ``STACKVOTE_MAIL_MAX_RETRIES`` retries it is failed, for officials to see and retry.
+    Each is stamped sent when the server accepts it; a refused one is retried later with
+    back-off, and after ``STACKVOTE_MAIL_MAX_RETRIES`` retries it is failed, for officials to
+    see and retry. A sent reminder leaves no row (it went to people who had not voted).
     """
     limit = limit or conf.mail_batch_size()
-    sent = failed = 0
+    now = timezone.now()
+    ids = _claim(limit, now)
+    if not ids:
+        return SendingRound(sent=0, failed=0)
     connection = mail.get_connection(fail_silently=False)
     try:
         connection.open()
     except Exception as error:  # noqa: BLE001 - server down: the rows wait for the sweep
         logger.warning("Invitations wait: the mail server refused a connection: %r", error)
+        _release(ids)
         return SendingRound(sent=0, failed=0)
+    rows = list(
+        Invitation.objects.filter(pk__in=ids, state=InvitationState.SENDING)
+        .select_related("contest__election", "contest__roll", "roll_entry")
+        .order_by("pk")
+    )
+    opted_out = opted_out_addresses({row.contest.election_id for row in rows})
+    sent = failed = 0
     try:
-        for _ in range(limit):
-            with transaction.atomic():
-                now = timezone.now()
-                invitation = _claim_next(now)
-                if invitation is None:
-                    break
-                if not invitation.contest.is_polling():
-                    invitation.state = InvitationState.FAILED
-                    invitation.last_error = "Not sent: polling had closed before it could be sent."
-                    invitation.save(update_fields=["state", "last_error"])
-                    failed += 1
-                    continue
-                message = invitation_message(invitation)
-                message.connection = connection
-                try:
-                    message.send(fail_silently=False)
-                except Exception as error:  # noqa: BLE001 - any transport error is recorded
-                    _record_failure(invitation, repr(error), now)
-                    failed += 1
-                    # The connection may be broken: a fresh one for the next row.
-                    connection.close()
-                    connection.open()
-                else:
-                    invitation.state = InvitationState.SENT
-                    invitation.sent_at = now
-                    invitation.save(update_fields=["state", "sent_at"])
-                    sent += 1
+        for invitation in rows:
+            if (invitation.contest.election_id, invitation.email) in opted_out:
+                _set_state(invitation, InvitationState.OPTED_OUT)
+                continue
+            if not invitation.contest.is_polling():
+                _set_state(
+                    invitation,
+                    InvitationState.FAILED,
+                    "Not sent: polling had closed before it could be sent.",
+                )
+                failed += 1
+                continue
+            message = invitation_message(invitation)
+            message.connection = connection
+            try:
+                message.send(fail_silently=False)
+            except Exception as error:  # noqa: BLE001 - any transport error is recorded
+                _record_failure(invitation, repr(error), now)
+                failed += 1
+                # The connection may be broken: a fresh one for the next row.
+                connection.close()
+                connection.open()
+                continue
+            if invitation.kind == InvitationKind.POLLING_REMINDER:
+                Invitation.objects.filter(pk=invitation.pk).delete()
+            else:
+                Invitation.objects.filter(pk=invitation.pk).update(
+                    state=InvitationState.SENT, sent_at=timezone.now(), claimed_at=None
+                )
+            sent += 1
     finally:
         connection.close()
+        _release(ids)  # any left claimed (an error above): pending again
     return SendingRound(sent=sent, failed=failed)
+
+
+def opted_out_addresses(election_ids: set[int]) -> set[tuple[int, str]]:
+    return set(
+        ElectionOptOut.objects.filter(election_id__in=election_ids).values_list(
+            "election_id", "email"
+        )
+    )
 
 
 def invitations_requeue_stale(*, now: datetime.datetime | None = None) -> int:
@@ -178,6 +230,12 @@ def invitations_requeue_stale(*, now: datetime.datetime | None = None) -> int:
     their task was lost, or their back-off ended."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Claimed long ago by a worker that never finished: it died (at-least-once).
+        Invitation.objects.filter(
+            state=InvitationState.SENDING, claimed_at__lt=now - STALE_INVITATION_AGE
+        ).update(
+            state=InvitationState.PENDING, claimed_at=None, queued_at=now - STALE_INVITATION_AGE * 2
+        )
         waiting = Invitation.objects.filter(
             state=InvitationState.PENDING,
             not_before__lte=now,
@@ -251,3 +309,24 @@ def invitation_accept(
         )
     Invitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
     return invitation, proven
+
+
+def opt_out_for_token(token: str) -> tuple[Election, str]:
+    """The election and address an opt-out link is for, or ``InvitationRefused``."""
+    found = opt_out_from(token)
+    election = Election.objects.filter(pk=found[0]).first() if found else None
+    if found is None or election is None:
+        raise InvitationRefused(INVALID_LINK)
+    return election, found[1]
+
+
+@transaction.atomic
+def election_opt_out(*, token: str) -> tuple[Election, str]:
+    """Stop further mail about one election to the address the link was sent to. Not
+    audited: it changes what mail someone gets, never who may vote."""
+    election, email = opt_out_for_token(token)
+    ElectionOptOut.objects.get_or_create(election=election, email=email)
+    Invitation.objects.filter(
+        contest__election=election, email=email, state=InvitationState.PENDING
+    ).update(state=InvitationState.OPTED_OUT)
+    return election, email

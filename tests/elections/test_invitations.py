@@ -13,9 +13,11 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import IdentityLink, User
 from elections import actions
+from elections.invitation_links import invitation_id_from
 from elections.models import Invitation, InvitationState, Phase
 from tests.smtpsink import SmtpSink
 
@@ -146,7 +148,7 @@ def test_the_mail_is_the_same_for_addresses_with_and_without_an_account(
 
     def shape(address: str) -> str:
         body = smtp.to(address)[0].message().get_payload(decode=True).decode()
-        body = LINK.sub("LINK", body).replace(address, "ADDRESS")
+        body = re.sub(r"http://vote\.example\.test/\S+", "LINK", body).replace(address, "ADDRESS")
         return re.sub(r"Hello [^,]*,", "Hello,", body)
 
     assert shape("dave@example.org") == shape("alice@example.org")
@@ -264,3 +266,68 @@ def test_a_refused_delivery_is_retried_then_failed_for_officials_and_sent_on_ret
     assert dave.state == InvitationState.SENT
     assert smtp.recipients().count("dave@example.org") == 1
     assert sorted(smtp.recipients()) == sorted(EXPECTED)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_the_sweep_sends_its_claimed_rows(
+    smtp: SmtpSink, poll: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A dead worker's claim ("sending", never stamped) goes back to pending once stale and
+    is sent, with the same Message-ID, once."""
+    from elections.actions.invitations import _claim
+
+    settings.STACKVOTE_MAIL_BATCH_SIZE = 2
+    smtp.received.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        poll["election"] = actions.election_phase_move(
+            election=poll["election"], to_phase=Phase.POLLING, actor=poll["official"], reason="o"
+        )
+    # A worker claims two rows, then dies before sending them (nothing runs its finally).
+    claimed = _claim(2, timezone.now())
+    assert Invitation.objects.filter(state=InvitationState.SENDING).count() == 2
+    actions.invitations_send(limit=100)  # another worker sends the rest, not the claimed two
+    assert len(smtp.recipients()) == len(EXPECTED) - 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.invitations_requeue_stale() == 0  # a fresh claim may be a live worker
+    later = timezone.now() + datetime.timedelta(minutes=20)
+    with time_machine.travel(later, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert actions.invitations_requeue_stale() == 2
+    assert sorted(smtp.recipients()) == sorted(EXPECTED)
+    ids = {r.message()["Message-ID"] for r in smtp.received}
+    assert len(ids) == len(EXPECTED) and all(
+        f"<invitation-{pk}@" in " ".join(ids) for pk in claimed
+    )
+
+
+def test_the_reminder_reuses_the_unused_link_and_the_opt_out_stops_further_mail(
+    smtp: SmtpSink, poll: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    first_link = _link(smtp, "dave@example.org")
+    Client().post(_link(smtp, "alice@example.org"), {"full_name": ""})  # alice signs in
+    body = smtp.to("frank@one.example.org")[0].message().get_payload(decode=True).decode()
+    opt_out = re.search(r"(http://vote\.example\.test/opt-out/\S+/)", body)
+    assert opt_out
+    opt_out_path = opt_out.group(1).replace("http://vote.example.test", "")
+    page = Client().get(opt_out_path)
+    assert b"Stop mail about this election" in page.content
+    from elections.models import ElectionOptOut
+
+    assert not ElectionOptOut.objects.exists()  # a GET changes nothing
+    assert b"gets no more mail" in Client().post(opt_out_path).content
+    smtp.received.clear()
+    election = poll["election"]
+    due = election.polling_closes_at - datetime.timedelta(days=2)
+    with time_machine.travel(due, tick=False), django_capture_on_commit_callbacks(execute=True):
+        actions.elections_advance()
+    # Nobody has voted; frank opted out.
+    assert sorted(smtp.recipients()) == sorted(EXPECTED - {"frank@one.example.org"})
+    reminder = smtp.to("dave@example.org")[0].message().get_payload(decode=True).decode()
+    # Still unused: the reminder carries the first invitation's link (signed again).
+    (again,) = LINK.findall(reminder)
+    token = again.rstrip("/").rsplit("/", 1)[1]
+    assert invitation_id_from(token) == invitation_id_from(first_link.rstrip("/").rsplit("/", 1)[1])
+    alice = smtp.to("alice@example.org")[0].message().get_payload(decode=True).decode()
+    assert f"/vote/{poll['contest'].pk}/" in alice and "/invitation/" not in alice
+    tampered = opt_out_path[:-3] + ("A" if opt_out_path[-3] != "A" else "B") + opt_out_path[-2:]
+    assert Client().post(tampered).status_code == 410

@@ -173,11 +173,13 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
         actions.elections_advance()
     assert sorted(address for m in mail.outbox for address in m.to) == [
         "bob@example.org",
+        "carol@old.example.net",
         "dave@example.org",
     ]
     assert all(m.subject.startswith("Reminder: Nova PTL closes") for m in mail.outbox)
-    # Once sent, nothing in the mail table (or the officials' panel) lists who had not voted.
+    # Once sent, nothing in the mail tables (or the officials' panel) lists who had not voted.
     assert not Notification.objects.filter(kind=NotificationKind.POLLING_REMINDER).exists()
+    assert not Invitation.objects.filter(kind="polling_reminder").exists()
 
 
 def test_mail_is_sent_in_batches(
