@@ -66,3 +66,27 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointed: {self.appointee.display_name} by {self.appointed_by}"
+
+
+class ContestVoter(models.Model):
+    """A voter of one contest from its own list: an uploaded file or a governance member
+    list. Belongs to this contest only (never to other rolls); frozen into the contest's roll
+    with the rest of its electorate."""
+
+    contest = models.ForeignKey(
+        "elections.Contest", on_delete=models.CASCADE, related_name="listed_voters"
+    )
+    email = models.CharField(max_length=254, help_text="Normalised: trimmed, lower-cased.")
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=200, help_text="The file and line it came from.")
+
+    class Meta:
+        ordering = ["contest", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "email"], name="one_listed_voter_per_contest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email

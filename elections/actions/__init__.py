@@ -64,8 +64,10 @@ from elections.actions.setup import (
     election_update,
     option_create,
 )
+from elections.actions.voter_lists import contest_voter_list_set
 
 __all__ = [
+    "contest_voter_list_set",
     "InvitationRefused",
     "STALE_INVITATION_AGE",
     "SendingRound",
