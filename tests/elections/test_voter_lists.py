@@ -173,3 +173,27 @@ def test_a_candidate_official_cannot_set_the_list_of_their_contest(
             voters=parse_voter_csv(b"a@example.org\n"),
             filename="x.csv",
         )
+
+
+def test_officials_upload_a_list_in_the_panel_and_a_bad_file_changes_nothing(
+    client: Any, official: Any, make_election: Any, make_contest: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    election = make_election()
+    chair = make_contest(election, kind=ContestKind.TC, name="TC chair", slug="chair")
+    client.force_login(official)
+    url = reverse("officials_contest_voters", kwargs={"slug": election.slug, "pk": chair.pk})
+    bad = SimpleUploadedFile("people.csv", b"a@example.org\na@example.org\n")
+    page = client.post(url, {"upload": bad, "electorate": "list"})
+    assert page.status_code == 200
+    assert "people.csv, line 2: a@example.org is listed twice" in page.content.decode()
+    assert not ContestVoter.objects.exists()
+    members = SimpleUploadedFile("members.yaml", MEMBERS.read_bytes())
+    answer = client.post(url, {"upload": members, "electorate": "commits_and_list"})
+    assert answer.status_code == 302
+    chair.refresh_from_db()
+    assert chair.electorate == ContestElectorate.COMMITS_AND_LIST
+    assert ContestVoter.objects.filter(contest=chair).count() == 9
+    assert "members.yaml, line 1" in client.get(url).content.decode()
