@@ -24,9 +24,9 @@ EMAIL = "first.timer@example.org"
 
 def test_a_contributor_without_an_account_votes_from_the_invitation_in_one_step(
     live_server: Any,
-    phone: Any,
+    phone: Any,  # noqa: F811 - the fixture imported above
     official: Any,
-    settings: Any,  # noqa: F811 - the fixture
+    settings: Any,
 ) -> None:
     settings.STACKVOTE_SITE_URL = live_server.url
     tab = phone
