@@ -89,3 +89,24 @@ class ElectionOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} opted out of {self.election_id}"
+
+
+class NoticeTemplate(models.Model):
+    """An election's own words for one notice, replacing the default text
+    (``elections.notices``: plain text with ``$placeholders``)."""
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="notice_templates"
+    )
+    kind = models.CharField(max_length=30, choices=InvitationKind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "kind"], name="one_notice_text_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.election_id})"

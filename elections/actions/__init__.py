@@ -39,6 +39,7 @@ from elections.actions.nominations import (
     candidacy_submit,
     candidacy_withdraw,
 )
+from elections.actions.notices import notice_text_reset, notice_text_set
 from elections.actions.phases import (
     LEGAL_MOVES,
     PHASE_ORDER,
@@ -67,6 +68,8 @@ from elections.actions.setup import (
 from elections.actions.voter_lists import contest_voter_list_set
 
 __all__ = [
+    "notice_text_reset",
+    "notice_text_set",
     "contest_voter_list_set",
     "InvitationRefused",
     "STALE_INVITATION_AGE",

@@ -331,3 +331,31 @@ def test_the_reminder_reuses_the_unused_link_and_the_opt_out_stops_further_mail(
     assert f"/vote/{poll['contest'].pk}/" in alice and "/invitation/" not in alice
     tampered = opt_out_path[:-3] + ("A" if opt_out_path[-3] != "A" else "B") + opt_out_path[-2:]
     assert Client().post(tampered).status_code == 410
+
+
+def test_officials_preview_and_edit_a_notice_and_the_mail_uses_their_words(
+    smtp: SmtpSink, poll: dict[str, Any], client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    election = poll["election"]
+    client.force_login(poll["official"])
+    url = reverse("officials_notice", kwargs={"slug": election.slug, "kind": "polling_open"})
+    page = client.get(url).content.decode()
+    assert "$link" in page and "the default text" in page
+    body = "Dear $name, $contest is open until $polling_closes.\n$link\nStop: $opt_out_link\n"
+    preview = client.post(url, {"subject": "Vote: $contest", "body": body, "preview": "1"})
+    text = preview.content.decode()
+    assert "Vote: Nova PTL" in text and "Nova PTL is open until" in text
+    refused = client.post(url, {"subject": "Vote $oops", "body": body, "save": "1"})
+    assert "Unknown placeholder in the subject: $oops" in refused.content.decode()
+    no_link = client.post(url, {"subject": "Vote", "body": "Hello $name", "save": "1"})
+    assert "must carry $link and $opt_out_link" in no_link.content.decode()
+    assert (
+        client.post(url, {"subject": "Vote: $contest", "body": body, "save": "1"}).status_code
+        == 302
+    )
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    received = smtp.to("dave@example.org")[0].message()
+    assert received["Subject"] == "Vote: Nova PTL"
+    assert "Dear dave, Nova PTL is open until" in received.get_payload(decode=True).decode()
+    assert client.post(url, {"reset": "1"}).status_code == 302
+    assert "the default text" in client.get(url).content.decode()

@@ -132,6 +132,9 @@ ACCESS: dict[str, Row] = {
     "officials_result_unpublish": Row(
         _officials(405), lambda w: {"slug": w.published_election.slug, "pk": w.result.pk}
     ),
+    "officials_notice": Row(
+        _officials(200), lambda w: {"slug": w.polling_election.slug, "kind": "polling_open"}
+    ),
     "officials_contest_voters": Row(
         _officials(200), lambda w: {"slug": w.polling_election.slug, "pk": w.polling_contest.pk}
     ),
