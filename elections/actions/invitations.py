@@ -37,7 +37,7 @@ from config.queue import enqueue_on_commit
 from elections import conf
 from elections.actions.errors import InvitationRefused
 from elections.invitation_links import invitation_id_from, opt_out_from
-from elections.mail import invitation_message
+from elections.mail import invitation_message, notice_text
 from elections.models import (
     Contest,
     Election,
@@ -46,6 +46,7 @@ from elections.models import (
     InvitationKind,
     InvitationState,
 )
+from elections.notices import NoticeText
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,45 @@ def _set_state(invitation: Invitation, state: str, error: str = "") -> None:
     )
 
 
+def _send_one(
+    invitation: Invitation,
+    connection: Any,
+    *,
+    opted_out: set[tuple[int, str]],
+    text: NoticeText,
+    now: datetime.datetime,
+) -> bool | None:
+    """Send one claimed invitation: True when the server accepted it, False when it failed,
+    None when it is not to be sent (its address opted out)."""
+    if (invitation.contest.election_id, invitation.email) in opted_out:
+        _set_state(invitation, InvitationState.OPTED_OUT)
+        return None
+    if not invitation.contest.is_polling():
+        _set_state(
+            invitation,
+            InvitationState.FAILED,
+            "Not sent: polling had closed before it could be sent.",
+        )
+        return False
+    message = invitation_message(invitation, text)
+    message.connection = connection
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:  # noqa: BLE001 - any transport error is recorded
+        _record_failure(invitation, repr(error), now)
+        # The connection may be broken: a fresh one for the next row.
+        connection.close()
+        connection.open()
+        return False
+    if invitation.kind == InvitationKind.POLLING_REMINDER:
+        Invitation.objects.filter(pk=invitation.pk).delete()
+    else:
+        Invitation.objects.filter(pk=invitation.pk).update(
+            state=InvitationState.SENT, sent_at=timezone.now(), claimed_at=None
+        )
+    return True
+
+
 def invitations_send(*, limit: int | None = None) -> SendingRound:
     """Claim up to ``limit`` due invitations and send them over one SMTP connection.
 
@@ -179,42 +219,20 @@ def invitations_send(*, limit: int | None = None) -> SendingRound:
         .order_by("pk")
     )
     opted_out = opted_out_addresses({row.contest.election_id for row in rows})
-    sent = failed = 0
+    texts: dict[tuple[int, str], NoticeText] = {}
+    outcomes = []
     try:
         for invitation in rows:
-            if (invitation.contest.election_id, invitation.email) in opted_out:
-                _set_state(invitation, InvitationState.OPTED_OUT)
-                continue
-            if not invitation.contest.is_polling():
-                _set_state(
-                    invitation,
-                    InvitationState.FAILED,
-                    "Not sent: polling had closed before it could be sent.",
-                )
-                failed += 1
-                continue
-            message = invitation_message(invitation)
-            message.connection = connection
-            try:
-                message.send(fail_silently=False)
-            except Exception as error:  # noqa: BLE001 - any transport error is recorded
-                _record_failure(invitation, repr(error), now)
-                failed += 1
-                # The connection may be broken: a fresh one for the next row.
-                connection.close()
-                connection.open()
-                continue
-            if invitation.kind == InvitationKind.POLLING_REMINDER:
-                Invitation.objects.filter(pk=invitation.pk).delete()
-            else:
-                Invitation.objects.filter(pk=invitation.pk).update(
-                    state=InvitationState.SENT, sent_at=timezone.now(), claimed_at=None
-                )
-            sent += 1
+            key = (invitation.contest.election_id, invitation.kind)
+            if key not in texts:
+                texts[key] = notice_text(invitation.contest.election, invitation.kind)
+            outcomes.append(
+                _send_one(invitation, connection, opted_out=opted_out, text=texts[key], now=now)
+            )
     finally:
         connection.close()
         _release(ids)  # any left claimed (an error above): pending again
-    return SendingRound(sent=sent, failed=failed)
+    return SendingRound(sent=outcomes.count(True), failed=outcomes.count(False))
 
 
 def opted_out_addresses(election_ids: set[int]) -> set[tuple[int, str]]:

@@ -126,8 +126,7 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
     if to_phase == Phase.POLLING:
         for contest in contests:
             if contest.state == ContestState.POLLING:
-                # Everyone on the roll, with an account or not (one mail per person).
-                invitations_queue(contest=contest)
+                invitations_queue(contest=contest)  # everyone on the roll, account or not
     if to_phase == Phase.CLOSED:
         contests_move(contests, ContestState.POLLING, ContestState.CLOSED, actor)
         # The close owns what follows it: each closed poll is sealed and counted by a worker
