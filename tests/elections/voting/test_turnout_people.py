@@ -71,3 +71,7 @@ def test_a_person_on_two_rolls_who_votes_twice_counts_once_everywhere(
     assert turnout["percent"] == 60.0
     page = Client().get(reverse("results_election", args=[election.slug])).content.decode()
     assert "60.0%" in page
+    panel = Client()
+    panel.force_login(official)
+    glance = panel.get(reverse("admin:results_electionataglance_changelist")).content.decode()
+    assert "60.0%" in glance
