@@ -30,6 +30,7 @@ def notification_context(notification: Notification) -> dict[str, object]:
         "contest": contest,
         "election": contest.election,
         "candidacy": notification.candidacy,
+        "exception_request": notification.exception_request,
     }
 
 

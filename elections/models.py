@@ -469,7 +469,13 @@ class Candidacy(models.Model):
 
 # Models kept in their own modules (models.py stays readable); importing them here registers
 # them with the app and keeps ``from elections.models import Option`` working.
-from elections.models_contests import Appointment, ContestVoter, Option  # noqa: E402, F401
+from elections.models_contests import (  # noqa: E402, F401
+    Appointment,
+    ContestVoter,
+    ExceptionRequest,
+    ExceptionRequestState,
+    Option,
+)
 from elections.models_invitations import (  # noqa: E402, F401
     ElectionOptOut,
     Invitation,

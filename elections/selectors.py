@@ -27,6 +27,8 @@ from elections.models import (
     ContestState,
     Election,
     ElectionQuerySet,
+    ExceptionRequest,
+    ExceptionRequestState,
     Invitation,
     InvitationState,
     Notification,
@@ -293,3 +295,18 @@ def contest_appointment(contest: Contest) -> Appointment | None:
     if contest.state != ContestState.APPOINTMENT_NEEDED:
         return None
     return Appointment.objects.filter(contest=contest).select_related("appointee").first()
+
+
+def exception_requests_of(user: Any, contest: Contest) -> QuerySet[ExceptionRequest]:
+    """The person's own exception requests for ``contest``, newest first."""
+    return ExceptionRequest.objects.filter(requester=user, contest=contest).order_by("-created_at")
+
+
+def pending_exception_requests(election: Election) -> QuerySet[ExceptionRequest]:
+    return (
+        ExceptionRequest.objects.filter(
+            contest__election=election, state=ExceptionRequestState.PENDING
+        )
+        .select_related("contest", "requester")
+        .order_by("created_at")
+    )

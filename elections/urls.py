@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views_invitations.invitation, name="invitation"),
     path("opt-out/<str:token>/", views_invitations.opt_out, name="election_opt_out"),
+    path(
+        "elections/<slug:election_slug>/<slug:contest_slug>/exception/",
+        views.exception_request,
+        name="exception_request",
+    ),
     path("candidacies/", views.my_candidacies, name="my_candidacies"),
     path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),
     path("candidacies/<int:pk>/withdraw/", views.candidacy_withdraw, name="candidacy_withdraw"),

@@ -11,6 +11,7 @@ from elections.actions.errors import (
     IllegalPhaseMove,
     InvitationRefused,
 )
+from elections.actions.exceptions import exception_request_decide, exception_request_submit
 from elections.actions.invitations import (
     STALE_INVITATION_AGE,
     SendingRound,
@@ -68,6 +69,8 @@ from elections.actions.setup import (
 from elections.actions.voter_lists import contest_voter_list_set
 
 __all__ = [
+    "exception_request_decide",
+    "exception_request_submit",
     "notice_text_reset",
     "notice_text_set",
     "contest_voter_list_set",

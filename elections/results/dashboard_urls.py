@@ -52,6 +52,11 @@ urlpatterns = [
         name="officials_notice",
     ),
     path(
+        "elections/<slug:slug>/exceptions/<int:pk>/decide/",
+        guarded(views.exception_decide),
+        name="officials_exception_decide",
+    ),
+    path(
         "elections/<slug:slug>/mail/retry/",
         guarded(views.mail_retry),
         name="officials_mail_retry",

@@ -132,6 +132,14 @@ ACCESS: dict[str, Row] = {
     "officials_result_unpublish": Row(
         _officials(405), lambda w: {"slug": w.published_election.slug, "pk": w.result.pk}
     ),
+    "officials_exception_decide": Row(
+        _officials(405), lambda w: {"slug": w.nominations_election.slug, "pk": 1}
+    ),
+    # Asking to be added to a contest's roll: any signed-in person.
+    "exception_request": Row(
+        signed_in(),
+        lambda w: {"election_slug": w.nominations_election.slug, "contest_slug": "ptl"},
+    ),
     "officials_notice": Row(
         _officials(200), lambda w: {"slug": w.polling_election.slug, "kind": "polling_open"}
     ),
