@@ -384,14 +384,14 @@ def ballots_by_receipt_hash(contest_id: int) -> dict[str, dict[str, int]]:
     from elections.voting.actions.boxes import box_rows
     from elections.voting.boxcrypt import open_ballot
     from elections.voting.keys import key_load
-    from elections.voting.models import Ballot
+    from elections.voting.models import Ballot, BallotBox
 
     rows = box_rows(contest_id)
     if not rows:
         return dict(
             Ballot.objects.filter(contest_id=contest_id).values_list("receipt_hash", "ranks")
         )
-    key = key_load(contest_id)
+    key = key_load(BallotBox.objects.get(contest_id=contest_id).key_id)
     opened = (
         open_ballot(key, contest_id=contest_id, lookup=lookup, blob=blob) for lookup, blob in rows
     )
