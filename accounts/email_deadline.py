@@ -22,10 +22,13 @@ def user_address_verification_times(user: Any) -> dict[str, datetime | None]:
         return {}
     times: dict[str, datetime | None] = {}
     rows = EmailAddress.objects.filter(user=user, verified=True).values_list(
-        "email", "verification__verified_at"
+        "email", "verification__verified_at", "verification__by_invitation"
     )
-    for email, verified_at in rows:
+    for email, verified_at, by_invitation in rows:
         address = normalise_email(email)
+        if by_invitation:
+            # Proven by an election's invitation: counts whatever the deadline (models).
+            verified_at = None
         earlier = times.get(address, verified_at)
         # One address held twice (case): the earlier verification counts.
         times[address] = (

@@ -459,6 +459,10 @@ class EmailVerification(models.Model):
         "account.EmailAddress", on_delete=models.CASCADE, related_name="verification"
     )
     verified_at = models.DateTimeField()
+    # Proven by following an election's invitation, sent to this very address because it is
+    # on a frozen roll: it counts whatever the e-mail deadline, which exists to stop late
+    # additions, not to refuse the electors the invitation was sent to.
+    by_invitation = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.email_address_id} verified {self.verified_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, cached_property
@@ -177,8 +177,15 @@ def roll_compute(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     min_contributions: int = 1,
+    listed: Sequence[Addition] = (),
+    commits: bool = True,
+    scope: str = "",
 ) -> ComputedRoll:
     """The roll of ``team`` (``None``: all official repositories) for [start, end), now.
+
+    ``listed`` adds one contest's own voters (an uploaded list, a governance member list),
+    joined with accounts like hand-added voters; with ``commits=False`` they are the whole
+    roll (no contributions, no extra-ACs), under ``scope``.
 
     Every contributor with at least ``min_contributions`` counted contributions, plus
     unexpired extra-ACs and hand-added voters, minus exclusions and bots; addresses verified
@@ -191,6 +198,8 @@ def roll_compute(
         repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end
     ).exclude(email__in=conf.bot_emails())
     grouped = tallies.values("email").annotate(count=Count("*"), name=Max("name")).order_by()
+    if not commits:
+        grouped = grouped.none()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Room to group every address in memory (a hash aggregate, not a sort on disk).
@@ -200,7 +209,7 @@ def roll_compute(
             Tally(email, name or "", count)
             for email, count, name in grouped.values_list("email", "count", "name")
         ]
-    additions = _additions(team=team, window=window)
+    additions = [*(_additions(team=team, window=window) if commits else ()), *listed]
     voters = electorate_build(
         tallies=rows,
         accounts=join_identities(_verified_accounts(), _identity_links()),
@@ -209,7 +218,7 @@ def roll_compute(
         min_contributions=min_contributions,
     )
     return ComputedRoll(
-        scope=team.name if team is not None else ALL_SCOPE,
+        scope=scope or (team.name if team is not None else ALL_SCOPE),
         team_id=team.pk if team is not None else None,
         window=window,
         min_contributions=min_contributions,
@@ -303,7 +312,8 @@ def _matching_addresses(vendor: str) -> str:
     addresses = (
         f"SELECT LOWER(TRIM(a.email)) FROM {email_address} a "  # noqa: S608
         f"LEFT JOIN {verification} v ON v.email_address_id = a.id "
-        "WHERE a.user_id = %s AND a.verified AND (v.verified_at IS NULL OR v.verified_at < %s)"
+        "WHERE a.user_id = %s AND a.verified "
+        "AND (v.verified_at IS NULL OR v.verified_at < %s OR v.by_invitation)"
     )
     if vendor == "postgresql":
         # The account's few addresses are gathered first, then looked up in the roll's

@@ -310,19 +310,19 @@ def scenario_redis(
 ) -> list[str]:  # fmt: skip
     from django.db.models import F
 
+    from accounts.models import RollEntry
     from elections.actions import election_phase_move, election_queue_reminders
     from elections.models import (
         Contest,
-        Notification,
-        NotificationKind,
-        NotificationState,
+        Invitation,
+        InvitationKind,
+        InvitationState,
         Phase,
     )
     from elections.results import actions as results_actions
     from elections.results import conf as results_conf
     from elections.results.models import TallyRun
     from elections.results.tasks import tally_closed_contests
-    from elections.selectors import roll_electors
     from elections.tasks import advance_elections
 
     problems: list[str] = []
@@ -359,10 +359,10 @@ def scenario_redis(
     problems += check_ballots(contest_id, voting)
     reminders = election_queue_reminders(election=election)
     # Hand-added voters are site-wide: the electorate also holds the other poll's voters.
-    electorate = {user.email for user in roll_electors(contest.roll)}
+    electorate = set(RollEntry.objects.filter(roll=contest.roll).values_list("email", flat=True))
     lost = queue_failures.count - queued_before
-    pending = Notification.objects.filter(contest=contest, state=NotificationState.PENDING)
-    print(f"  mail queued while down: {pending.count()} notifications "
+    pending = Invitation.objects.filter(contest=contest, state=InvitationState.PENDING)
+    print(f"  mail queued while down: {pending.count()} invitations "
           f"({reminders} reminders), {lost} queueings logged as failed, none raised")  # fmt: skip
     if reminders != len(electorate) - len(voting):
         problems.append(f"{reminders} reminders queued, expected {len(electorate) - len(voting)}")
@@ -380,19 +380,23 @@ def scenario_redis(
         worker = procs.worker("worker-redis-2")
         if not worker_answers(30):
             return [*problems, "no worker after Redis came back"]
-    sent_early = Notification.objects.filter(contest=contest, state=NotificationState.SENT)
+    sent_early = Invitation.objects.filter(contest=contest, state=InvitationState.SENT)
     if sent_early.exists():
         problems.append("mail whose queueing failed was sent before the scheduler re-queued it")
     # The scheduler re-queues mail left untried for 15 minutes; age the rows instead of waiting.
-    pending.update(created_at=F("created_at") - datetime.timedelta(minutes=16))
+    pending.update(queued_at=F("queued_at") - datetime.timedelta(minutes=16))
     queue(advance_elections)
     queue(advance_elections)  # a second scheduler tick before the first batch is sent
     # "Polling is open" rows stay as sent; a sent reminder's row is deleted (it would list
     # who had not voted), so the reminders are done when none is left waiting.
     expected = len(electorate)
-    sent = Notification.objects.filter(contest=contest, state=NotificationState.SENT)
-    waiting_reminders = Notification.objects.filter(
-        contest=contest, kind=NotificationKind.POLLING_REMINDER, state=NotificationState.PENDING
+    sent = Invitation.objects.filter(
+        contest=contest, kind=InvitationKind.POLLING_OPEN, state=InvitationState.SENT
+    )
+    waiting_reminders = Invitation.objects.filter(
+        contest=contest,
+        kind=InvitationKind.POLLING_REMINDER,
+        state__in=[InvitationState.PENDING, InvitationState.SENDING],
     )
     wait_for(
         lambda: sent.count() >= expected and not waiting_reminders.exists(),
@@ -404,7 +408,7 @@ def scenario_redis(
     emails = electorate
     voted = {voter.email for voter in voting}
     # Only this poll's mail (the other poll's electorate got its own "polling is open").
-    opening = f"Polling is open: {contest.name} ({election.name})"
+    opening = f"Vote now: {contest.name} ({election.name})"
     opens = {to: n for (to, subject), n in delivered.items() if subject == opening}
     nudges = {to: n for (to, subject), n in delivered.items() if subject.startswith("Reminder")}
     missing = len(emails - set(opens)) + len(emails - voted - set(nudges))
@@ -414,11 +418,11 @@ def scenario_redis(
         f"  mail after Redis returned: {sum(opens.values())} 'polling is open' for "
         f"{len(emails)} electors, {sum(nudges.values())} reminders for "
         f"{len(emails - voted)} non-voters; {missing} missing, {doubled} doubled, "
-        f"{wrong} reminders to voters; notifications sent {sent.count()} of {expected}"
+        f"{wrong} reminders to voters; invitations sent {sent.count()} of {expected}"
     )
-    failed_mail = Notification.objects.filter(contest=contest, state=NotificationState.FAILED)
+    failed_mail = Invitation.objects.filter(contest=contest, state=InvitationState.FAILED)
     if failed_mail.exists():
-        problems.append(f"{failed_mail.count()} notifications failed")
+        problems.append(f"{failed_mail.count()} invitations failed")
     if missing or doubled or wrong or sent.count() != expected:
         problems.append(f"mail: {missing} missing, {doubled} doubled, {wrong} misdirected")
 

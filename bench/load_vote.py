@@ -384,14 +384,14 @@ def ballots_by_receipt_hash(contest_id: int) -> dict[str, dict[str, int]]:
     from elections.voting.actions.boxes import box_rows
     from elections.voting.boxcrypt import open_ballot
     from elections.voting.keys import key_load
-    from elections.voting.models import Ballot
+    from elections.voting.models import Ballot, BallotBox
 
     rows = box_rows(contest_id)
     if not rows:
         return dict(
             Ballot.objects.filter(contest_id=contest_id).values_list("receipt_hash", "ranks")
         )
-    key = key_load(contest_id)
+    key = key_load(BallotBox.objects.get(contest_id=contest_id).key_id)
     opened = (
         open_ballot(key, contest_id=contest_id, lookup=lookup, blob=blob) for lookup, blob in rows
     )
@@ -494,14 +494,14 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start within 30 s")
 
 
-def scratch_database(url: str, *, drop_only: bool = False) -> str:
-    """Create (afresh) the scratch database ``<name>_load`` on DATABASE_URL's server and
+def scratch_database(url: str, *, drop_only: bool = False, suffix: str = "_load") -> str:
+    """Create (afresh) the scratch database ``<name><suffix>`` on DATABASE_URL's server and
     return its URL; with ``drop_only``, drop it. The named database itself is never touched."""
     import psycopg2
     from psycopg2 import sql
 
     parts = urlsplit(url)
-    scratch = (parts.path.lstrip("/") or "stackvote") + "_load"
+    scratch = (parts.path.lstrip("/") or "stackvote") + suffix
     server = psycopg2.connect(
         dbname="postgres",
         host=parts.hostname or None,

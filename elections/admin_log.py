@@ -13,7 +13,7 @@ from audit.models import AuditEntry
 from audit.selectors import audit_chain_breaks
 from config.admin_site import OfficialsReadOnlyAdmin
 from elections import actions, selectors
-from elections.models import Notification, NotificationState
+from elections.models import Invitation, InvitationState, Notification, NotificationState
 from elections.permissions import can_use_officials_panel
 
 
@@ -95,3 +95,44 @@ class NotificationAdmin(ReadOnly):
         ids = list(queryset.filter(state=NotificationState.FAILED).values_list("pk", flat=True))
         count = actions.notifications_retry(notification_ids=ids, actor=request.user)
         self.message_user(request, f"{count} e-mail{'s' if count != 1 else ''} queued again.")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnly):
+    """Invitations to the people on the rolls: whether each went, and the last error."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "email",
+        "contest",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    )
+    list_filter = ("state", "kind", "contest__election")
+    search_fields = ("email",)
+    list_select_related = ("contest",)
+    actions = ("retry_selected",)
+    readonly_fields = (
+        "kind",
+        "email",
+        "contest",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "expires_at",
+    )
+    fields = readonly_fields
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return can_use_officials_panel(request.user)
+
+    @admin.action(description="Send the selected failed invitations again", permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        ids = list(queryset.filter(state=InvitationState.FAILED).values_list("pk", flat=True))
+        count = actions.invitations_retry(invitation_ids=ids, actor=request.user)
+        self.message_user(request, f"{count} invitation{'s' if count != 1 else ''} queued again.")

@@ -6,12 +6,19 @@ that a community can reword them without touching code.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 
 from elections import conf
-from elections.models import Notification
+from elections.invitation_links import invitation_url, opt_out_url
+from elections.models import Invitation, InvitationKind, NoticeTemplate, Notification
+from elections.notices import NoticeText, notice_render, notice_text_parse
 
 
 def notification_context(notification: Notification) -> dict[str, object]:
@@ -23,6 +30,7 @@ def notification_context(notification: Notification) -> dict[str, object]:
         "contest": contest,
         "election": contest.election,
         "candidacy": notification.candidacy,
+        "exception_request": notification.exception_request,
     }
 
 
@@ -36,4 +44,98 @@ def notification_message(notification: Notification) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
+    )
+
+
+def _sign_in_link(invitation: Invitation) -> str:
+    """The one-step link: the invitation's own, or for a reminder the person's first
+    invitation's while it is unused; once used, the ballot (they have an account now)."""
+    if invitation.kind == InvitationKind.POLLING_OPEN:
+        return invitation_url(invitation.pk)
+    first = (
+        Invitation.objects.filter(
+            contest_id=invitation.contest_id,
+            kind=InvitationKind.POLLING_OPEN,
+            roll_entry_id=invitation.roll_entry_id,
+            used_at__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if first is not None:
+        return invitation_url(first)
+    return conf.site_url().rstrip("/") + reverse(
+        "ballot", kwargs={"contest_id": invitation.contest_id}
+    )
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def notice_default(kind: str) -> NoticeText:
+    """The notice's default text (``templates/elections/email/notice_<kind>.txt``)."""
+    # Read as text (a community may override the file in its own templates directory);
+    # its $placeholders are filled in by elections.notices, not by Django's engine.
+    return notice_text_parse(get_template(f"elections/email/notice_{kind}.txt").template.source)
+
+
+def notice_text(election: Any, kind: str) -> NoticeText:
+    """The election's own text for the notice if its officials wrote one, else the default."""
+    own = NoticeTemplate.objects.filter(election=election, kind=kind).first()
+    if own is not None:
+        return NoticeText(subject=own.subject, body=own.body)
+    return notice_default(kind)
+
+
+def notice_facts(
+    *, contest: Any, entry: Any, link: str, opt_out_link: str, expires_at: datetime.datetime
+) -> dict[str, str]:
+    """The facts a notice's ``$placeholders`` stand for (``elections.notices.FACTS``)."""
+    roll = contest.roll or contest.nomination_roll
+    site_url = conf.site_url().rstrip("/")
+    window = f"{roll.start:%Y-%m-%d} to {roll.end:%Y-%m-%d}" if roll is not None else ""
+    return {
+        "name": entry.name if entry is not None else "",
+        "address": entry.email if entry is not None else "",
+        "contest": contest.name,
+        "election": contest.election.name,
+        "polling_opens": _utc(contest.polling_opens_at),
+        "polling_closes": _utc(contest.polling_closes_at),
+        "why": (entry.reasons if entry is not None else "") or "you were added to it",
+        "roll_scope": roll.scope if roll is not None else "",
+        "roll_window": window,
+        "link": link,
+        "link_expires": _utc(expires_at),
+        "ballot_page": site_url + contest.get_absolute_url(),
+        "opt_out_link": opt_out_link,
+        "site_name": conf.site_name(),
+        "site_url": site_url,
+    }
+
+
+def invitation_message(invitation: Invitation, text: NoticeText | None = None) -> EmailMessage:
+    """The invitation for one roll entry: the same words whether or not the address has an
+    account, so the mail tells nobody which addresses do. Its Message-ID is the invitation's
+    own, the same if it is sent again, so a mail system shows a repeat once."""
+    contest = invitation.contest
+    opt_out_link = opt_out_url(contest.election, invitation.email)
+    facts = notice_facts(
+        contest=contest,
+        entry=invitation.roll_entry,
+        link=_sign_in_link(invitation),
+        opt_out_link=opt_out_link,
+        expires_at=invitation.expires_at,
+    )
+    rendered = notice_render(text or notice_text(contest.election, invitation.kind), facts)
+    domain = urlsplit(conf.site_url()).hostname or "localhost"
+    return EmailMessage(
+        subject=rendered.subject,
+        body=rendered.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
+        headers={
+            "Message-ID": f"<invitation-{invitation.pk}@{domain}>",
+            "List-Unsubscribe": f"<{opt_out_link}>",
+        },
     )

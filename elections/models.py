@@ -196,6 +196,12 @@ class ContestKind(models.TextChoices):
     COMMUNITY = "community", "Community vote"
 
 
+class ContestElectorate(models.TextChoices):
+    COMMITS = "commits", "Contributors (commit data)"
+    LIST = "list", "The contest's voter list only"
+    COMMITS_AND_LIST = "commits_and_list", "Contributors and the contest's voter list"
+
+
 class CountingMethod(models.TextChoices):
     SCHULZE = "schulze", "Schulze"
     RANKED_PAIRS = "rankedpairs", "Ranked pairs"
@@ -281,6 +287,13 @@ class Contest(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+    )
+    electorate = models.CharField(
+        max_length=20,
+        choices=ContestElectorate.choices,
+        default=ContestElectorate.COMMITS,
+        help_text="Who may vote: contributors (commit data), the contest's own list (uploaded "
+        "or a governance member list), or both.",
     )
     max_per_affiliation = models.PositiveSmallIntegerField(
         null=True,
@@ -489,7 +502,20 @@ class Candidacy(models.Model):
 
 # Models kept in their own modules (models.py stays readable); importing them here registers
 # them with the app and keeps ``from elections.models import Option`` working.
-from elections.models_contests import Appointment, Option  # noqa: E402, F401
+from elections.models_contests import (  # noqa: E402, F401
+    Appointment,
+    ContestVoter,
+    ExceptionRequest,
+    ExceptionRequestState,
+    Option,
+)
+from elections.models_invitations import (  # noqa: E402, F401
+    ElectionOptOut,
+    Invitation,
+    InvitationKind,
+    InvitationState,
+    NoticeTemplate,
+)
 from elections.models_notifications import (  # noqa: E402, F401
     Notification,
     NotificationKind,

@@ -66,3 +66,70 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointed: {self.appointee.display_name} by {self.appointed_by}"
+
+
+class ContestVoter(models.Model):
+    """A voter of one contest from its own list: an uploaded file or a governance member
+    list. Belongs to this contest only (never to other rolls); frozen into the contest's roll
+    with the rest of its electorate."""
+
+    contest = models.ForeignKey(
+        "elections.Contest", on_delete=models.CASCADE, related_name="listed_voters"
+    )
+    email = models.CharField(max_length=254, help_text="Normalised: trimmed, lower-cased.")
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=200, help_text="The file and line it came from.")
+
+    class Meta:
+        ordering = ["contest", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "email"], name="one_listed_voter_per_contest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ExceptionRequestState(models.TextChoices):
+    PENDING = "pending", "Awaiting a decision"
+    APPROVED = "approved", "Approved: on the contest's voter list"
+    REFUSED = "refused", "Refused"
+
+
+class ExceptionRequest(models.Model):
+    """A person not on a contest's roll asks to vote in it, with a reason (Elekto's
+    exceptions); an official approves (the address joins the contest's voter list) or
+    refuses, with a reason, before the electorate is frozen."""
+
+    contest = models.ForeignKey(
+        "elections.Contest", on_delete=models.CASCADE, related_name="exception_requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.CharField(max_length=254, help_text="The requester's verified address.")
+    reason = models.TextField()
+    state = models.CharField(
+        max_length=10, choices=ExceptionRequestState.choices, default=ExceptionRequestState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "requester"],
+                condition=models.Q(state="pending"),
+                name="one_pending_exception_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.contest_id} ({self.state})"

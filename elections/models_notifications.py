@@ -15,6 +15,8 @@ class NotificationKind(models.TextChoices):
     CANDIDACY_REJECTED = "candidacy_rejected", "Candidacy rejected"
     POLLING_OPEN = "polling_open", "Polling is open"
     POLLING_REMINDER = "polling_reminder", "Reminder: polling closes soon"
+    EXCEPTION_APPROVED = "exception_approved", "Exception request approved"
+    EXCEPTION_REFUSED = "exception_refused", "Exception request refused"
 
 
 class NotificationState(models.TextChoices):
@@ -35,6 +37,13 @@ class Notification(models.Model):
     )
     candidacy = models.ForeignKey(
         "elections.Candidacy",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    exception_request = models.ForeignKey(
+        "elections.ExceptionRequest",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

@@ -27,6 +27,10 @@ from elections.models import (
     ContestState,
     Election,
     ElectionQuerySet,
+    ExceptionRequest,
+    ExceptionRequestState,
+    Invitation,
+    InvitationState,
     Notification,
     NotificationState,
     Phase,
@@ -67,7 +71,9 @@ def roll_electors(roll: Any, *, email_deadline: datetime.datetime | None = None)
     if email_deadline is not None:
         # No record: verified before the times were recorded, long ago (accounts.models).
         counting = counting.filter(
-            Q(verification__isnull=True) | Q(verification__verified_at__lt=email_deadline)
+            Q(verification__isnull=True)
+            | Q(verification__verified_at__lt=email_deadline)
+            | Q(verification__by_invitation=True)
         )
     owners = counting.values("user_id")
     return get_user_model().objects.filter(pk__in=owners, is_active=True).order_by("pk")
@@ -274,10 +280,13 @@ def user_candidacies(user: Any) -> QuerySet[Candidacy]:
 
 
 def failed_notification_count(election: Election | None = None) -> int:
+    """Mail that could not be sent (notifications and invitations), for officials to retry."""
     failed = Notification.objects.filter(state=NotificationState.FAILED)
+    invitations = Invitation.objects.filter(state=InvitationState.FAILED)
     if election is not None:
         failed = failed.filter(contest__election=election)
-    return failed.count()
+        invitations = invitations.filter(contest__election=election)
+    return failed.count() + invitations.count()
 
 
 def elections_to_explain(slug: str, *, user: Any) -> tuple[list[Election], Election | None]:
@@ -301,3 +310,18 @@ def contest_appointment(contest: Contest) -> Appointment | None:
     if contest.state != ContestState.APPOINTMENT_NEEDED:
         return None
     return Appointment.objects.filter(contest=contest).select_related("appointee").first()
+
+
+def exception_requests_of(user: Any, contest: Contest) -> QuerySet[ExceptionRequest]:
+    """The person's own exception requests for ``contest``, newest first."""
+    return ExceptionRequest.objects.filter(requester=user, contest=contest).order_by("-created_at")
+
+
+def pending_exception_requests(election: Election) -> QuerySet[ExceptionRequest]:
+    return (
+        ExceptionRequest.objects.filter(
+            contest__election=election, state=ExceptionRequestState.PENDING
+        )
+        .select_related("contest", "requester")
+        .order_by("created_at")
+    )

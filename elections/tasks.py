@@ -40,3 +40,10 @@ def send_notifications(self, notification_ids: list[int]) -> None:  # type: igno
         raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
     if failed:
         actions.notifications_give_up(notification_ids=failed)
+
+
+@shared_task(name="elections.send_invitations", ignore_result=True)
+def send_invitations() -> int:
+    """Claim and send one batch of due invitations (rows lock themselves: any number of these
+    run at once, and a lost or doubled task neither loses nor doubles a mail)."""
+    return actions.invitations_send().sent

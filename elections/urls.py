@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from elections import views
+from elections import views, views_invitations
 
 urlpatterns = [
     path("elections/", views.election_list, name="election_list"),
@@ -18,6 +18,13 @@ urlpatterns = [
         "elections/<slug:election_slug>/<slug:contest_slug>/stand/",
         views.candidacy_submit,
         name="candidacy_submit",
+    ),
+    path("invitation/<str:token>/", views_invitations.invitation, name="invitation"),
+    path("opt-out/<str:token>/", views_invitations.opt_out, name="election_opt_out"),
+    path(
+        "elections/<slug:election_slug>/<slug:contest_slug>/exception/",
+        views.exception_request,
+        name="exception_request",
     ),
     path("candidacies/", views.my_candidacies, name="my_candidacies"),
     path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),

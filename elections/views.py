@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
@@ -183,4 +187,54 @@ def my_candidacies(request: HttpRequest) -> HttpResponse:
         request,
         "elections/my_candidacies.html",
         {"candidacies": selectors.user_candidacies(request.user)},
+    )
+
+
+class ExceptionRequestForm(forms.Form):
+    email = forms.ChoiceField(label="Your address to vote with")
+    reason = forms.CharField(
+        label="Why you should vote in this contest",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For example: the work you did for the project that the commit data misses.",
+    )
+
+    def __init__(self, *args: Any, addresses: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].choices = [(address, address) for address in addresses]
+
+
+@login_required
+def exception_request(request: HttpRequest, election_slug: str, contest_slug: str) -> HttpResponse:
+    """Ask to be added to a contest's roll, with a reason (the officials decide)."""
+    election = _election_or_404(request, election_slug)
+    contest = get_object_or_404(Contest, election=election, slug=contest_slug)
+    addresses = sorted(
+        EmailAddress.objects.filter(user=request.user, verified=True).values_list(
+            "email", flat=True
+        )
+    )
+    form = ExceptionRequestForm(request.POST or None, addresses=addresses)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.exception_request_submit(
+                contest=contest,
+                requester=request.user,
+                email=form.cleaned_data["email"],
+                reason=form.cleaned_data["reason"],
+            )
+        except actions.ElectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your request is with the officials; you will get a mail.")
+            return redirect("exception_request", election_slug, contest_slug)
+    return render(
+        request,
+        "elections/exception_request.html",
+        {
+            "election": election,
+            "contest": contest,
+            "form": form,
+            "requests": selectors.exception_requests_of(request.user, contest),
+        },
     )

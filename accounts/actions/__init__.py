@@ -30,6 +30,7 @@ from accounts.actions.ingest_runs import (
     ingest_sources_check,
     progress_cache_key,
 )
+from accounts.actions.invitations import ProvenAddress, address_proven_by_mail
 from accounts.actions.pipeline import (
     CommitsIngestReport,
     CommitSource,
@@ -55,6 +56,8 @@ from accounts.actions.voters import (
 __all__ = [
     "person_of_record",
     "team_of_record",
+    "ProvenAddress",
+    "address_proven_by_mail",
     "email_verification_record",
     "user_name_set",
     "ingest_runs_requeue_stale",

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 
 from accounts import conf
-from accounts.electorate import Voter, Window
+from accounts.electorate import Addition, Voter, Window
 from accounts.models import (
     Roll,
     RollAddress,
@@ -33,16 +33,23 @@ def roll_freeze(
     end: date | datetime,
     min_contributions: int | None = None,
     created_by: User | None = None,
+    listed: Sequence[Addition] = (),
+    commits: bool = True,
+    scope: str = "",
 ) -> Roll:
     """Compute the roll of ``team`` (``None``: every official repository) for the window
     [start, end) and freeze it: the snapshot and its fingerprint never change, whatever is
-    ingested later. Dates are UTC days."""
+    ingested later. Dates are UTC days. ``listed``, ``commits`` and ``scope``: a contest's
+    own voter list, added to the contributors or alone (``roll_compute``)."""
 
     computed = roll_compute(
         team=team,
         start=start,
         end=end,
         min_contributions=min_contributions or conf.min_contributions(),
+        listed=listed,
+        commits=commits,
+        scope=scope,
     )
     with transaction.atomic():
         roll = Roll.objects.create(
@@ -68,6 +75,7 @@ def roll_freeze(
                 "min_contributions": roll.min_contributions,
                 "fingerprint": roll.fingerprint,
                 "size": roll.size,
+                **({"listed": len(listed), "commits": commits} if listed or not commits else {}),
             },
         )
     return roll

@@ -9,6 +9,20 @@ from elections.actions.errors import (
     CandidacyRefused,
     ElectionError,
     IllegalPhaseMove,
+    InvitationRefused,
+)
+from elections.actions.exceptions import exception_request_decide, exception_request_submit
+from elections.actions.invitations import (
+    STALE_INVITATION_AGE,
+    SendingRound,
+    election_opt_out,
+    invitation_accept,
+    invitation_for_token,
+    invitations_queue,
+    invitations_requeue_stale,
+    invitations_retry,
+    invitations_send,
+    opt_out_for_token,
 )
 from elections.actions.mail import (
     STALE_NOTIFICATION_AGE,
@@ -26,6 +40,7 @@ from elections.actions.nominations import (
     candidacy_submit,
     candidacy_withdraw,
 )
+from elections.actions.notices import notice_text_reset, notice_text_set
 from elections.actions.openstack import (
     election_import_openstack,
     election_replay_openstack,
@@ -56,8 +71,25 @@ from elections.actions.setup import (
     election_update,
     option_create,
 )
+from elections.actions.voter_lists import contest_voter_list_set
 
 __all__ = [
+    "exception_request_decide",
+    "exception_request_submit",
+    "notice_text_reset",
+    "notice_text_set",
+    "contest_voter_list_set",
+    "InvitationRefused",
+    "STALE_INVITATION_AGE",
+    "SendingRound",
+    "election_opt_out",
+    "opt_out_for_token",
+    "invitation_accept",
+    "invitation_for_token",
+    "invitations_queue",
+    "invitations_requeue_stale",
+    "invitations_retry",
+    "invitations_send",
     "election_officials_set",
     "CandidacyRefused",
     "ELECTION_FIELDS",

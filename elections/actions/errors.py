@@ -20,3 +20,7 @@ class IllegalPhaseMove(ElectionError):
 
 class CandidacyRefused(ElectionError):
     pass
+
+
+class InvitationRefused(ElectionError):
+    """A sign-in link that cannot be used (made up, used, expired) or a missing name."""

@@ -14,11 +14,13 @@ from django.utils import timezone
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
+from elections.actions.invitations import invitations_queue
 from elections.mail import notification_message
 from elections.models import (
     Contest,
     ContestState,
     Election,
+    InvitationKind,
     Notification,
     NotificationKind,
     NotificationState,
@@ -70,7 +72,8 @@ def election_queue_reminders(*, election: Election) -> int:
         return 0
     queued = 0
     for contest in election.contests.filter(state=ContestState.POLLING).order_by("pk"):
-        queued += _queue_electorate_mail(contest=contest, kind=NotificationKind.POLLING_REMINDER)
+        # Everyone on the roll who has not voted, account or not (one mail per person).
+        queued += invitations_queue(contest=contest, kind=InvitationKind.POLLING_REMINDER)
     election.reminder_queued_at = timezone.now()
     election.save(update_fields=["reminder_queued_at"])
     audit_record(

@@ -13,8 +13,8 @@ from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
 from elections.actions.errors import ElectionError, IllegalPhaseMove
+from elections.actions.invitations import invitations_queue, invitations_requeue_stale
 from elections.actions.mail import (
-    _queue_electorate_mail,
     election_queue_reminders,
     notifications_requeue_stale,
 )
@@ -25,7 +25,6 @@ from elections.models import (
     ContestKind,
     ContestState,
     Election,
-    NotificationKind,
     Phase,
 )
 from elections.permissions import refusal_reason
@@ -127,7 +126,7 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
     if to_phase == Phase.POLLING:
         for contest in contests:
             if contest.state == ContestState.POLLING:
-                _queue_electorate_mail(contest=contest, kind=NotificationKind.POLLING_OPEN)
+                invitations_queue(contest=contest)  # everyone on the roll, account or not
     if to_phase == Phase.CLOSED:
         contests_move(contests, ContestState.POLLING, ContestState.CLOSED, actor)
         # The close owns what follows it: each closed poll is sealed and counted by a worker
@@ -247,6 +246,7 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
                 break
             moves.append((election.slug, from_phase, to_phase))
     notifications_requeue_stale(now=now)
+    invitations_requeue_stale(now=now)
     reminder_due = now + datetime.timedelta(days=conf.reminder_days())
     for election in Election.objects.filter(
         phase=Phase.POLLING, reminder_queued_at__isnull=True, polling_closes_at__lte=reminder_due

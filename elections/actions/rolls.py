@@ -6,10 +6,9 @@ import logging
 from typing import Any
 
 from accounts.actions import roll_freeze
+from accounts.electorate import Addition
 from audit.actions import audit_record, audit_target
-from elections.models import (
-    Contest,
-)
+from elections.models import Contest, ContestElectorate
 from elections.selectors import roll_size
 
 logger = logging.getLogger(__name__)
@@ -21,12 +20,21 @@ logger = logging.getLogger(__name__)
 def _freeze(contest: Contest, actor: Any) -> Any:
 
     # A contest's electorate: the team's contributors for a PTL contest (or a team-scoped
-    # community vote); everyone who contributed to an official repository otherwise.
+    # community vote); everyone who contributed to an official repository otherwise; and
+    # the contest's own list, with them or alone. Listed voters belong to this contest only.
+    listed = [
+        Addition(email=voter.email, name=voter.name, reason=f"on the voter list ({voter.source})")
+        for voter in contest.listed_voters.order_by("email")
+    ]
+    commits = contest.electorate != ContestElectorate.LIST
     return roll_freeze(
         team=contest.team if contest.team_id else None,
         start=contest.election.window_start,
         end=contest.election.window_end,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        listed=listed if contest.electorate != ContestElectorate.COMMITS else (),
+        commits=commits,
+        scope="" if commits else f"list: {contest.name}",
     )
 
 

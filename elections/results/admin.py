@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -285,6 +285,7 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
         "phase",
         "polling_closes_at",
         "ballots",
+        "voters",
         "electorate",
         "turnout",
         "published_results",
@@ -305,11 +306,20 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
             .annotate(total=Count("pk"))
             .values("total")
         )
+        # Turnout in people, as the API and the results page count it
+        # (elections.voting.selectors.election_turnout_in_people): one person on two rolls,
+        # or voting in two contests, counts once.
+        polled = Contest.objects.filter(election=OuterRef("pk"), state__in=POLLED_STATES)
         electorate = (
-            Contest.objects.filter(election=OuterRef("pk"), state__in=POLLED_STATES)
-            .order_by()
+            polled.order_by()
             .values("election")
-            .annotate(total=Sum("roll__size"))
+            .annotate(total=Count("roll__entries__email", distinct=True))
+            .values("total")
+        )
+        voters = (
+            polled.order_by()
+            .values("election")
+            .annotate(total=Count("voter_records__roll_entry__email", distinct=True))
             .values("total")
         )
         published = (
@@ -326,6 +336,7 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
             .annotate(
                 ballot_total=Coalesce(Subquery(ballots, output_field=IntegerField()), 0),
                 electorate_total=Subquery(electorate, output_field=IntegerField()),
+                voter_total=Coalesce(Subquery(voters, output_field=IntegerField()), 0),
                 published_total=Coalesce(Subquery(published, output_field=IntegerField()), 0),
             )
         )
@@ -334,7 +345,11 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
     def ballots(self, election: Any) -> int:
         return election.ballot_total
 
-    @admin.display(description="Electorate", ordering="electorate_total")
+    @admin.display(description="Voters (people)", ordering="voter_total")
+    def voters(self, election: Any) -> int:
+        return election.voter_total
+
+    @admin.display(description="Electorate (people)", ordering="electorate_total")
     def electorate(self, election: Any) -> str:
         return "not frozen" if election.electorate_total is None else str(election.electorate_total)
 
@@ -342,7 +357,7 @@ class ElectionAtAGlanceAdmin(OfficialsReadOnly):
     def turnout(self, election: Any) -> str:
         if not election.electorate_total:
             return "–"
-        return f"{100 * election.ballot_total / election.electorate_total:.1f}%"
+        return f"{round(100 * election.voter_total / election.electorate_total, 1)}%"
 
     @admin.display(description="Published results", ordering="published_total")
     def published_results(self, election: Any) -> int:

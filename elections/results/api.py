@@ -20,7 +20,7 @@ from elections.results import exports, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.results.openapi import openapi_document
 from elections.selectors import contest_appointment, elections_visible_to
-from elections.voting.selectors import turnout
+from elections.voting.selectors import election_turnout_in_people, turnout
 
 API_VERSION = "1"
 
@@ -182,18 +182,17 @@ def api_election_turnout(request: HttpRequest, slug: str) -> JsonResponse:
     election = get_object_or_404(elections_visible_to(request.user), slug=slug)
     contests = list(election.contests.select_related("election").order_by("kind", "name"))
     rows = [_turnout(contest) for contest in contests]
-    ballots = sum(row["ballots"] for row in rows)
-    electorates = [row["electorate"] for row in rows]
-    electorate = sum(electorates) if electorates and None not in electorates else None
-    percent = selectors.turnout_percent(ballots, electorate)
+    # The election's figure counts people over its polled contests (the results page's too).
+    people = election_turnout_in_people(election)
     return _json(
         request,
         {
             "election": election.slug,
             "contests": rows,
-            "ballots": ballots,
-            "electorate": electorate,
-            "percent": float(percent) if percent is not None else None,
+            "ballots": people.ballots,
+            "electorate": people.electorate,
+            "voters": people.voted,
+            "percent": people.percent,
         },
     )
 

@@ -8,6 +8,8 @@ from django.urls import path
 
 from elections.results import dashboard_views as views
 from elections.results.dashboard_import import election_import
+from elections.results.dashboard_notices import notice_edit
+from elections.results.dashboard_voters import contest_voters
 
 guarded = admin.site.admin_view
 
@@ -38,6 +40,21 @@ urlpatterns = [
         "elections/<slug:slug>/results/<int:pk>/unpublish/",
         guarded(views.result_unpublish),
         name="officials_result_unpublish",
+    ),
+    path(
+        "elections/<slug:slug>/contests/<int:pk>/voters/",
+        guarded(contest_voters),
+        name="officials_contest_voters",
+    ),
+    path(
+        "elections/<slug:slug>/notices/<str:kind>/",
+        guarded(notice_edit),
+        name="officials_notice",
+    ),
+    path(
+        "elections/<slug:slug>/exceptions/<int:pk>/decide/",
+        guarded(views.exception_decide),
+        name="officials_exception_decide",
     ),
     path(
         "elections/<slug:slug>/mail/retry/",

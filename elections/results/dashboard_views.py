@@ -23,11 +23,22 @@ from django.views.decorators.http import require_POST
 
 from elections import actions as election_actions
 from elections.forms import PhaseMoveForm
-from elections.models import Candidacy, Contest, Election, Notification, NotificationState, Phase
+from elections.models import (
+    Candidacy,
+    Contest,
+    Election,
+    ExceptionRequest,
+    Invitation,
+    InvitationState,
+    Notification,
+    NotificationState,
+    Phase,
+)
 from elections.permissions import can_administer
 from elections.results import actions as result_actions
 from elections.results.dashboard import AUTOMATIC_PHASES, election_dashboard
 from elections.results.models import Result
+from elections.selectors import pending_exception_requests
 
 # A row id from the URL: beyond this no row exists (and PostgreSQL would refuse the number).
 _MAX_ID = 2**31 - 1
@@ -92,6 +103,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             if phase != Phase.PUBLISHED  # follows the publications (see the results)
         ],
         "automatic_phases": AUTOMATIC_PHASES,
+        "exceptions": pending_exception_requests(election),
         "links": {
             "change": reverse("admin:elections_election_change", args=[election.pk]),
             "add_contest": reverse("admin:elections_contest_add") + f"?election={election.pk}",
@@ -235,5 +247,35 @@ def mail_retry(request: HttpRequest, slug: str) -> HttpResponse:
     retried = election_actions.notifications_retry(
         notification_ids=list(failed), actor=request.user
     )
+    failed_invitations = Invitation.objects.filter(
+        contest__election=election, state=InvitationState.FAILED
+    ).values_list("pk", flat=True)
+    retried += election_actions.invitations_retry(
+        invitation_ids=list(failed_invitations), actor=request.user
+    )
     messages.success(request, f"{retried} e-mail{'s' if retried != 1 else ''} queued again.")
     return _back(election, "blockers")
+
+
+@require_POST
+def exception_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    election = _election(request, slug)
+    exception = _row(ExceptionRequest.objects.filter(contest__election=election), pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(election, "exceptions")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        election_actions.exception_request_decide(
+            exception_request=exception,
+            actor=request.user,
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except election_actions.ElectionError as error:
+        messages.error(request, str(error))
+    else:
+        verb = "approved" if approve else "refused"
+        messages.success(request, f"{exception.email}'s request {verb}; they are told by mail.")
+    return _back(election, "exceptions")

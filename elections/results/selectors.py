@@ -321,13 +321,6 @@ class ContestOutcome:
         return self.contest.state in SETTLED_WITHOUT_POLL
 
 
-@dataclass(frozen=True)
-class ElectionTurnout:
-    electorate: int | None
-    ballots: int
-    percent: Decimal | None
-
-
 def elections_with_results() -> QuerySet[Election]:
     """Public elections with a published result or whose polls have closed (their pages show
     acclamations and contests still being counted too), the most recent first."""
@@ -397,28 +390,6 @@ def contests_settled_without_poll(*, election: Election | None = None) -> QueryS
     if election is not None:
         contests = contests.filter(election=election)
     return contests.order_by("-election__nominations_closes_at", "-settled_at", "name")
-
-
-def election_turnout(outcomes: Sequence[ContestOutcome]) -> ElectionTurnout:
-    """Turnout over the polled contests with a published result.
-
-    Electorates of different contests overlap (one person votes for their PTL and the TC), so
-    the election's figure adds ballots and electorates of its contests: the share of ballots
-    cast out of ballots that could have been cast.
-    """
-    ballots = 0
-    electorate = 0
-    electorate_known = True
-    for outcome in outcomes:
-        if outcome.result is None:
-            continue
-        ballots += outcome.result.ballot_count
-        if outcome.result.electorate_size is None:
-            electorate_known = False
-        else:
-            electorate += outcome.result.electorate_size
-    size = electorate if electorate_known and electorate else None
-    return ElectionTurnout(electorate=size, ballots=ballots, percent=turnout_percent(ballots, size))
 
 
 def result_problems(result: Result) -> list[str]:

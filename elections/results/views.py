@@ -10,6 +10,7 @@ from elections.models import Contest, Election
 from elections.results import permissions, presentation, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.selectors import elections_visible_to
+from elections.voting.selectors import election_turnout_in_people
 
 
 def results_index(request: HttpRequest) -> HttpResponse:
@@ -39,7 +40,7 @@ def election_results(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "election": election,
             "outcomes": outcomes,
-            "turnout": selectors.election_turnout(outcomes),
+            "turnout": election_turnout_in_people(election),
         },
     )
 

@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.email_deadline import user_address_verification_times, verified_in_time
-from accounts.models import RollAddress
+from accounts.models import RollAddress, RollEntry
 from audit.selectors import audit_details
 from elections.markdown import render_markdown
 from elections.models import CandidacyState, Contest, ContestState, Election, Phase
@@ -211,6 +211,53 @@ def turnouts(contests: Iterable[Contest]) -> list[Turnout]:
         )
         for contest in contests
     ]
+
+
+# Contests that went to a poll: acclaimed ones and those nobody stood in had no ballots.
+POLLED_STATES = (
+    ContestState.POLLING,
+    ContestState.CLOSED,
+    ContestState.TALLIED,
+    ContestState.PUBLISHED,
+)
+
+
+@dataclass(frozen=True)
+class ElectionTurnoutInPeople:
+    """An election's turnout in people: those on the roll of at least one of its polled
+    contests, and those of them who voted in at least one. One person on the PTL and the TC
+    roll is one person, whether they voted in one contest or both. The API, the results page
+    and the officials' pages show this one figure."""
+
+    electorate: int | None
+    voted: int
+    ballots: int
+
+    @property
+    def percent(self) -> float | None:
+        if not self.electorate:
+            return None
+        return round(100 * self.voted / self.electorate, 1)
+
+
+def election_turnout_in_people(election: Election) -> ElectionTurnoutInPeople:
+    polled = list(
+        Contest.objects.filter(election=election, state__in=POLLED_STATES).values_list(
+            "pk", "roll_id"
+        )
+    )
+    rolls = [roll_id for _, roll_id in polled if roll_id is not None]
+    records = VoterRecord.objects.filter(contest_id__in=[pk for pk, _ in polled]).values_list(
+        "roll_entry__email", "user_id"
+    )
+    # A person is their roll entry's address: the same on each roll frozen at one time.
+    people = {email or f"account:{user_id}" for email, user_id in records}
+    electorate = (
+        RollEntry.objects.filter(roll_id__in=rolls).values("email").distinct().count()
+        if rolls
+        else None
+    )
+    return ElectionTurnoutInPeople(electorate=electorate, voted=len(people), ballots=len(records))
 
 
 def ballot_box_seal(contest: Contest) -> BallotBoxSeal | None:

@@ -10,10 +10,19 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from elections import actions
 from elections.actions.mail import _queue_electorate_mail as queue_electorate_mail
-from elections.models import ContestKind, Notification, NotificationKind, NotificationState, Phase
+from elections.models import (
+    ContestKind,
+    Invitation,
+    InvitationState,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    Phase,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,14 +109,20 @@ def test_review_decisions_are_mailed_to_the_candidate_after_commit(
     assert Notification.objects.get().state == NotificationState.SENT
 
 
-def test_polling_open_mails_every_elector_and_nobody_else(
+def test_polling_open_invites_everyone_on_the_roll_and_nobody_else(
     polling_setup: dict[str, Any], official: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
     recipients = sorted(address for m in mail.outbox for address in m.to)
-    # carol's contributing address is unverified, erin contributed to another team.
-    assert recipients == ["alice@example.org", "bob@example.org", "dave@example.org"]
-    assert all("Polling is open: Nova PTL" in m.subject for m in mail.outbox)
+    # carol's contributing address is on the roll, verified or not (its invitation is how
+    # she proves it); erin contributed to another team.
+    assert recipients == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@old.example.net",
+        "dave@example.org",
+    ]
+    assert all("Vote now: Nova PTL" in m.subject for m in mail.outbox)
     assert all(polling_setup["contest"].get_absolute_url() in m.body for m in mail.outbox)
 
 
@@ -158,11 +173,13 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
         actions.elections_advance()
     assert sorted(address for m in mail.outbox for address in m.to) == [
         "bob@example.org",
+        "carol@old.example.net",
         "dave@example.org",
     ]
     assert all(m.subject.startswith("Reminder: Nova PTL closes") for m in mail.outbox)
-    # Once sent, nothing in the mail table (or the officials' panel) lists who had not voted.
+    # Once sent, nothing in the mail tables (or the officials' panel) lists who had not voted.
     assert not Notification.objects.filter(kind=NotificationKind.POLLING_REMINDER).exists()
+    assert not Invitation.objects.filter(kind="polling_reminder").exists()
 
 
 def test_mail_is_sent_in_batches(
@@ -174,18 +191,18 @@ def test_mail_is_sent_in_batches(
 ) -> None:
     from elections import tasks
 
-    settings.STACKVOTE_MAIL_BATCH_SIZE = 2
-    batches: list[list[int]] = []
-    original = tasks.send_notifications.run
+    settings.STACKVOTE_MAIL_BATCH_SIZE = 3
+    batches: list[int] = []
+    original = tasks.send_invitations.run
 
-    def spy(ids: list[int]) -> None:
-        batches.append(list(ids))
-        original(ids)
+    def spy() -> int:
+        batches.append(original())
+        return batches[-1]
 
-    monkeypatch.setattr(tasks.send_notifications, "run", spy)
+    monkeypatch.setattr(tasks.send_invitations, "run", spy)
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
-    assert [len(batch) for batch in batches] == [2, 1]
-    assert len(mail.outbox) == 3
+    assert batches == [3, 1]
+    assert len(mail.outbox) == 4
 
 
 class _BrokenBackend:
@@ -215,26 +232,35 @@ def test_failures_are_retried_then_recorded_and_shown_to_officials(
     settings.STACKVOTE_MAIL_MAX_RETRIES = 2
     settings.EMAIL_BACKEND = "tests.elections.test_notifications._BrokenBackend"
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
-    failed = Notification.objects.filter(kind="polling_open")
-    assert failed.count() == 3
-    assert set(failed.values_list("state", flat=True)) == {NotificationState.FAILED}
+    failed = Invitation.objects.filter(kind="polling_open")
+    assert failed.count() == 4
+    # Each retry waits its back-off; the scheduler's sweep queues the due ones again.
+    moment = timezone.now()
+    for _ in range(2):
+        moment += datetime.timedelta(minutes=20)
+        with time_machine.travel(moment, tick=False):
+            with django_capture_on_commit_callbacks(execute=True):
+                actions.invitations_requeue_stale()
+    assert set(failed.values_list("state", flat=True)) == {InvitationState.FAILED}
     assert set(failed.values_list("attempts", flat=True)) == {3}  # first try + 2 retries
     assert "550 relay denied" in failed.first().last_error
     client.force_login(official)
     page = client.get(reverse("admin:elections_notification_changelist")).content.decode()
-    assert "3 e-mails could not be sent" in page and "550 relay denied" in page
+    assert "4 e-mails could not be sent" in page
+    listed = client.get(reverse("admin:elections_invitation_changelist")).content.decode()
+    assert "550 relay denied" in listed
     # Fixed: the official sends them again from the admin.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("admin:elections_notification_changelist"),
+            reverse("admin:elections_invitation_changelist"),
             {
                 "action": "retry_selected",
                 "_selected_action": [str(pk) for pk in failed.values_list("pk", flat=True)],
             },
         )
-    assert set(failed.values_list("state", flat=True)) == {NotificationState.SENT}
-    assert len(mail.outbox) == 3
+    assert set(failed.values_list("state", flat=True)) == {InvitationState.SENT}
+    assert len(mail.outbox) == 4
 
 
 def test_a_contest_without_roll_mails_nobody(make_election: Any, make_contest: Any) -> None:
@@ -290,14 +316,13 @@ def test_polling_mail_held_up_until_after_the_close_is_not_sent(
     and shown to officials as failed, rather than sent late."""
     _open_polls(polling_setup, official, django_capture_on_commit_callbacks)
     mail.outbox.clear()
-    alice = polling_setup["people"]["alice"]
-    held = Notification.objects.get(kind="polling_open", recipient=alice)
-    Notification.objects.filter(pk=held.pk).update(state=NotificationState.PENDING, sent_at=None)
+    held = Invitation.objects.get(kind="polling_open", email="alice@example.org")
+    Invitation.objects.filter(pk=held.pk).update(state=InvitationState.PENDING, sent_at=None)
     actions.election_phase_move(
         election=polling_setup["election"], to_phase=Phase.CLOSED, actor=official, reason="close"
     )
-    assert actions.notifications_send(notification_ids=[held.pk]) == []
+    assert actions.invitations_send() == actions.SendingRound(sent=0, failed=1)
     held.refresh_from_db()
     assert mail.outbox == []
-    assert held.state == NotificationState.FAILED
+    assert held.state == InvitationState.FAILED
     assert "polling had closed" in held.last_error

@@ -132,6 +132,25 @@ ACCESS: dict[str, Row] = {
     "officials_result_unpublish": Row(
         _officials(405), lambda w: {"slug": w.published_election.slug, "pk": w.result.pk}
     ),
+    "officials_exception_decide": Row(
+        _officials(405), lambda w: {"slug": w.nominations_election.slug, "pk": 1}
+    ),
+    # Asking to be added to a contest's roll: any signed-in person.
+    "exception_request": Row(
+        signed_in(),
+        lambda w: {"election_slug": w.nominations_election.slug, "contest_slug": "ptl"},
+    ),
+    "officials_notice": Row(
+        _officials(200), lambda w: {"slug": w.polling_election.slug, "kind": "polling_open"}
+    ),
+    "officials_contest_voters": Row(
+        _officials(200), lambda w: {"slug": w.polling_election.slug, "pk": w.polling_contest.pk}
+    ),
+    # An invitation's one-step link and the opt-out link: the signed token is the credential,
+    # whoever holds it; a made-up one is refused for everyone (tests/elections/
+    # test_invitations.py follows real ones).
+    "invitation": Row(everyone(410), lambda w: {"token": "made-up"}),
+    "election_opt_out": Row(everyone(410), lambda w: {"token": "made-up"}),
     # allauth: sign-in, sign-up, addresses, passwords, two-factor, third-party providers.
     "account_login": Row(signed_out()),
     "account_signup": Row(signed_out()),

@@ -18,17 +18,26 @@ A refused request prints the reason on stderr and exits with status 1.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from elections import actions as election_actions
-from elections.models import Candidacy, Contest, ContestState, Election, Phase
+from elections.models import (
+    Candidacy,
+    Contest,
+    ContestElectorate,
+    ContestState,
+    Election,
+    Phase,
+)
 from elections.results import actions as result_actions
 from elections.results.models import ResultState
 from elections.results.selectors import SETTLED_WITHOUT_POLL, latest_result, published_result
 from elections.results.status import election_status
+from elections.voterlist import VoterListError, voter_list_parse
 from elections.voting.actions import VotingError
 
 REFUSALS = (election_actions.ElectionError, result_actions.ResultError, VotingError)
@@ -54,6 +63,16 @@ class Command(BaseCommand):
         commands.add_parser("publish", help="publish each contest's latest counted result")
         unpublish = commands.add_parser("unpublish", help="take the published results down")
         unpublish.add_argument("--reason", required=True)
+        voters = commands.add_parser(
+            "voters", help="set a contest's voter list: a CSV (address[,name]) or members.yaml"
+        )
+        voters.add_argument("contest", help="the contest's slug")
+        voters.add_argument("file", help="CSV of address and optional name, or members.yaml")
+        voters.add_argument(
+            "--with-contributors",
+            action="store_true",
+            help="add the list to the contributors instead of replacing them",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         election = Election.objects.filter(slug=options["slug"]).first()
@@ -78,6 +97,8 @@ class Command(BaseCommand):
                 self._publish(election, actor)
             elif subcommand == "unpublish":
                 self._unpublish(election, actor, options["reason"])
+            elif subcommand == "voters":
+                self._voters(election, actor, options)
         except REFUSALS as refusal:
             raise CommandError(str(refusal)) from refusal
 
@@ -148,6 +169,29 @@ class Command(BaseCommand):
             self.stdout.write(f"{contest.name}: unpublished.")
         if not taken_down:
             raise CommandError(f"{election.name} has no published result.")
+
+    def _voters(self, election: Election, actor: Any, options: dict[str, Any]) -> None:
+        contest = election.contests.filter(slug=options["contest"]).first()
+        if contest is None:
+            raise CommandError(f"{election.name} has no contest {options['contest']!r}.")
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+        try:
+            listed = voter_list_parse(content, path.name)
+        except VoterListError as error:
+            raise CommandError(str(error)) from None
+        electorate = (
+            ContestElectorate.COMMITS_AND_LIST
+            if options["with_contributors"]
+            else ContestElectorate.LIST
+        )
+        count = election_actions.contest_voter_list_set(
+            contest=contest, actor=actor, voters=listed, filename=path.name, electorate=electorate
+        )
+        self.stdout.write(f"{contest.name}: {count} voters listed ({path.name}).")
 
 
 def _actor(email: str, *, required: bool) -> User | None:
