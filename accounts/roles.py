@@ -50,12 +50,23 @@ def ensure_official_group(*, using: str = "default") -> Group:
     return group
 
 
+# Set on a user loaded for a request by ``accounts.backends`` (one query with the user's row):
+# whether they were in the officials' group when this request began.
+OFFICIAL_AT_LOAD = "stackvote_official_at_load"
+
+
 def is_official(user: object) -> bool:
-    """True for signed-in members of the officials' group (and superusers)."""
+    """True for signed-in members of the officials' group (and superusers).
+
+    For the signed-in user of a request, membership is as read with the user at the start of
+    the request (the same moment the session was checked); for any other user, read now."""
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_superuser", False):
         return True
+    loaded = getattr(user, OFFICIAL_AT_LOAD, None)
+    if loaded is not None:
+        return bool(loaded)
     return user.groups.filter(name=conf.officials_group()).exists()  # type: ignore[attr-defined]
 
 

@@ -25,6 +25,7 @@ This module imports only the standard library.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -42,7 +43,8 @@ _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 def new_receipt_code() -> str:
     """A fresh random receipt code, grouped for reading: ``XXXXX-XXXXX-XXXXX-XXXXX``."""
-    characters = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    # 15 random bytes are 24 base32 characters; the first 20 carry 100 uniform random bits.
+    characters = base64.b32encode(secrets.token_bytes(15)).decode("ascii")[:CODE_LENGTH]
     return _grouped(characters)
 
 

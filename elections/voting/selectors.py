@@ -5,12 +5,13 @@ Nothing here returns who cast which ballot: the schema cannot say it (docs/secre
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count
 from django.utils import timezone
 
@@ -97,13 +98,33 @@ def _contest_with_election_sql(vendor: str) -> str:
 def _converted(fields: Any, values: Any) -> list[Any]:
     """Values as the ORM would hand them over (on SQLite, dates arrive as text)."""
     out = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.cached_col
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        for converter in converters:
+    converters = _field_converters(connections[DEFAULT_DB_ALIAS], tuple(fields))
+    for (column, field_converters), value in zip(converters, values, strict=True):
+        for converter in field_converters:
             value = converter(value, column, connection)
         out.append(value)
     return out
+
+
+# Each connection's converters per field list: working them out field by field cost more than
+# the query itself on every ballot page and cast (most fields have none on PostgreSQL).
+_CONVERTERS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _field_converters(wrapper: Any, fields: tuple[Any, ...]) -> list[tuple[Any, list[Any]]]:
+    per_connection = _CONVERTERS.setdefault(wrapper, {})
+    converters = per_connection.get(fields)
+    if converters is None:
+        converters = []
+        for field in fields:
+            column = field.cached_col
+            converters.append(
+                (column, wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper))
+            )
+        per_connection[fields] = converters
+    return converters
 
 
 def takes_ballots(contest: Contest) -> bool:

@@ -42,3 +42,27 @@ def test_a_password_change_elsewhere_ends_other_sessions(client: Client, make_us
     user.set_password("another long passphrase")
     user.save()
     assert client.get(reverse("profile")).status_code == 302
+
+
+def test_officials_are_known_from_the_same_query(make_user: Any) -> None:
+    from accounts.roles import ensure_official_group, is_official
+
+    user = make_user("official@example.org")
+    assert is_official(user_by_id(user.pk)) is False
+    ensure_official_group().user_set.add(user)
+    assert is_official(user_by_id(user.pk)) is True
+
+
+def test_an_account_made_official_must_pass_the_second_factor_at_its_next_request(
+    client: Client, make_user: Any
+) -> None:
+    from accounts.roles import ensure_official_group
+
+    user = make_user("new-official@example.org")
+    client.force_login(user)
+    assert client.get(reverse("profile")).status_code == 200
+    ensure_official_group().user_set.add(user)
+    page = client.get(reverse("profile"))
+    assert page.status_code == 302 and reverse("mfa_activate_totp") in page["Location"]
+    ensure_official_group().user_set.remove(user)
+    assert client.get(reverse("profile")).status_code == 200
