@@ -481,6 +481,7 @@ from elections.models_invitations import (  # noqa: E402, F401
     Invitation,
     InvitationKind,
     InvitationState,
+    NoticeRun,
     NoticeTemplate,
 )
 from elections.models_notifications import (  # noqa: E402, F401

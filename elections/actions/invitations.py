@@ -46,7 +46,8 @@ from elections.models import (
     InvitationKind,
     InvitationState,
 )
-from elections.notices import NoticeText
+from elections.notices import NOTICE_PHASES, POLLING_KINDS, NoticeText
+from elections.selectors import notice_contest_names
 
 logger = logging.getLogger(__name__)
 
@@ -168,14 +169,28 @@ def _send_one(
     if (invitation.contest.election_id, invitation.email) in opted_out:
         _set_state(invitation, InvitationState.OPTED_OUT)
         return None
-    if not invitation.contest.is_polling():
+    election = invitation.contest.election
+    if invitation.kind in POLLING_KINDS and not invitation.contest.is_polling():
         _set_state(
             invitation,
             InvitationState.FAILED,
             "Not sent: polling had closed before it could be sent.",
         )
         return False
-    message = invitation_message(invitation, text)
+    if election.phase not in NOTICE_PHASES[invitation.kind]:
+        _set_state(
+            invitation,
+            InvitationState.FAILED,
+            f"Not sent: the election had moved on to {election.get_phase_display().lower()} "
+            "before it could be sent.",
+        )
+        return False
+    contests = (
+        None
+        if invitation.kind in POLLING_KINDS
+        else notice_contest_names(election, invitation.kind, invitation.email)
+    )
+    message = invitation_message(invitation, text, contests)
     message.connection = connection
     try:
         message.send(fail_silently=False)
@@ -298,7 +313,7 @@ def invitation_for_token(token: str, *, now: datetime.datetime | None = None) ->
         if invitation_id is not None
         else None
     )
-    if invitation is None:
+    if invitation is None or invitation.kind != InvitationKind.POLLING_OPEN:
         raise InvitationRefused(INVALID_LINK)
     if invitation.used_at is not None:
         raise InvitationRefused(
