@@ -116,6 +116,7 @@ class ElectionAdmin(ReportsElectionErrors):
         ),
         ("Electorate", {"fields": ("window_start", "window_end", "email_deadline")}),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
+        ("Results", {"fields": ("results_electorate_only",)}),
         ("Candidacy review", {"fields": ("two_official_approval",)}),
         ("Officials", {"fields": ("officials",)}),
     )

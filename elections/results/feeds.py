@@ -11,6 +11,7 @@ import datetime
 import re
 
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -22,6 +23,7 @@ from elections import conf as election_conf
 from elections.models import Election
 from elections.results import selectors
 from elections.results.models import Result
+from elections.results.permissions import may_see_results
 from elections.selectors import elections_visible_to
 
 FEED_ITEMS = 50
@@ -87,7 +89,10 @@ class ResultsFeed(Feed):
         return reverse("results_index")
 
     def items(self) -> QuerySet[Result]:
-        return selectors.published_results()[:FEED_ITEMS]
+        # Read by feed readers, signed in as nobody: results kept for an electorate stay out.
+        return selectors.published_results().exclude(
+            contest__election__results_electorate_only=True
+        )[:FEED_ITEMS]
 
     def item_title(self, item: Result) -> str:
         return result_title(item)
@@ -124,7 +129,10 @@ class ElectionResultsFeed(ResultsFeed):
     """Published results of one election (RSS 2.0)."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Election:  # type: ignore[override]
-        return get_object_or_404(elections_visible_to(request.user), slug=slug)
+        election = get_object_or_404(elections_visible_to(request.user), slug=slug)
+        if not may_see_results(request.user, election):
+            raise PermissionDenied("The results of this election are for its electorate only.")
+        return election
 
     def title(self, obj: Election) -> str:  # type: ignore[override]
         return f"stackvote: results of {obj.name}"
