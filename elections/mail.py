@@ -60,11 +60,12 @@ def _sign_in_link(invitation: Invitation) -> str:
         return site_url + invitation.contest.get_absolute_url()
     if invitation.kind == InvitationKind.POLLING_OPEN:
         return invitation_url(invitation.pk)
+    # The person's one invitation of the election (on the first poll they are on).
     first = (
         Invitation.objects.filter(
-            contest_id=invitation.contest_id,
+            contest__election_id=invitation.contest.election_id,
             kind=InvitationKind.POLLING_OPEN,
-            roll_entry_id=invitation.roll_entry_id,
+            email=invitation.email,
             used_at__isnull=True,
         )
         .values_list("pk", flat=True)

@@ -318,14 +318,14 @@ def pending_exception_requests(election: Election) -> QuerySet[ExceptionRequest]
 def notice_rolls(election: Election, kind: str) -> list[tuple[Contest, int]]:
     """(contest, roll id) of each contest whose roll an election-wide notice goes to:
     the nomination rolls for the nomination notices, the frozen rolls at their close, the
-    polls' rolls for campaigning, and for the results the rolls of every contest whose
-    electors were invited to vote."""
+    polls' rolls for campaigning and the opening of the polls, and for the results the
+    rolls of every contest whose electors were invited to vote."""
     contests = list(election.contests.select_related("election").order_by("pk"))
     if kind in ("nominations_kickoff", "nominations_last_days"):
         pairs = [(contest, contest.nomination_roll_id) for contest in contests]
     elif kind == "nominations_end":
         pairs = [(contest, contest.roll_id or contest.nomination_roll_id) for contest in contests]
-    elif kind == "campaigning_kickoff":
+    elif kind in ("campaigning_kickoff", "polling_open"):
         pairs = [(c, c.roll_id) for c in contests if c.state == ContestState.POLLING]
     elif kind == "results":
         invited = set(

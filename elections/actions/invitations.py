@@ -78,6 +78,15 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
         # ballot); the election records that reminders went, so none goes twice.
         already |= set(contest.voter_records.values_list("roll_entry_id", flat=True))
     opted_out = {email for _, email in opted_out_addresses({contest.election_id})}
+    invited_elsewhere: set[str] = set()
+    if kind == InvitationKind.POLLING_OPEN:
+        # One invitation per person and election: someone on several polls' rolls gets one
+        # mail, on the first contest's row, listing every poll they may vote in ($contests).
+        invited_elsewhere = set(
+            Invitation.objects.filter(contest__election_id=contest.election_id, kind=kind)
+            .exclude(contest=contest)
+            .values_list("email", flat=True)
+        )
     rows = [
         Invitation(
             contest=contest,
@@ -91,7 +100,7 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
         for entry_id, email in RollEntry.objects.filter(roll_id=contest.roll_id)
         .order_by("pk")
         .values_list("pk", "email")
-        if entry_id not in already and email not in opted_out
+        if entry_id not in already and email not in opted_out and email not in invited_elsewhere
     ]
     Invitation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     audit_record(
@@ -187,7 +196,7 @@ def _send_one(
         return False
     contests = (
         None
-        if invitation.kind in POLLING_KINDS
+        if invitation.kind == InvitationKind.POLLING_REMINDER
         else notice_contest_names(election, invitation.kind, invitation.email)
     )
     message = invitation_message(invitation, text, contests)

@@ -158,7 +158,11 @@ def test_each_notice_goes_once_at_its_date_in_the_officials_words_and_opt_out_st
     _advance(election.polling_opens_at, capture)
     election.refresh_from_db()
     assert election.phase == Phase.POLLING
-    assert "dave@example.org" not in smtp.recipients()
+    # One invitation per person: alice, on both polls' rolls, gets one listing both.
+    assert sorted(smtp.recipients()) == sorted((NOVA | SWIFT) - {"dave@example.org"})
+    (invitation,) = _bodies(smtp, "alice@example.org")
+    assert "you are on the roll for:\n- Nova PTL\n- Swift PTL\n" in invitation
+    assert Invitation.objects.filter(email="alice@example.org", kind="polling_open").count() == 1
     smtp.received.clear()
 
     # Close, count and publish; the results go to everyone invited, once.
