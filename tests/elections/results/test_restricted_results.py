@@ -99,3 +99,25 @@ def test_electors_and_officials_see_them_and_everyone_does_when_the_officials_op
     )
     assert _client().get(_urls(published)["contest page"]).status_code == 200
     assert "2027-poll" in _client().get(reverse("results_feed_rss")).content.decode()
+
+
+def test_operators_set_who_sees_the_results_from_the_command_line(
+    published: Scenario, official: Any, make_user: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command(
+        "election", "2027-poll", "--actor", official.email, "results-for", "everyone", stdout=out
+    )
+    assert "are for everyone" in out.getvalue()
+    assert _client().get(contest_page_link(published)).status_code == 200
+    call_command("election", "2027-poll", "--actor", official.email, "results-for", "electorate")
+    assert _client().get(contest_page_link(published)).status_code == 403
+    outsider = make_user("outsider@example.net")
+    with pytest.raises(CommandError):
+        call_command("election", "2027-poll", "--actor", outsider.email, "results-for", "everyone")
+    assert _client().get(contest_page_link(published)).status_code == 403
