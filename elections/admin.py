@@ -102,6 +102,7 @@ class ElectionAdmin(ReportsElectionErrors):
             {"fields": ("window_start", "window_end", "email_deadline", "requires_membership")},
         ),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
+        ("Results", {"fields": ("results_electorate_only",)}),
         ("Candidacy review", {"fields": ("two_official_approval",)}),
         (
             "Officials",

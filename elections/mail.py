@@ -18,7 +18,7 @@ from django.urls import reverse
 from elections import conf
 from elections.invitation_links import invitation_url, opt_out_url
 from elections.models import Invitation, InvitationKind, NoticeTemplate, Notification
-from elections.notices import NoticeText, notice_render, notice_text_parse
+from elections.notices import POLLING_KINDS, NoticeText, notice_render, notice_text_parse
 
 
 def notification_context(notification: Notification) -> dict[str, object]:
@@ -49,14 +49,23 @@ def notification_message(notification: Notification) -> EmailMessage:
 
 def _sign_in_link(invitation: Invitation) -> str:
     """The one-step link: the invitation's own, or for a reminder the person's first
-    invitation's while it is unused; once used, the ballot (they have an account now)."""
+    invitation's while it is unused; once used, the ballot (they have an account now).
+    The notices outside polling carry no sign-in: the contest's page, or the results."""
+    site_url = conf.site_url().rstrip("/")
+    if invitation.kind == InvitationKind.RESULTS:
+        return site_url + reverse(
+            "results_election", kwargs={"slug": invitation.contest.election.slug}
+        )
+    if invitation.kind not in POLLING_KINDS:
+        return site_url + invitation.contest.get_absolute_url()
     if invitation.kind == InvitationKind.POLLING_OPEN:
         return invitation_url(invitation.pk)
+    # The person's one invitation of the election (on the first poll they are on).
     first = (
         Invitation.objects.filter(
-            contest_id=invitation.contest_id,
+            contest__election_id=invitation.contest.election_id,
             kind=InvitationKind.POLLING_OPEN,
-            roll_entry_id=invitation.roll_entry_id,
+            email=invitation.email,
             used_at__isnull=True,
         )
         .values_list("pk", flat=True)
@@ -77,7 +86,8 @@ def notice_default(kind: str) -> NoticeText:
     """The notice's default text (``templates/elections/email/notice_<kind>.txt``)."""
     # Read as text (a community may override the file in its own templates directory);
     # its $placeholders are filled in by elections.notices, not by Django's engine.
-    return notice_text_parse(get_template(f"elections/email/notice_{kind}.txt").template.source)
+    source = get_template(f"elections/email/notice_{kind}.txt").template.source
+    return notice_text_parse(source, kind)
 
 
 def notice_text(election: Any, kind: str) -> NoticeText:
@@ -89,7 +99,13 @@ def notice_text(election: Any, kind: str) -> NoticeText:
 
 
 def notice_facts(
-    *, contest: Any, entry: Any, link: str, opt_out_link: str, expires_at: datetime.datetime
+    *,
+    contest: Any,
+    entry: Any,
+    link: str,
+    opt_out_link: str,
+    expires_at: datetime.datetime,
+    contests: list[str] | None = None,
 ) -> dict[str, str]:
     """The facts a notice's ``$placeholders`` stand for (``elections.notices.FACTS``)."""
     roll = contest.roll or contest.nomination_roll
@@ -99,7 +115,10 @@ def notice_facts(
         "name": entry.name if entry is not None else "",
         "address": entry.email if entry is not None else "",
         "contest": contest.name,
+        "contests": "\n".join(f"- {name}" for name in (contests or [contest.name])),
         "election": contest.election.name,
+        "nominations_opens": _utc(contest.election.nominations_opens_at),
+        "nominations_closes": _utc(contest.election.nominations_closes_at),
         "polling_opens": _utc(contest.polling_opens_at),
         "polling_closes": _utc(contest.polling_closes_at),
         "why": (entry.reasons if entry is not None else "") or "you were added to it",
@@ -114,7 +133,9 @@ def notice_facts(
     }
 
 
-def invitation_message(invitation: Invitation, text: NoticeText | None = None) -> EmailMessage:
+def invitation_message(
+    invitation: Invitation, text: NoticeText | None = None, contests: list[str] | None = None
+) -> EmailMessage:
     """The invitation for one roll entry: the same words whether or not the address has an
     account, so the mail tells nobody which addresses do. Its Message-ID is the invitation's
     own, the same if it is sent again, so a mail system shows a repeat once."""
@@ -126,6 +147,7 @@ def invitation_message(invitation: Invitation, text: NoticeText | None = None) -
         link=_sign_in_link(invitation),
         opt_out_link=opt_out_link,
         expires_at=invitation.expires_at,
+        contests=contests,
     )
     rendered = notice_render(text or notice_text(contest.election, invitation.kind), facts)
     domain = urlsplit(conf.site_url()).hostname or "localhost"

@@ -76,6 +76,12 @@ class Election(models.Model):
         help_text="Publish each contest's result as soon as it is counted, without waiting "
         "for an official (STACKVOTE_RESULTS_AUTO_PUBLISH does this for every election).",
     )
+    results_electorate_only = models.BooleanField(
+        default=False,
+        help_text="Show the published results (pages, files, feeds, API) only to the people on "
+        "a roll of this election and its officials (CIVS's restricted results); everyone "
+        "else is told they are not for them.",
+    )
     publish_trackers = models.BooleanField(
         default=False,
         help_text="Publish each counted ballot with its tracker, so that every voter can find "
@@ -434,6 +440,7 @@ from elections.models_invitations import (  # noqa: E402, F401
     Invitation,
     InvitationKind,
     InvitationState,
+    NoticeRun,
     NoticeTemplate,
 )
 from elections.models_notifications import (  # noqa: E402, F401

@@ -11,8 +11,15 @@ from django.db import models
 
 
 class InvitationKind(models.TextChoices):
+    """The notice calendar, in the order the notices go (``elections.notices``)."""
+
+    NOMINATIONS_KICKOFF = "nominations_kickoff", "Nominations are open"
+    NOMINATIONS_LAST_DAYS = "nominations_last_days", "Last days of nominations"
+    NOMINATIONS_END = "nominations_end", "End of nominations"
+    CAMPAIGNING_KICKOFF = "campaigning_kickoff", "Campaigning is open"
     POLLING_OPEN = "polling_open", "Polling is open"
     POLLING_REMINDER = "polling_reminder", "Reminder: polling closes soon"
+    RESULTS = "results", "Results"
 
 
 class InvitationState(models.TextChoices):
@@ -71,6 +78,26 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.email} ({self.state})"
+
+
+class NoticeRun(models.Model):
+    """An election-wide notice of the calendar queued (once: the unique constraint), by the
+    scheduler when its date came (``elections.actions.notice_calendar``)."""
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="notice_runs"
+    )
+    kind = models.CharField(max_length=30, choices=InvitationKind.choices)
+    queued_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "kind"], name="one_notice_run_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.election_id}): {self.recipients}"
 
 
 class ElectionOptOut(models.Model):

@@ -8,6 +8,7 @@ ever be one of the facts below, never an attribute of something the site holds.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
@@ -16,22 +17,105 @@ FACTS: dict[str, str] = {
     "name": "the person's name on the roll (may be empty)",
     "address": "the address the mail goes to",
     "contest": "the contest's name",
+    "contests": "every contest of the election the person is on the roll of, one a line",
     "election": "the election's name",
+    "nominations_opens": "when nominations open (UTC)",
+    "nominations_closes": "when nominations close (UTC)",
     "polling_opens": "when polling opens (UTC)",
     "polling_closes": "when polling closes (UTC)",
     "why": "why the person is on the roll (contributions, or the list they are on)",
     "roll_scope": "the roll's scope (a team, all repositories, or a list)",
     "roll_window": "the qualifying window of contributions",
-    "link": "the one-step sign-in link (or the ballot's address once it is used)",
+    "link": "polling notices: the one-step sign-in link (or the ballot's address once it is "
+    "used); nomination notices: the contest's page; results: the election's results page",
     "link_expires": "when the link stops working (UTC)",
     "ballot_page": "the contest's page, with the candidates' platforms",
     "opt_out_link": "the link that stops mail about this election",
     "site_name": "the site's name",
     "site_url": "the site's address",
 }
-# A notice must carry these: without the link it invites nobody; without the opt-out it
-# breaks the promise that each mail can stop the next.
+# A notice must carry these: without the link a polling notice invites nobody; without the
+# opt-out any notice breaks the promise that each mail can stop the next.
 REQUIRED = ("link", "opt_out_link")
+REQUIRED_ELSEWHERE = ("opt_out_link",)
+POLLING_KINDS = frozenset({"polling_open", "polling_reminder"})
+
+# The notice calendar (OpenStack's officials send these each cycle,
+# openstack_election/templates/*.j2). Each notice but the polling ones goes once per person
+# and election, listing their contests; it is due at its date and only while the election is
+# in the phases named here (a notice whose moment passed, the phase moved on by hand, is not
+# sent late).
+NOMINATIONS_LAST_DAYS = datetime.timedelta(days=2)
+# A dated notice the scheduler finds more than this late (the scheduler was stopped, or the
+# election was moved by hand past it) is not sent: it would tell people about a moment gone.
+NOTICE_GRACE = datetime.timedelta(days=1)
+ELECTION_NOTICES = (
+    "nominations_kickoff",
+    "nominations_last_days",
+    "nominations_end",
+    "campaigning_kickoff",
+    "results",
+)
+NOTICE_PHASES: dict[str, frozenset[str]] = {
+    "nominations_kickoff": frozenset({"nominations"}),
+    "nominations_last_days": frozenset({"nominations"}),
+    "nominations_end": frozenset({"campaigning", "polling"}),
+    "campaigning_kickoff": frozenset({"campaigning"}),
+    "polling_open": frozenset({"polling"}),
+    "polling_reminder": frozenset({"polling"}),
+    "results": frozenset({"published"}),
+}
+
+
+@dataclass(frozen=True)
+class ScheduledNotice:
+    kind: str
+    # None: on an event rather than a date (the results: when they are published).
+    due_at: datetime.datetime | None
+    when: str
+
+
+def notice_calendar(
+    *,
+    nominations_opens_at: datetime.datetime,
+    nominations_closes_at: datetime.datetime,
+    polling_opens_at: datetime.datetime,
+    polling_closes_at: datetime.datetime,
+    reminder_days: int,
+) -> list[ScheduledNotice]:
+    """The election's notices in the order they go, each with its date from the calendar."""
+    last_days = max(nominations_opens_at, nominations_closes_at - NOMINATIONS_LAST_DAYS)
+    notices = [
+        ScheduledNotice("nominations_kickoff", nominations_opens_at, "when nominations open"),
+        ScheduledNotice("nominations_last_days", last_days, "two days before nominations close"),
+        ScheduledNotice("nominations_end", nominations_closes_at, "when nominations close"),
+    ]
+    if polling_opens_at > nominations_closes_at:
+        notices.append(
+            ScheduledNotice("campaigning_kickoff", nominations_closes_at, "when campaigning opens")
+        )
+    reminder = max(polling_opens_at, polling_closes_at - datetime.timedelta(days=reminder_days))
+    notices += [
+        ScheduledNotice("polling_open", polling_opens_at, "when polling opens"),
+        ScheduledNotice(
+            "polling_reminder", reminder, f"{reminder_days} days before polling closes"
+        ),
+        ScheduledNotice("results", None, "when the results are published"),
+    ]
+    return notices
+
+
+def notice_due(notice: ScheduledNotice, *, phase: str, now: datetime.datetime) -> bool:
+    """Whether the notice is to go now: its date has come (less than ``NOTICE_GRACE`` ago)
+    and its phase is the election's."""
+    if phase not in NOTICE_PHASES[notice.kind]:
+        return False
+    return notice.due_at is None or notice.due_at <= now < notice.due_at + NOTICE_GRACE
+
+
+def notice_missed(notice: ScheduledNotice, *, now: datetime.datetime) -> bool:
+    """Whether a dated notice's moment has passed for good (see ``NOTICE_GRACE``)."""
+    return notice.due_at is not None and now >= notice.due_at + NOTICE_GRACE
 
 
 class NoticeTextError(ValueError):
@@ -44,8 +128,9 @@ class NoticeText:
     body: str
 
 
-def notice_text_check(subject: str, body: str) -> NoticeText:
-    """The text, if every placeholder is a known fact and the required ones are there."""
+def notice_text_check(subject: str, body: str, kind: str = "polling_open") -> NoticeText:
+    """The text, if every placeholder is a known fact and the required ones are there (the
+    link and the opt-out link in a polling notice, the opt-out link in any)."""
     subject = " ".join(subject.split())
     if not subject:
         raise NoticeTextError("The subject is empty.")
@@ -65,7 +150,8 @@ def notice_text_check(subject: str, body: str) -> NoticeText:
                 + ", ".join(f"${name}" for name in unknown)
             )
         found |= set(template.get_identifiers())
-    missing = [name for name in REQUIRED if name not in found]
+    required = REQUIRED if kind in POLLING_KINDS else REQUIRED_ELSEWHERE
+    missing = [name for name in required if name not in found]
     if missing:
         raise NoticeTextError(
             "The text must carry " + " and ".join(f"${name}" for name in missing) + "."
@@ -73,12 +159,12 @@ def notice_text_check(subject: str, body: str) -> NoticeText:
     return NoticeText(subject=subject, body=body.replace("\r\n", "\n"))
 
 
-def notice_text_parse(default: str) -> NoticeText:
+def notice_text_parse(default: str, kind: str = "polling_open") -> NoticeText:
     """A default notice file: ``Subject: ...`` on the first line, a blank line, the text."""
     first, _, body = default.partition("\n")
     if not first.startswith("Subject:"):
         raise NoticeTextError("A notice file starts with a 'Subject:' line.")
-    return notice_text_check(first.removeprefix("Subject:"), body.lstrip("\n"))
+    return notice_text_check(first.removeprefix("Subject:"), body.lstrip("\n"), kind)
 
 
 def notice_render(text: NoticeText, facts: Mapping[str, str]) -> NoticeText:

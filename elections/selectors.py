@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 
 from accounts.eligibility import eligibility_explain
 from accounts.email_deadline import addresses_verified_late
-from accounts.models import RollAddress
+from accounts.models import RollAddress, RollEntry
 from accounts.roles import is_official
 from accounts.selectors import user_is_member, user_on_roll, user_verified_addresses
 from elections.models import (
@@ -325,3 +325,42 @@ def pending_exception_requests(election: Election) -> QuerySet[ExceptionRequest]
         .select_related("contest", "requester")
         .order_by("created_at")
     )
+
+
+# --- The notice calendar's audiences ---------------------------------------------------------
+
+
+def notice_rolls(election: Election, kind: str) -> list[tuple[Contest, int]]:
+    """(contest, roll id) of each contest whose roll an election-wide notice goes to:
+    the nomination rolls for the nomination notices, the frozen rolls at their close, the
+    polls' rolls for campaigning and the opening of the polls, and for the results the
+    rolls of every contest whose electors were invited to vote."""
+    contests = list(election.contests.select_related("election").order_by("pk"))
+    if kind in ("nominations_kickoff", "nominations_last_days"):
+        pairs = [(contest, contest.nomination_roll_id) for contest in contests]
+    elif kind == "nominations_end":
+        pairs = [(contest, contest.roll_id or contest.nomination_roll_id) for contest in contests]
+    elif kind in ("campaigning_kickoff", "polling_open"):
+        pairs = [(c, c.roll_id) for c in contests if c.state == ContestState.POLLING]
+    elif kind == "results":
+        invited = set(
+            Invitation.objects.filter(contest__election=election, kind="polling_open")
+            .values_list("contest_id", flat=True)
+            .distinct()
+        )
+        pairs = [(c, c.roll_id) for c in contests if c.pk in invited]
+    else:
+        raise ValueError(f"{kind!r} is not an election-wide notice.")
+    return [(contest, roll_id) for contest, roll_id in pairs if roll_id is not None]
+
+
+def notice_contest_names(election: Election, kind: str, email: str) -> list[str]:
+    """The contests an election-wide notice to ``email`` is about (those on whose roll it
+    is), in the election's order."""
+    pairs = notice_rolls(election, kind)
+    on = set(
+        RollEntry.objects.filter(
+            roll_id__in=[roll_id for _, roll_id in pairs], email=email
+        ).values_list("roll_id", flat=True)
+    )
+    return [contest.name for contest, roll_id in pairs if roll_id in on]

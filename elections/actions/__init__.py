@@ -40,6 +40,11 @@ from elections.actions.nominations import (
     candidacy_submit,
     candidacy_withdraw,
 )
+from elections.actions.notice_calendar import (
+    election_notice_calendar,
+    election_notice_queue,
+    election_notices_due,
+)
 from elections.actions.notices import notice_text_reset, notice_text_set
 from elections.actions.openstack import (
     election_import_openstack,
@@ -76,6 +81,9 @@ from elections.actions.voter_lists import contest_voter_list_set
 __all__ = [
     "exception_request_decide",
     "exception_request_submit",
+    "election_notice_calendar",
+    "election_notice_queue",
+    "election_notices_due",
     "notice_text_reset",
     "notice_text_set",
     "contest_voter_list_set",

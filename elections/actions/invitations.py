@@ -46,7 +46,8 @@ from elections.models import (
     InvitationKind,
     InvitationState,
 )
-from elections.notices import NoticeText
+from elections.notices import NOTICE_PHASES, POLLING_KINDS, NoticeText
+from elections.selectors import notice_contest_names
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,15 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
         # ballot); the election records that reminders went, so none goes twice.
         already |= set(contest.voter_records.values_list("roll_entry_id", flat=True))
     opted_out = {email for _, email in opted_out_addresses({contest.election_id})}
+    invited_elsewhere: set[str] = set()
+    if kind == InvitationKind.POLLING_OPEN:
+        # One invitation per person and election: someone on several polls' rolls gets one
+        # mail, on the first contest's row, listing every poll they may vote in ($contests).
+        invited_elsewhere = set(
+            Invitation.objects.filter(contest__election_id=contest.election_id, kind=kind)
+            .exclude(contest=contest)
+            .values_list("email", flat=True)
+        )
     rows = [
         Invitation(
             contest=contest,
@@ -90,7 +100,7 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
         for entry_id, email in RollEntry.objects.filter(roll_id=contest.roll_id)
         .order_by("pk")
         .values_list("pk", "email")
-        if entry_id not in already and email not in opted_out
+        if entry_id not in already and email not in opted_out and email not in invited_elsewhere
     ]
     Invitation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     audit_record(
@@ -168,14 +178,28 @@ def _send_one(
     if (invitation.contest.election_id, invitation.email) in opted_out:
         _set_state(invitation, InvitationState.OPTED_OUT)
         return None
-    if not invitation.contest.is_polling():
+    election = invitation.contest.election
+    if invitation.kind in POLLING_KINDS and not invitation.contest.is_polling():
         _set_state(
             invitation,
             InvitationState.FAILED,
             "Not sent: polling had closed before it could be sent.",
         )
         return False
-    message = invitation_message(invitation, text)
+    if election.phase not in NOTICE_PHASES[invitation.kind]:
+        _set_state(
+            invitation,
+            InvitationState.FAILED,
+            f"Not sent: the election had moved on to {election.get_phase_display().lower()} "
+            "before it could be sent.",
+        )
+        return False
+    contests = (
+        None
+        if invitation.kind == InvitationKind.POLLING_REMINDER
+        else notice_contest_names(election, invitation.kind, invitation.email)
+    )
+    message = invitation_message(invitation, text, contests)
     message.connection = connection
     try:
         message.send(fail_silently=False)
@@ -298,7 +322,7 @@ def invitation_for_token(token: str, *, now: datetime.datetime | None = None) ->
         if invitation_id is not None
         else None
     )
-    if invitation is None:
+    if invitation is None or invitation.kind != InvitationKind.POLLING_OPEN:
         raise InvitationRefused(INVALID_LINK)
     if invitation.used_at is not None:
         raise InvitationRefused(

@@ -30,7 +30,7 @@ def notice_text_set(
     when a placeholder is unknown or the link or the opt-out link is missing."""
     _authorise(actor, election, kind)
     try:
-        text = notice_text_check(subject, body)
+        text = notice_text_check(subject, body, kind)
     except NoticeTextError as error:
         raise ElectionError(str(error)) from None
     notice, _ = NoticeTemplate.objects.update_or_create(

@@ -18,6 +18,7 @@ from elections.actions.mail import (
     election_queue_reminders,
     notifications_requeue_stale,
 )
+from elections.actions.notice_calendar import election_notices_due
 from elections.actions.rolls import _freeze_nomination_roll
 from elections.actions.settlement import contest_settle, contests_move
 from elections.actions.setup import _commit_tie_seeds
@@ -245,6 +246,7 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
                 logger.warning("Scheduler could not move %s: %s", election.slug, error)
                 break
             moves.append((election.slug, from_phase, to_phase))
+    election_notices_due(now=now)
     notifications_requeue_stale(now=now)
     invitations_requeue_stale(now=now)
     reminder_due = now + datetime.timedelta(days=conf.reminder_days())

@@ -49,6 +49,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "email_deadline",
     "auto_advance",
     "auto_publish_results",
+    "results_electorate_only",
     "publish_trackers",
     "two_official_approval",
     "requires_membership",
@@ -134,7 +135,8 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
     _authorise(actor, election)
     before = {field: getattr(election, field) for field in fields}
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING):
-        wording = ("name", "description")
+        # Who sees the results is no part of the calendar: it can change after the close.
+        wording = ("name", "description", "results_electorate_only")
         changing = [f for f in fields if f not in wording and fields[f] != before[f]]
         if changing:
             raise ElectionError("The calendar of an election that has closed cannot change.")

@@ -19,6 +19,7 @@ from elections.models import CandidacyState, Contest, Election
 from elections.results import exports, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.results.openapi import openapi_document
+from elections.results.permissions import elections_with_hidden_results, may_see_results
 from elections.selectors import contest_appointment, elections_visible_to
 from elections.voting.selectors import election_turnout_in_people, turnout
 
@@ -173,6 +174,9 @@ def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> 
     payload["candidates"] = _candidates(contest)
     payload["turnout"] = _turnout(contest)
     result = selectors.published_result(contest)
+    if not may_see_results(request.user, election):
+        result = None  # kept for the electorate: the contest is public, its result is not
+        payload["results_electorate_only"] = True
     payload["result"] = _result_payload(request, result) if result is not None else None
     return _json(request, payload)
 
@@ -199,7 +203,8 @@ def api_election_turnout(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_GET
 def api_results(request: HttpRequest) -> JsonResponse:
-    results = selectors.published_results()
+    hidden = elections_with_hidden_results(request.user)
+    results = selectors.published_results().exclude(contest__election_id__in=hidden)
     election_slug = request.GET.get("election")
     if election_slug:
         if not slug_re.match(election_slug):
@@ -207,6 +212,12 @@ def api_results(request: HttpRequest) -> JsonResponse:
             # election, as for any other unknown slug.
             raise Http404("No such election.")
         election = get_object_or_404(elections_visible_to(request.user), slug=election_slug)
+        if election.pk in hidden:
+            return _json(
+                request,
+                {"detail": "The results of this election are for its electorate only."},
+                status=403,
+            )
         results = selectors.published_results(election=election)
     return _json(request, {"results": [_result_payload(request, result) for result in results]})
 

@@ -9,12 +9,21 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import RollEntry
 from elections import actions as election_actions
 from elections.mail import notice_default, notice_facts, notice_text
 from elections.models import Election, InvitationKind
-from elections.notices import FACTS, NoticeText, NoticeTextError, notice_render, notice_text_check
+from elections.notices import (
+    FACTS,
+    POLLING_KINDS,
+    NoticeText,
+    NoticeTextError,
+    notice_missed,
+    notice_render,
+    notice_text_check,
+)
 from elections.results.dashboard_views import _election
 
 SAMPLE = RollEntry(email="jane.doe@example.org", name="Jane Doe", reasons="12 contributions")
@@ -25,21 +34,49 @@ class NoticeForm(forms.Form):
     body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 22, "cols": 90}))
 
 
-def _preview(election: Election, text: NoticeText) -> NoticeText | None:
+def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | None:
     contest = election.contests.order_by("kind", "name").first()
     if contest is None:
         return None
     roll = contest.roll or contest.nomination_roll
     entry = RollEntry.objects.filter(roll=roll).order_by("email").first() if roll else None
     site = "https://…"
+    if kind in POLLING_KINDS:
+        link = f"{site}/invitation/(the person's own link)/"
+    elif kind == InvitationKind.RESULTS:
+        link = site + reverse("results_election", kwargs={"slug": election.slug})
+    else:
+        link = site + contest.get_absolute_url()
     facts = notice_facts(
         contest=contest,
         entry=entry or SAMPLE,
-        link=f"{site}/invitation/(the person's own link)/",
+        contests=[c.name for c in election.contests.order_by("pk")[:3]],
+        link=link,
         opt_out_link=f"{site}/opt-out/(the person's own link)/",
         expires_at=contest.polling_closes_at,
     )
     return notice_render(text, facts)
+
+
+def _calendar(election: Election) -> list[dict[str, object]]:
+    """Each notice with its date from the calendar and whether it has gone."""
+    now = timezone.now()
+    runs = dict(election.notice_runs.values_list("kind", "queued_at"))
+    if election.reminder_queued_at is not None:
+        runs[InvitationKind.POLLING_REMINDER] = election.reminder_queued_at
+    opened = election.contests.filter(invitations__kind=InvitationKind.POLLING_OPEN).exists()
+    return [
+        {
+            "kind": notice.kind,
+            "label": InvitationKind(notice.kind).label,
+            "due_at": notice.due_at,
+            "when": notice.when,
+            "queued_at": runs.get(notice.kind),
+            "queued": notice.kind in runs or (notice.kind == "polling_open" and opened),
+            "missed": notice_missed(notice, now=now),
+        }
+        for notice in election_actions.election_notice_calendar(election)
+    ]
 
 
 def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
@@ -71,7 +108,7 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
                 return HttpResponseRedirect(request.path)
         else:
             try:
-                preview = _preview(election, notice_text_check(subject, body))
+                preview = _preview(election, notice_text_check(subject, body, kind), kind)
             except NoticeTextError as error:
                 form.add_error(None, str(error))
     context = {
@@ -80,6 +117,7 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "election": election,
         "kind": kind,
         "kinds": InvitationKind.choices,
+        "calendar": _calendar(election),
         "form": form,
         "preview": preview,
         "facts": FACTS,

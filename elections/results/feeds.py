@@ -14,6 +14,7 @@ import datetime
 import re
 
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,6 +25,7 @@ from elections import conf as election_conf
 from elections.models import Contest, ContestState, Election
 from elections.results import selectors
 from elections.results.models import Result
+from elections.results.permissions import may_see_results
 from elections.selectors import elections_visible_to
 
 FEED_ITEMS = 50
@@ -77,10 +79,15 @@ def audit_head_sentence(result: Result) -> str:
 FeedItem = Result | Contest
 
 
-def feed_items(*, election: Election | None = None) -> list[FeedItem]:
-    """Published results and contests settled without a poll, newest first."""
-    results = list(selectors.published_results(election=election)[:FEED_ITEMS])
-    settled = list(selectors.contests_settled_without_poll(election=election)[:FEED_ITEMS])
+def feed_items(*, election: Election | None = None, public_only: bool = False) -> list[FeedItem]:
+    """Published results and contests settled without a poll, newest first; ``public_only``
+    leaves out elections whose results are for their electorate only."""
+    results = selectors.published_results(election=election)
+    settled = selectors.contests_settled_without_poll(election=election)
+    if public_only:
+        results = results.exclude(contest__election__results_electorate_only=True)
+        settled = settled.exclude(election__results_electorate_only=True)
+    results, settled = list(results[:FEED_ITEMS]), list(settled[:FEED_ITEMS])
     items: list[FeedItem] = [*results, *settled]
     items.sort(key=item_date, reverse=True)
     return items[:FEED_ITEMS]
@@ -160,7 +167,8 @@ class ResultsFeed(Feed):
         return reverse("results_index")
 
     def items(self) -> list[FeedItem]:
-        return feed_items()
+        # Read by feed readers, signed in as nobody: results kept for an electorate stay out.
+        return feed_items(public_only=True)
 
     def item_title(self, item: FeedItem) -> str:
         return result_title(item) if isinstance(item, Result) else settled_title(item)
@@ -202,7 +210,10 @@ class ElectionResultsFeed(ResultsFeed):
     """Published results of one election (RSS 2.0)."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Election:  # type: ignore[override]
-        return get_object_or_404(elections_visible_to(request.user), slug=slug)
+        election = get_object_or_404(elections_visible_to(request.user), slug=slug)
+        if not may_see_results(request.user, election):
+            raise PermissionDenied("The results of this election are for its electorate only.")
+        return election
 
     def title(self, obj: Election) -> str:  # type: ignore[override]
         return f"stackvote: results of {obj.name}"

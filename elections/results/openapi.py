@@ -222,6 +222,12 @@ SCHEMAS["Contest"] = {
                 "candidates": {"type": "array", "items": _ref("Candidate")},
                 "turnout": _ref("Turnout"),
                 "result": {"oneOf": [_ref("Result"), {"type": "null"}]},
+                "results_electorate_only": {
+                    "type": "boolean",
+                    "description": "Present (true) when the election's officials keep its "
+                    "results for its electorate and the caller is not on a roll: the result "
+                    "is then null.",
+                },
             },
         },
     ]

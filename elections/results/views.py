@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
@@ -14,20 +15,32 @@ from elections.voting.selectors import election_turnout_in_people
 
 
 def results_index(request: HttpRequest) -> HttpResponse:
-    """Every election with published results, newest first."""
+    """Every election with published results, newest first (those whose results are for
+    their electorate only left out for anyone else)."""
+    hidden = permissions.elections_with_hidden_results(request.user)
     return render(
         request,
         "results/index.html",
         {
-            "elections": selectors.elections_with_results(),
-            "latest": selectors.published_results()[:10],
+            "elections": selectors.elections_with_results().exclude(pk__in=hidden),
+            "latest": selectors.published_results().exclude(contest__election_id__in=hidden)[:10],
         },
     )
 
 
+RESULTS_FOR_THE_ELECTORATE = (
+    "The results of this election are for the people on its rolls only. Sign in with an "
+    "address on a roll to see them."
+)
+
+
 def _public_election(request: HttpRequest, slug: str) -> Election:
-    """The election, unless it is a draft and the viewer no official (404 then)."""
-    return get_object_or_404(elections_visible_to(request.user), slug=slug)
+    """The election, unless it is a draft and the viewer no official (404 then), or its
+    results are for its electorate and the viewer is not on a roll (403 then)."""
+    election = get_object_or_404(elections_visible_to(request.user), slug=slug)
+    if not permissions.may_see_results(request.user, election):
+        raise PermissionDenied(RESULTS_FOR_THE_ELECTORATE)
+    return election
 
 
 def election_results(request: HttpRequest, slug: str) -> HttpResponse:

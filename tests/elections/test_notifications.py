@@ -293,7 +293,10 @@ def test_the_scheduler_sends_mail_whose_queueing_was_lost(
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert lost.state == NotificationState.SENT and fresh.state == NotificationState.PENDING
-    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    # (The same run sends the notice calendar's end of nominations, due since the polls were
+    # opened by hand; only the lost notification is among the candidates' mail.)
+    approvals = [m.to for m in mail.outbox if m.subject.startswith("Your candidacy")]
+    assert approvals == [["alice@example.org"]]
 
 
 def test_a_notification_is_never_sent_twice(polling_setup: dict[str, Any]) -> None:

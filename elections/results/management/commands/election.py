@@ -63,6 +63,10 @@ class Command(BaseCommand):
         commands.add_parser("publish", help="publish each contest's latest counted result")
         unpublish = commands.add_parser("unpublish", help="take the published results down")
         unpublish.add_argument("--reason", required=True)
+        results_for = commands.add_parser(
+            "results-for", help="who sees the published results: everyone or the electorate"
+        )
+        results_for.add_argument("audience", choices=["everyone", "electorate"])
         voters = commands.add_parser(
             "voters", help="set a contest's voter list: a CSV (address[,name]) or members.yaml"
         )
@@ -99,6 +103,18 @@ class Command(BaseCommand):
                 self._unpublish(election, actor, options["reason"])
             elif subcommand == "voters":
                 self._voters(election, actor, options)
+            elif subcommand == "results-for":
+                election = election_actions.election_update(
+                    election=election,
+                    actor=actor,
+                    results_electorate_only=options["audience"] == "electorate",
+                )
+                audience = (
+                    "its electorate and officials only"
+                    if election.results_electorate_only
+                    else "everyone"
+                )
+                self.stdout.write(f"The results of {election.name} are for {audience}.")
         except REFUSALS as refusal:
             raise CommandError(str(refusal)) from refusal
 
