@@ -16,7 +16,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts import conf
 from accounts.commitlog import normalise_email
@@ -91,6 +91,16 @@ def _window(start: date | datetime | None, end: date | datetime | None) -> Windo
     return Window(
         conf.as_utc_datetime(start) if start is not None else default.start,
         conf.as_utc_datetime(end) if end is not None else default.end,
+    )
+
+
+def ptl_teams() -> QuerySet[Team]:
+    """Teams with a PTL in the governance data: official, listed, not retired, and not led
+    by a distributed or no leadership (OpenStack charter: those hold no PTL election)."""
+    return (
+        Team.objects.filter(kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True)
+        .exclude(leadership_type__in=["distributed", "none"])
+        .order_by("name")
     )
 
 

@@ -24,22 +24,14 @@ from django.urls import reverse
 from accounts import conf as accounts_conf
 from accounts.actions.errors import EligibilityError
 from accounts.actions.ingest_runs import ingest_sources_check
-from accounts.models import IngestRun, Team, TeamKind
+from accounts.models import IngestRun, Team
 from accounts.roles import is_official
+from accounts.selectors import ptl_teams
 from elections import actions as election_actions
 from elections.openstack import ConfigurationError, OpenStackCalendar, parse_configuration
 
 # The real file is under 1 KiB; anything far larger is not a calendar.
 MAX_UPLOAD_BYTES = 64 * 1024
-
-
-def ptl_teams() -> QuerySet[Team]:
-    """Teams with a PTL in the governance data (as ``manage.py import_election`` picks them)."""
-    return (
-        Team.objects.filter(kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True)
-        .exclude(leadership_type__in=["distributed", "none"])
-        .order_by("name")
-    )
 
 
 def import_files() -> list[str]:

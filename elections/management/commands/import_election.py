@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import Team, TeamKind
+from accounts.models import Team
+from accounts.selectors import ptl_teams
 from elections import actions
 from elections.openstack import ConfigurationError, parse_configuration
 from elections.openstack.candidates import (
@@ -111,17 +112,8 @@ class Command(BaseCommand):
                 if missing:
                     raise CommandError(f"No such team: {', '.join(sorted(missing))}")
             else:
-                teams = Team.objects.filter(
-                    kind=TeamKind.OFFICIAL, listed=True, retired_on__isnull=True
-                ).exclude(leadership_type__in=["distributed", "none"])
-        try:
-            members = (
-                parse_members(_read(options["members"], "members"), source=str(options["members"]))
-                if options["members"]
-                else ()
-            )
-        except CandidatesError as error:
-            raise CommandError(str(error)) from error
+                teams = ptl_teams()
+        members = _members(options)
         try:
             return actions.election_import_openstack(
                 calendar=calendar,
@@ -149,13 +141,9 @@ class Command(BaseCommand):
                 if options["exceptions"]
                 else {}
             )
-            members = (
-                parse_members(_read(options["members"], "members"), source=str(options["members"]))
-                if options["members"]
-                else ()
-            )
         except CandidatesError as error:
             raise CommandError(str(error)) from error
+        members = _members(options)
         try:
             return actions.election_replay_openstack(
                 calendar=calendar,
@@ -168,3 +156,13 @@ class Command(BaseCommand):
             )
         except actions.ElectionError as error:
             raise CommandError(str(error)) from error
+
+
+def _members(options: dict[str, Any]) -> Any:
+    """The sitting members of ``--members`` (members.yaml), or none without it."""
+    if not options["members"]:
+        return ()
+    try:
+        return parse_members(_read(options["members"], "members"), source=str(options["members"]))
+    except CandidatesError as error:
+        raise CommandError(str(error)) from error
