@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from elections.models import Choice
 from elections.voting.ranking import (
@@ -44,8 +46,50 @@ def submitted_ranking(data: Any, choices: Sequence[Choice]) -> Ranking:
     return parse_ranking(submitted, [choice.key for choice in choices])
 
 
+def _attributes(attrs: dict[str, Any]) -> str:
+    """Django's ``attrs.html``: ` name="value"`, a bare ` name` for True, nothing for False."""
+    return "".join(
+        ""
+        if value is False
+        else f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+    )
+
+
+class RankSelect(forms.Select):
+    """Django's ``Select``, written out in Python to the same HTML, byte for byte.
+
+    A ballot of N candidates has N×(N+1) options; the stock widget renders each through a
+    template of its own, which made the ballot page cost several times a cast.
+    """
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [
+            f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>'
+        ]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            parts.extend(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part escaped above
+
+
 class RankField(forms.ChoiceField):
     """A ``<select>`` of "no opinion" and ranks 1..N; the value is checked by parse_ranking."""
+
+    widget = RankSelect
 
     def valid_value(self, value: Any) -> bool:
         return True
