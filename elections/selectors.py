@@ -17,12 +17,18 @@ from accounts.eligibility import eligibility_explain
 from accounts.email_deadline import addresses_verified_late
 from accounts.models import RollAddress, RollEntry
 from accounts.roles import is_official
-from accounts.selectors import user_is_member, user_on_roll, user_verified_addresses
+from accounts.selectors import (
+    teams_without_ingested_repositories,
+    user_is_member,
+    user_on_roll,
+    user_verified_addresses,
+)
 from elections.models import (
     Appointment,
     Candidacy,
     CandidacyState,
     Contest,
+    ContestElectorate,
     ContestKind,
     ContestState,
     Election,
@@ -38,6 +44,17 @@ from elections.models import (
 from elections.permissions import can_administer
 
 # --- Electorates -----------------------------------------------------------------------------
+
+
+def teams_never_ingested(election: Election) -> list[str]:
+    """The teams of ``election``'s contests whose roll counts contributions but none of whose
+    repositories was ever ingested (or which own none): their rolls would be empty, not for
+    want of contributors but for want of data, so freezing them is refused unless forced."""
+    contests = election.contests.filter(team__isnull=False).exclude(
+        electorate=ContestElectorate.LIST
+    )
+    teams = {contest.team for contest in contests.select_related("team")}
+    return sorted(team.name for team in teams_without_ingested_repositories(teams))
 
 
 def user_is_elector(user: Any, contest: Contest) -> bool:
@@ -364,3 +381,4 @@ def notice_contest_names(election: Election, kind: str, email: str) -> list[str]
         ).values_list("roll_id", flat=True)
     )
     return [contest.name for contest, roll_id in pairs if roll_id in on]
+

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.actions import EligibilityError, person_of_record, team_of_record
-from accounts.selectors import member_affiliations
+from accounts.selectors import member_affiliations, membership_known
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.phases import election_place_by_calendar
@@ -79,7 +79,8 @@ def election_import_openstack(
     governance files say of them now. ``sitting``: the TC of members.yaml; the affiliations
     of those whose seats are not up (from the membership list) count against the diversity
     limit. ``two_official_approval`` is OpenStack's review of candidacies (+2, then
-    +Workflow by another official).
+    +Workflow by another official). The election requires Foundation membership when a
+    membership list has been imported (manage.py import_members), and not otherwise.
 
     Long because the election and its contests are one record of the file, created in one
     transaction from the same calendar.
@@ -101,6 +102,9 @@ def election_import_openstack(
         email_deadline=calendar.email_deadline,
         auto_advance=auto_advance,
         two_official_approval=two_official_approval,
+        # OpenStack charter: voters and candidates are Foundation individual members. Only
+        # once a membership list is imported: without one, every roll would be empty.
+        requires_membership=membership_known(),
         record={
             "release": calendar.release[:50],
             "release_tag": calendar.tag[:100],
