@@ -41,6 +41,7 @@ from elections.models import (
     NotificationState,
     Phase,
 )
+from elections.openstack.candidates import PreviousTcElection
 from elections.permissions import can_administer
 
 # --- Electorates -----------------------------------------------------------------------------
@@ -382,3 +383,36 @@ def notice_contest_names(election: Election, kind: str, email: str) -> list[str]
     )
     return [contest.name for contest, roll_id in pairs if roll_id in on]
 
+
+# --- The results archive -------------------------------------------------------------------
+
+
+def previous_tc_election_of_record(before: datetime.datetime) -> PreviousTcElection | None:
+    """The newest TC election of record (results loaded by ``import_results``) whose poll
+    closed before ``before``, with its winners' addresses and names; None without one."""
+    elected = Candidacy.objects.filter(
+        contest__kind=ContestKind.TC,
+        elected_of_record=True,
+        contest__election__polling_closes_at__lt=before,
+    )
+    election = (
+        Election.objects.filter(pk__in=elected.values("contest__election"))
+        .order_by("-polling_closes_at", "-pk")
+        .first()
+    )
+    if election is None:
+        return None
+    winners = list(
+        elected.filter(contest__election=election).values_list(
+            "candidate__email", "record_path", "name_of_record", "candidate__full_name"
+        )
+    )
+    addresses = {email.strip().lower() for email, *_ in winners}
+    addresses |= {path.rsplit("/", 1)[-1].strip().lower() for _, path, *_ in winners if path}
+    names = {name.casefold() for *_, record, full in winners for name in (record, full) if name}
+    return PreviousTcElection(
+        release=election.release or election.name,
+        held_on=election.polling_closes_at.date(),
+        elected=frozenset(addresses),
+        names=frozenset(names),
+    )

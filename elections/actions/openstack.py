@@ -39,8 +39,9 @@ from elections.openstack.candidates import (
     CandidatesOfRecord,
     SittingMember,
     exception_name,
-    members_not_up,
+    seats_not_up,
 )
+from elections.selectors import previous_tc_election_of_record
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def election_import_openstack(
         },
     )
     if calendar.has_tc:
+        held, basis = seated_affiliations(sitting, opens=calendar.nominations_opens_at)
         contest_create(
             election=election,
             actor=actor,
@@ -121,9 +123,8 @@ def election_import_openstack(
             slug="tc",
             seats=calendar.tc_seats,
             max_per_affiliation=tc_affiliation_limit(),
-            seated_affiliations=seated_affiliations(
-                sitting, opens=calendar.nominations_opens_at.date()
-            ),
+            seated_affiliations=held,
+            seated_basis=basis if sitting else "",
         )
     if calendar.has_ptl:
         for team in teams:
@@ -140,19 +141,21 @@ def election_import_openstack(
 
 
 def seated_affiliations(
-    sitting: Sequence[SittingMember], *, opens: datetime.date
-) -> dict[str, int]:
+    sitting: Sequence[SittingMember], *, opens: datetime.datetime
+) -> tuple[dict[str, int], str]:
     """Seats held by affiliation among the sitting members not up (members.yaml), each
-    member's affiliation as the membership list gives it; members it does not know are
-    counted as "unknown affiliation" and so limit nobody."""
-    staying = members_not_up(list(sitting), opens)
-    known = member_affiliations(member.email for member in staying)
+    member's affiliation as the membership list gives it (members it does not know are
+    counted as "unknown affiliation" and so limit nobody), and how the seats not up were
+    told apart: from the previous TC election's published results when the archive holds
+    them, else estimated from the seats' age (``seats_not_up``)."""
+    decided = seats_not_up(list(sitting), opens.date(), previous_tc_election_of_record(opens))
+    known = member_affiliations(member.email for member in decided.members)
     held: dict[str, int] = {}
-    for member in staying:
+    for member in decided.members:
         label = known.get(member.email, "")
         if label:
             held[label] = held.get(label, 0) + 1
-    return held
+    return held, decided.basis
 
 
 @transaction.atomic
