@@ -179,3 +179,27 @@ def test_a_members_only_roll_with_no_list_is_an_error_not_an_empty_roll() -> Non
 
     with pytest.raises(NoMembershipList, match="no membership list has been imported"):
         roll_compute(team=None, members_only=True)
+
+
+def test_manage_py_roll_members_only_gives_the_frozen_roll(
+    nova_election: Election, open_nominations: Any, tmp_path: Path
+) -> None:
+    """Two officials can recompute a members-only roll and compare the fingerprints."""
+    from io import StringIO
+
+    _import_members(tmp_path)
+    open_nominations(nova_election)
+    roll = nova_election.contests.get(kind=ContestKind.PTL).nomination_roll
+    window = [
+        "--start",
+        nova_election.window_start.isoformat(),
+        "--end",
+        nova_election.window_end.isoformat(),
+    ]
+    out, err = StringIO(), StringIO()
+    call_command("roll", "--team", "Nova", *window, "--members-only", stdout=out, stderr=err)
+    assert out.getvalue().split() == ["ann@work.example", "cleo@example.org"]
+    assert roll.fingerprint in err.getvalue()
+    out = StringIO()
+    call_command("roll", "--team", "Nova", *window, stdout=out, stderr=StringIO())
+    assert "bob@example.org" in out.getvalue().split()
