@@ -23,6 +23,7 @@ from accounts.models import (
     Contribution,
     ExtraVoter,
     IdentityLink,
+    MemberAddress,
     Repository,
     Team,
     TeamRepository,
@@ -53,6 +54,9 @@ class ScopeEligibility:
     last: datetime | None
     additions: tuple[str, ...]
     excluded: bool
+    # Would be on the roll, but the election requires Foundation membership and they are not
+    # a member: the only reason they cannot vote.
+    not_member: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,14 @@ class Eligibility:
     # Verified addresses that do not count: verified at or after the election's e-mail
     # deadline, with when each was verified.
     late: tuple[tuple[str, datetime], ...] = ()
+    # The election requires Foundation individual membership (its rolls count members only),
+    # and whether one of the user's addresses belongs to a member (and which).
+    membership_required: bool = False
+    member_addresses: tuple[str, ...] = ()
+
+    @property
+    def member(self) -> bool:
+        return bool(self.member_addresses)
 
 
 def eligibility_explain(
@@ -80,6 +92,7 @@ def eligibility_explain(
     end: date | datetime | None = None,
     min_contributions: int | None = None,
     email_deadline: datetime | None = None,
+    members_only: bool = False,
 ) -> Eligibility:
     """For the user's own page: for the TC and each team they contributed to, whether they
     are on the roll and why.
@@ -88,6 +101,9 @@ def eligibility_explain(
     applies. An unverified address is listed without a word about its contributions: anyone
     can add someone else's address, unverified, and must learn nothing from it. Addresses
     verified at or after ``email_deadline`` (the election's) are listed as late, not counted.
+    ``members_only``: the election requires Foundation membership, so a roll holds the user
+    only when one of their addresses (or one joined to them) belongs to a member, as
+    ``accounts.selectors.members_only_keep`` decides for the frozen roll.
     Long because each roll's answer (on it, why, or what would put them on it) is built from
     the same few reads; split up, every part would read them again.
     """
@@ -132,6 +148,16 @@ def eligibility_explain(
     }
     teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids)}
 
+    joined = _joined_addresses(verified)
+    member_addresses = tuple(
+        sorted(
+            MemberAddress.objects.filter(
+                email__in=verified | {address for address, _ in joined}
+            ).values_list("email", flat=True)
+        )
+    )
+    barred = members_only and not member_addresses
+
     def scope(team: Team | None) -> ScopeEligibility:
         in_scope = [
             r for r in rows_by_repo if teams_of[r] and (team is None or team.pk in teams_of[r])
@@ -142,10 +168,11 @@ def eligibility_explain(
             sorted({v.reason for v in additions if team is None or v.team_id == team.pk})
         )
         excluded = any(e.team_id is None or (team and e.team_id == team.pk) for e in exclusions)
+        qualifies = (count >= needed or bool(reasons)) and not excluded
         return ScopeEligibility(
             scope=team.name if team else ALL_SCOPE_LABEL,
             team=team,
-            on_roll=(count >= needed or bool(reasons)) and not excluded,
+            on_roll=qualifies and not barred,
             contributions=count,
             needed=needed,
             repositories=_by_repository(mine, names),
@@ -153,6 +180,7 @@ def eligibility_explain(
             last=max((row["last"] for row in mine), default=None),
             additions=reasons,
             excluded=excluded,
+            not_member=qualifies and barred,
         )
 
     scopes = [scope(None)] + [
@@ -163,8 +191,10 @@ def eligibility_explain(
         verified=tuple(sorted(verified)),
         scopes=tuple(scopes),
         unverified=tuple(sorted(unverified)),
-        joined=_joined_addresses(verified),
+        joined=joined,
         late=late,
+        membership_required=members_only,
+        member_addresses=member_addresses,
     )
 
 

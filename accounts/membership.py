@@ -26,6 +26,11 @@ class MembershipError(ValueError):
     """The list cannot be read; the message names the file and the line or entry."""
 
 
+class NoMembershipList(ValueError):
+    """A roll limited to Foundation members was asked for, but no membership list has been
+    imported: it would be empty, which is never what was meant."""
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: int

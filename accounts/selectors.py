@@ -16,7 +16,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from accounts import conf
 from accounts.commitlog import normalise_email
@@ -31,6 +31,7 @@ from accounts.electorate import (
 )
 from accounts.electorate import roll_fingerprint as fingerprint_of
 from accounts.governance import extra_ac_counts
+from accounts.membership import NoMembershipList
 from accounts.models import (
     Contribution,
     EmailVerification,
@@ -59,6 +60,9 @@ class ComputedRoll:
     window: Window
     min_contributions: int
     voters: tuple[Voter, ...]
+    # Limited to Foundation individual members: how many would have been on it otherwise.
+    members_only: bool = False
+    not_members: int = 0
 
     @cached_property
     def emails(self) -> tuple[str, ...]:
@@ -190,6 +194,7 @@ def roll_compute(
     listed: Sequence[Addition] = (),
     commits: bool = True,
     scope: str = "",
+    members_only: bool = False,
 ) -> ComputedRoll:
     """The roll of ``team`` (``None``: all official repositories) for [start, end), now.
 
@@ -200,8 +205,19 @@ def roll_compute(
     Every contributor with at least ``min_contributions`` counted contributions, plus
     unexpired extra-ACs and hand-added voters, minus exclusions and bots; addresses verified
     on one account, or seen under one Gerrit account, are one voter (``join_identities``).
-    Dates are UTC days; the default window is the settings'.
+    Dates are UTC days; the default window is the settings'. ``members_only``: only voters
+    one of whose addresses belongs to a Foundation individual member (``members_only_keep``);
+    ``NoMembershipList`` when no membership list has been imported.
+
+    Long because the tallies, the additions, the accounts joined into people and the
+    membership filter are one computation over the same reads; split up, each part would
+    pass them all along.
     """
+    if members_only and not membership_known():
+        raise NoMembershipList(
+            "Only Foundation individual members may vote, but no membership list has been "
+            "imported (manage.py import_members FILE): the roll would be empty."
+        )
     window = _window(start, end)
     repository_ids = scope_repository_ids(team=team, window=window)
     tallies = Contribution.objects.filter(
@@ -220,20 +236,41 @@ def roll_compute(
             for email, count, name in grouped.values_list("email", "count", "name")
         ]
     additions = [*(_additions(team=team, window=window) if commits else ()), *listed]
+    people = join_identities(_verified_accounts(), _identity_links())
     voters = electorate_build(
         tallies=rows,
-        accounts=join_identities(_verified_accounts(), _identity_links()),
+        accounts=people,
         additions=additions,
         excluded=_exclusions(team) | conf.bot_emails(),
         min_contributions=min_contributions,
     )
+    everyone = len(voters)
+    if members_only:
+        voters = members_only_keep(voters, people)
     return ComputedRoll(
         scope=scope or (team.name if team is not None else ALL_SCOPE),
         team_id=team.pk if team is not None else None,
         window=window,
         min_contributions=min_contributions,
         voters=voters,
+        members_only=members_only,
+        not_members=everyone - len(voters),
     )
+
+
+def members_only_keep(voters: Sequence[Voter], people: dict[str, Account]) -> tuple[Voter, ...]:
+    """The voters who are Foundation individual members (OpenStack charter: the electorate
+    is the individual members who contributed): one of their addresses, those that put them
+    on the roll or any other joined to them (verified on their account, one Gerrit account),
+    is an address of a member in the imported list."""
+    member_addresses = set(MemberAddress.objects.values_list("email", flat=True))
+    kept = []
+    for voter in voters:
+        person = people.get(voter.email)
+        addresses = {voter.email, *voter.addresses, *(person.verified if person else ())}
+        if not member_addresses.isdisjoint(addresses):
+            kept.append(voter)
+    return tuple(kept)
 
 
 def user_verified_addresses(user: Any) -> set[str]:
@@ -384,3 +421,19 @@ def team_repositories_never_ingested(team: Team) -> tuple[int, list[str]]:
         pk__in=Contribution.objects.values("repository_id")
     )
     return repositories.count(), sorted(never.values_list("name", flat=True))
+
+
+def teams_without_ingested_repositories(teams: Iterable[Team]) -> list[Team]:
+    """Those of ``teams`` none of whose current repositories was ever ingested (or which own
+    none): ``team_repositories_never_ingested`` for many teams in one query."""
+    teams = list(teams)
+    ingested = Repository.objects.filter(
+        Q(ingest_state__isnull=False)
+        | Exists(Contribution.objects.filter(repository_id=OuterRef("pk")))
+    )
+    with_data = set(
+        TeamRepository.objects.filter(
+            team__in=teams, retired_on__isnull=True, repository__in=ingested
+        ).values_list("team_id", flat=True)
+    )
+    return [team for team in teams if team.pk not in with_data]

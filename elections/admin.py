@@ -155,6 +155,7 @@ class ElectionAdmin(ReportsElectionErrors):
                     to_phase=form.cleaned_data["to_phase"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
+                    force_empty_rolls=form.cleaned_data["force_empty_rolls"],
                 )
             except actions.ElectionError as error:
                 form.add_error(None, str(error))

@@ -26,6 +26,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
             "start": chosen.window_start,
             "end": chosen.window_end,
             "email_deadline": chosen.email_deadline,
+            "members_only": chosen.requires_membership,
         }
         if chosen
         else {}

@@ -51,6 +51,15 @@ class PhaseMoveForm(forms.Form):
         max_length=2000,
         help_text="Recorded in the audit log with your name.",
     )
+    force_empty_rolls = forms.CharField(
+        label="Freeze empty rolls anyway, because",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when opening nominations with teams none of whose repositories was "
+        "ever ingested: their rolls would be empty. Leave empty to be refused; recorded in "
+        "the audit log.",
+    )
 
     def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

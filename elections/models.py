@@ -313,6 +313,9 @@ class Contest(models.Model):
         editable=False,
         help_text="Seats held outside this contest, by affiliation: {affiliation: seats}.",
     )
+    # How the sitting members whose seats are not up were told apart (the previous TC
+    # election's published results, or an estimate from the seats' age), in plain words.
+    seated_basis = models.TextField(blank=True, editable=False)
     # OpenStack charter: ties are broken by a public draw. The seed is committed, then revealed:
     # its SHA-256 is public from the opening of nominations (when the seed stops changing),
     # the seed itself only with the published result, so nobody can pick it to suit a candidate.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import (
     Contribution,
     ContributionKind,
+    IngestState,
     Repository,
     Team,
     TeamKind,
@@ -53,8 +54,9 @@ def scenario_calendar(
     }
 
 
-def scenario_team(*, name: str, slug: str, repository: str = "") -> Team:
-    """A governance team owning one repository (as importing projects.yaml would make it)."""
+def scenario_team(*, name: str, slug: str, repository: str = "", ingested: bool = True) -> Team:
+    """A governance team owning one repository (as importing projects.yaml would make it),
+    its commits ingested (``ingested=False``: never, so its roll is refused as empty)."""
     team, _ = Team.objects.get_or_create(
         slug=slug, defaults={"name": name, "kind": TeamKind.OFFICIAL, "leadership_type": "ptl"}
     )
@@ -64,6 +66,8 @@ def scenario_team(*, name: str, slug: str, repository: str = "") -> Team:
         repository=owned,
         defaults={"deliverable": slug, "source": TeamKind.OFFICIAL},
     )
+    if ingested:
+        IngestState.objects.get_or_create(repository=owned)
     return team
 
 

@@ -17,12 +17,18 @@ from accounts.eligibility import eligibility_explain
 from accounts.email_deadline import addresses_verified_late
 from accounts.models import RollAddress, RollEntry
 from accounts.roles import is_official
-from accounts.selectors import user_is_member, user_on_roll, user_verified_addresses
+from accounts.selectors import (
+    teams_without_ingested_repositories,
+    user_is_member,
+    user_on_roll,
+    user_verified_addresses,
+)
 from elections.models import (
     Appointment,
     Candidacy,
     CandidacyState,
     Contest,
+    ContestElectorate,
     ContestKind,
     ContestState,
     Election,
@@ -35,9 +41,21 @@ from elections.models import (
     NotificationState,
     Phase,
 )
+from elections.openstack.candidates import PreviousTcElection
 from elections.permissions import can_administer
 
 # --- Electorates -----------------------------------------------------------------------------
+
+
+def teams_never_ingested(election: Election) -> list[str]:
+    """The teams of ``election``'s contests whose roll counts contributions but none of whose
+    repositories was ever ingested (or which own none): their rolls would be empty, not for
+    want of contributors but for want of data, so freezing them is refused unless forced."""
+    contests = election.contests.filter(team__isnull=False).exclude(
+        electorate=ContestElectorate.LIST
+    )
+    teams = {contest.team for contest in contests.select_related("team")}
+    return sorted(team.name for team in teams_without_ingested_repositories(teams))
 
 
 def user_is_elector(user: Any, contest: Contest) -> bool:
@@ -364,3 +382,37 @@ def notice_contest_names(election: Election, kind: str, email: str) -> list[str]
         ).values_list("roll_id", flat=True)
     )
     return [contest.name for contest, roll_id in pairs if roll_id in on]
+
+
+# --- The results archive -------------------------------------------------------------------
+
+
+def previous_tc_election_of_record(before: datetime.datetime) -> PreviousTcElection | None:
+    """The newest TC election of record (results loaded by ``import_results``) whose poll
+    closed before ``before``, with its winners' addresses and names; None without one."""
+    elected = Candidacy.objects.filter(
+        contest__kind=ContestKind.TC,
+        elected_of_record=True,
+        contest__election__polling_closes_at__lt=before,
+    )
+    election = (
+        Election.objects.filter(pk__in=elected.values("contest__election"))
+        .order_by("-polling_closes_at", "-pk")
+        .first()
+    )
+    if election is None:
+        return None
+    winners = list(
+        elected.filter(contest__election=election).values_list(
+            "candidate__email", "record_path", "name_of_record", "candidate__full_name"
+        )
+    )
+    addresses = {email.strip().lower() for email, *_ in winners}
+    addresses |= {path.rsplit("/", 1)[-1].strip().lower() for _, path, *_ in winners if path}
+    names = {name.casefold() for *_, record, full in winners for name in (record, full) if name}
+    return PreviousTcElection(
+        release=election.release or election.name,
+        held_on=election.polling_closes_at.date(),
+        elected=frozenset(addresses),
+        names=frozenset(names),
+    )

@@ -36,11 +36,17 @@ def roll_freeze(
     listed: Sequence[Addition] = (),
     commits: bool = True,
     scope: str = "",
+    members_only: bool = False,
 ) -> Roll:
     """Compute the roll of ``team`` (``None``: every official repository) for the window
     [start, end) and freeze it: the snapshot and its fingerprint never change, whatever is
     ingested later. Dates are UTC days. ``listed``, ``commits`` and ``scope``: a contest's
-    own voter list, added to the contributors or alone (``roll_compute``)."""
+    own voter list, added to the contributors or alone (``roll_compute``). ``members_only``:
+    Foundation individual members only; the audit entry says how many were left out, and
+    ``NoMembershipList`` is raised when no list has been imported.
+
+    Long because the snapshot, its entries and its audit entry (everything that changes who
+    may vote) are written in one transaction from the one computed roll."""
 
     computed = roll_compute(
         team=team,
@@ -50,6 +56,7 @@ def roll_freeze(
         listed=listed,
         commits=commits,
         scope=scope,
+        members_only=members_only,
     )
     with transaction.atomic():
         roll = Roll.objects.create(
@@ -76,6 +83,12 @@ def roll_freeze(
                 "fingerprint": roll.fingerprint,
                 "size": roll.size,
                 **({"listed": len(listed), "commits": commits} if listed or not commits else {}),
+                # Who may vote changed: contributors who are not members are left out.
+                **(
+                    {"members_only": True, "not_members": computed.not_members}
+                    if members_only
+                    else {}
+                ),
             },
         )
     return roll

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.actions import EligibilityError, person_of_record, team_of_record
-from accounts.selectors import member_affiliations
+from accounts.selectors import member_affiliations, membership_known
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.phases import election_place_by_calendar
@@ -39,8 +39,9 @@ from elections.openstack.candidates import (
     CandidatesOfRecord,
     SittingMember,
     exception_name,
-    members_not_up,
+    seats_not_up,
 )
+from elections.selectors import previous_tc_election_of_record
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def election_import_openstack(
     governance files say of them now. ``sitting``: the TC of members.yaml; the affiliations
     of those whose seats are not up (from the membership list) count against the diversity
     limit. ``two_official_approval`` is OpenStack's review of candidacies (+2, then
-    +Workflow by another official).
+    +Workflow by another official). The election requires Foundation membership when a
+    membership list has been imported (manage.py import_members), and not otherwise.
 
     Long because the election and its contests are one record of the file, created in one
     transaction from the same calendar.
@@ -101,6 +103,9 @@ def election_import_openstack(
         email_deadline=calendar.email_deadline,
         auto_advance=auto_advance,
         two_official_approval=two_official_approval,
+        # OpenStack charter: voters and candidates are Foundation individual members. Only
+        # once a membership list is imported: without one, every roll would be empty.
+        requires_membership=membership_known(),
         record={
             "release": calendar.release[:50],
             "release_tag": calendar.tag[:100],
@@ -109,6 +114,7 @@ def election_import_openstack(
         },
     )
     if calendar.has_tc:
+        held, basis = seated_affiliations(sitting, opens=calendar.nominations_opens_at)
         contest_create(
             election=election,
             actor=actor,
@@ -117,9 +123,8 @@ def election_import_openstack(
             slug="tc",
             seats=calendar.tc_seats,
             max_per_affiliation=tc_affiliation_limit(),
-            seated_affiliations=seated_affiliations(
-                sitting, opens=calendar.nominations_opens_at.date()
-            ),
+            seated_affiliations=held,
+            seated_basis=basis if sitting else "",
         )
     if calendar.has_ptl:
         for team in teams:
@@ -136,19 +141,21 @@ def election_import_openstack(
 
 
 def seated_affiliations(
-    sitting: Sequence[SittingMember], *, opens: datetime.date
-) -> dict[str, int]:
+    sitting: Sequence[SittingMember], *, opens: datetime.datetime
+) -> tuple[dict[str, int], str]:
     """Seats held by affiliation among the sitting members not up (members.yaml), each
-    member's affiliation as the membership list gives it; members it does not know are
-    counted as "unknown affiliation" and so limit nobody."""
-    staying = members_not_up(list(sitting), opens)
-    known = member_affiliations(member.email for member in staying)
+    member's affiliation as the membership list gives it (members it does not know are
+    counted as "unknown affiliation" and so limit nobody), and how the seats not up were
+    told apart: from the previous TC election's published results when the archive holds
+    them, else estimated from the seats' age (``seats_not_up``)."""
+    decided = seats_not_up(list(sitting), opens.date(), previous_tc_election_of_record(opens))
+    known = member_affiliations(member.email for member in decided.members)
     held: dict[str, int] = {}
-    for member in staying:
+    for member in decided.members:
         label = known.get(member.email, "")
         if label:
             held[label] = held.get(label, 0) + 1
-    return held
+    return held, decided.basis
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import membership_known
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
@@ -29,6 +30,7 @@ from elections.models import (
     Phase,
 )
 from elections.permissions import refusal_reason
+from elections.selectors import teams_never_ingested
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +82,53 @@ def _check_move(election: Election, to_phase: str) -> None:
             )
 
 
+def _check_rolls(
+    election: Election, to_phase: str, actor: Any, force_reason: str
+) -> dict[str, Any]:
+    """Refuse to open nominations on rolls that cannot be right: an election requiring
+    Foundation membership with no membership list imported (every roll would be empty), or
+    teams none of whose repositories was ever ingested (their rolls would be empty for want
+    of data), unless an official forces the latter with a reason. Returns what was forced,
+    for the audit entry."""
+    if to_phase != Phase.NOMINATIONS:
+        return {}
+    if election.requires_membership and not membership_known():
+        raise IllegalPhaseMove(
+            f"{election.name} requires Foundation individual membership, but no membership "
+            "list has been imported, so every roll would be empty: import it first "
+            "(manage.py import_members FILE), or stop requiring membership."
+        )
+    teams = teams_never_ingested(election)
+    if not teams:
+        return {}
+    named = ", ".join(teams[:10]) + (f" and {len(teams) - 10} more" if len(teams) > 10 else "")
+    if not force_reason:
+        raise IllegalPhaseMove(
+            f"The rolls of {named} would be empty: none of their repositories was ever "
+            "ingested. Ingest them first (ingest_commits, ingest_gerrit), or force empty "
+            "rolls with a reason."
+        )
+    if actor is None:
+        raise IllegalPhaseMove("Only an official can force empty rolls, with a reason.")
+    return {"teams": teams, "reason": force_reason}
+
+
 @transaction.atomic
-def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason: str) -> Election:
+def election_phase_move(
+    *, election: Election, to_phase: str, actor: Any, reason: str, force_empty_rolls: str = ""
+) -> Election:
     """Move ``election`` to ``to_phase`` and do what entering that phase means.
 
     ``actor`` is the official moving it by hand (a reason is then required) or None for the
     scheduler. Entering nominations fixes each contest's tie seed (its SHA-256 goes in the
     audit entry) and freezes its nomination roll; leaving
     nominations settles every contest (``contest_settle``); entering polling e-mails the
-    electorates; closing ends every poll. Illegal moves raise ``IllegalPhaseMove``.
+    electorates; closing ends every poll. Illegal moves raise ``IllegalPhaseMove``, as does
+    opening nominations with a roll that cannot be right (``_check_rolls``) unless
+    ``force_empty_rolls`` gives the official's reason for freezing empty rolls anyway.
+
+    Long because a move and what entering the phase means happen under one lock in one
+    transaction, each step a few lines in the order of the phases.
     """
     reason = reason.strip()
     if actor is not None and not reason:
@@ -98,6 +138,7 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
         raise IllegalPhaseMove(reason_refused)
     election = Election.objects.select_for_update().get(pk=election.pk)
     _check_move(election, to_phase)
+    forced = _check_rolls(election, to_phase, actor, force_empty_rolls.strip())
     from_phase = election.phase
     election.phase = to_phase
     moved_dates = _record_actual_boundary(election, to_phase, timezone.now())
@@ -113,6 +154,8 @@ def election_phase_move(*, election: Election, to_phase: str, actor: Any, reason
         # The tie seeds are fixed from now on and their hashes go public: the entry records
         # the commitments (never the seeds), revealed with each result.
         detail["tie_seed_sha256"] = _commit_tie_seeds(election)
+    if forced:
+        detail["empty_rolls_forced"] = forced
     audit_record(
         actor=actor, action="election.phase_move", target=audit_target(election), detail=detail
     )

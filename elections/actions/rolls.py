@@ -7,7 +7,9 @@ from typing import Any
 
 from accounts.actions import roll_freeze
 from accounts.electorate import Addition
+from accounts.membership import NoMembershipList
 from audit.actions import audit_record, audit_target
+from elections.actions.errors import ElectionError
 from elections.models import Contest, ContestElectorate
 from elections.selectors import roll_size
 
@@ -26,16 +28,23 @@ def _freeze(contest: Contest, actor: Any) -> Any:
         Addition(email=voter.email, name=voter.name, reason=f"on the voter list ({voter.source})")
         for voter in contest.listed_voters.order_by("email")
     ]
+    # An election requiring Foundation membership (OpenStack charter: the electorate is the
+    # individual members who contributed) keeps only members on the rolls that count
+    # contributions; a list-only electorate is the officials' own list, taken as given.
     commits = contest.electorate != ContestElectorate.LIST
-    return roll_freeze(
-        team=contest.team if contest.team_id else None,
-        start=contest.election.window_start,
-        end=contest.election.window_end,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        listed=listed if contest.electorate != ContestElectorate.COMMITS else (),
-        commits=commits,
-        scope="" if commits else f"list: {contest.name}",
-    )
+    try:
+        return roll_freeze(
+            team=contest.team if contest.team_id else None,
+            start=contest.election.window_start,
+            end=contest.election.window_end,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            listed=listed if contest.electorate != ContestElectorate.COMMITS else (),
+            commits=commits,
+            scope="" if commits else f"list: {contest.name}",
+            members_only=contest.election.requires_membership and commits,
+        )
+    except NoMembershipList as error:
+        raise ElectionError(f"{contest.election.name}: {error}") from error
 
 
 def _roll_detail(roll: Any) -> dict[str, Any]:

@@ -252,6 +252,7 @@ def contest_create(
     description: str = "",
     of_record: bool = False,
     seated_affiliations: dict[str, int] | None = None,
+    seated_basis: str = "",
 ) -> Contest:
     """Add a contest to an election that has not yet closed its nominations.
 
@@ -278,6 +279,7 @@ def contest_create(
         tie_seed=tie_seed or _default_tie_seed(),
         description=description,
         seated_affiliations=dict(seated_affiliations or {}),
+        seated_basis=seated_basis,
     )
     contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
     _full_clean(contest)
@@ -296,6 +298,7 @@ def contest_create(
             "method": method,
             "max_per_affiliation": max_per_affiliation,
             "seated_affiliations": contest.seated_affiliations,
+            **({"seated_basis": seated_basis} if seated_basis else {}),
             # The commitment, never the seed: it stays secret until the result is published.
             "tie_seed_sha256": contest.tie_seed_sha256,
         },

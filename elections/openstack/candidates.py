@@ -218,3 +218,68 @@ def members_not_up(
         and member.since <= opens
         and (opens - member.since).days < SEAT_NOT_UP_DAYS
     ]
+
+
+@dataclass(frozen=True)
+class PreviousTcElection:
+    """The newest TC election of record before the one being set up (results archive)."""
+
+    release: str
+    held_on: datetime.date  # its poll closed (or would have)
+    elected: frozenset[str]  # the winners' addresses, lower-case
+    names: frozenset[str]  # the winners' names of record, case-folded
+
+
+@dataclass(frozen=True)
+class SeatsNotUp:
+    """The sitting members whose seats are not up, and in plain words how that was decided."""
+
+    members: tuple[SittingMember, ...]
+    basis: str
+
+
+def seats_not_up(
+    members: tuple[SittingMember, ...] | list[SittingMember],
+    opens: datetime.date,
+    previous: PreviousTcElection | None,
+) -> SeatsNotUp:
+    """Whose seats are not up in a TC election whose nominations open on ``opens``.
+
+    OpenStack TC charter: terms are two cycles long and half of the TC is elected each cycle,
+    so a seat is not up when its holder was elected at the previous TC election. With that
+    election's published results (``previous``, from the archive ``import_results`` loads),
+    its winners among the sitting members are not up. Without them, or when the newest
+    archived election is older than the previous one can be (``SEAT_NOT_UP_DAYS``), the
+    seat's age in members.yaml is the estimate (``members_not_up``).
+    """
+    if previous is not None and (opens - previous.held_on).days < SEAT_NOT_UP_DAYS:
+        staying = tuple(
+            member
+            for member in members
+            if (member.since is None or member.since <= opens)
+            and (member.email in previous.elected or member.name.casefold() in previous.names)
+        )
+        basis = (
+            f"From the published results of the {previous.release} TC election (closed "
+            f"{previous.held_on:%Y-%m-%d}), the previous one: the sitting members elected "
+            "then keep their seats (terms are two cycles; half of the TC is elected each "
+            f"cycle): {_names_of(staying)}."
+        )
+        return SeatsNotUp(staying, basis)
+    estimated = tuple(members_not_up(members, opens))
+    why = (
+        f"the newest published TC results loaded, of {previous.release} (closed "
+        f"{previous.held_on:%Y-%m-%d}), are older than the previous TC election"
+        if previous is not None
+        else "no published TC results of an earlier election are loaded (import_results)"
+    )
+    basis = (
+        f"Estimated from the seat dates of members.yaml, because {why}: a sitting member "
+        f"seated less than {SEAT_NOT_UP_DAYS} days before nominations opened "
+        f"({opens:%Y-%m-%d}) is taken as not up: {_names_of(estimated)}."
+    )
+    return SeatsNotUp(estimated, basis)
+
+
+def _names_of(members: tuple[SittingMember, ...]) -> str:
+    return ", ".join(member.name for member in members) or "nobody"

@@ -38,7 +38,7 @@ from elections.permissions import can_administer
 from elections.results import actions as result_actions
 from elections.results.dashboard import AUTOMATIC_PHASES, election_dashboard
 from elections.results.models import Result
-from elections.selectors import pending_exception_requests
+from elections.selectors import pending_exception_requests, teams_never_ingested
 
 # A row id from the URL: beyond this no row exists (and PostgreSQL would refuse the number).
 _MAX_ID = 2**31 - 1
@@ -103,6 +103,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             if phase != Phase.PUBLISHED  # follows the publications (see the results)
         ],
         "automatic_phases": AUTOMATIC_PHASES,
+        "empty_roll_teams": (
+            teams_never_ingested(election) if Phase.NOMINATIONS in board.legal_moves else []
+        ),
         "exceptions": pending_exception_requests(election),
         "links": {
             "change": reverse("admin:elections_election_change", args=[election.pk]),
@@ -131,6 +134,7 @@ def phase_move(request: HttpRequest, slug: str) -> HttpResponse:
             to_phase=form.cleaned_data["to_phase"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
+            force_empty_rolls=form.cleaned_data["force_empty_rolls"],
         )
     except election_actions.ElectionError as error:
         messages.error(request, str(error))

@@ -20,10 +20,10 @@ calendar_from = scenario_calendar
 
 @pytest.fixture
 def make_team(db: Any) -> Callable[..., Any]:
-    """A governance team owning one repository."""
-    from accounts.models import Repository, Team, TeamKind, TeamRepository
+    """A governance team owning one repository, ingested (``ingested=False``: never)."""
+    from accounts.models import IngestState, Repository, Team, TeamKind, TeamRepository
 
-    def make(name: str = "Nova", slug: str = "nova") -> Any:
+    def make(name: str = "Nova", slug: str = "nova", *, ingested: bool = True) -> Any:
         team = Team.objects.create(
             name=name, slug=slug, kind=TeamKind.OFFICIAL, leadership_type="ptl"
         )
@@ -31,6 +31,8 @@ def make_team(db: Any) -> Callable[..., Any]:
         TeamRepository.objects.create(
             team=team, repository=repository, deliverable=slug, source=TeamKind.OFFICIAL
         )
+        if ingested:
+            IngestState.objects.create(repository=repository)
         return team
 
     return make

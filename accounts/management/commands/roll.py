@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import conf
 from accounts.actions import roll_freeze
+from accounts.membership import NoMembershipList
 from accounts.models import Team
 from accounts.selectors import roll_compute, team_find, team_repositories_never_ingested
 
@@ -42,12 +43,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--freeze", action="store_true", help="store an immutable snapshot")
         parser.add_argument(
+            "--members-only",
+            action="store_true",
+            help="Foundation individual members only (import_members), as an election "
+            "requiring membership freezes it",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="give the roll even if none of the team's repositories was ever ingested",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Long because the checks of the options, the roll and its printing in two formats
+        are one pass; split up, each part would take the whole of the options."""
         start, end = _day(options["start"]), _day(options["end"])
         if not start < end:
             raise CommandError(f"--start {start} must be before --end {end}")
@@ -72,15 +81,32 @@ class Command(BaseCommand):
                     f"The roll of {team.name} would be empty because {what}: ingest them "
                     "first (ingest_commits, ingest_gerrit), or give --force."
                 )
-        if options["freeze"]:
-            roll = roll_freeze(team=team, start=start, end=end, min_contributions=minimum)
-            scope, fingerprint = roll.scope, roll.fingerprint
-            # Sorted by code point, as the fingerprint is (database collations differ).
-            emails = sorted(roll.entries.values_list("email", flat=True))
-            self.stderr.write(f"Frozen as roll #{roll.pk}.")
-        else:
-            computed = roll_compute(team=team, start=start, end=end, min_contributions=minimum)
-            scope, fingerprint, emails = computed.scope, computed.fingerprint, list(computed.emails)
+        members_only = options["members_only"]
+        try:
+            if options["freeze"]:
+                roll = roll_freeze(
+                    team=team,
+                    start=start,
+                    end=end,
+                    min_contributions=minimum,
+                    members_only=members_only,
+                )
+                scope, fingerprint = roll.scope, roll.fingerprint
+                # Sorted by code point, as the fingerprint is (database collations differ).
+                emails = sorted(roll.entries.values_list("email", flat=True))
+                self.stderr.write(f"Frozen as roll #{roll.pk}.")
+            else:
+                computed = roll_compute(
+                    team=team,
+                    start=start,
+                    end=end,
+                    min_contributions=minimum,
+                    members_only=members_only,
+                )
+                scope, fingerprint = computed.scope, computed.fingerprint
+                emails = list(computed.emails)
+        except NoMembershipList as error:
+            raise CommandError(str(error)) from None
         if options["as_json"]:
             document = {
                 "scope": scope,

@@ -96,6 +96,8 @@ class Command(BaseCommand):
         if tc is not None and tc.seated_affiliations:
             held = ", ".join(f"{label}: {n}" for label, n in sorted(tc.seated_affiliations.items()))
             self.stdout.write(f"  TC seats not up, by affiliation: {held}")
+        if tc is not None and tc.seated_basis:
+            self.stdout.write(f"  {tc.seated_basis}")
         settled: dict[str, int] = {}
         for contest in election.contests.all():
             settled[contest.get_state_display()] = settled.get(contest.get_state_display(), 0) + 1

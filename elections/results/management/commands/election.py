@@ -55,6 +55,13 @@ class Command(BaseCommand):
         phase = commands.add_parser("phase", help="move the election to another phase")
         phase.add_argument("to", choices=list(Phase.values))
         phase.add_argument("--reason", required=True)
+        phase.add_argument(
+            "--force-empty-rolls",
+            default="",
+            metavar="REASON",
+            help="open nominations even though some teams' repositories were never ingested "
+            "(their rolls are empty), for this reason (audited)",
+        )
         review = commands.add_parser("review", help="approve or reject a candidacy")
         review.add_argument("candidacy", type=int, help="the candidacy's id (see status)")
         review.add_argument("decision", choices=["approve", "reject"])
@@ -90,7 +97,11 @@ class Command(BaseCommand):
         try:
             if subcommand == "phase":
                 election = election_actions.election_phase_move(
-                    election=election, to_phase=options["to"], actor=actor, reason=options["reason"]
+                    election=election,
+                    to_phase=options["to"],
+                    actor=actor,
+                    reason=options["reason"],
+                    force_empty_rolls=options["force_empty_rolls"],
                 )
                 self.stdout.write(f"{election.name} is now {election.get_phase_display()}.")
             elif subcommand == "review":
