@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_ingest_gerrit_owners'),
+        ('accounts', '0007_email_verification_by_invitation'),
         ('elections', '0015_results_electorate_only'),
     ]
 
