@@ -67,11 +67,13 @@ APPOINTMENT_NEEDED = Leader("APPOINTMENT NEEDED", "", "example@example.org")
 
 
 def _quoted(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    # One line whatever the record holds: a name never spills into the next key.
+    return "'" + " ".join(value.split()).replace("'", "''") + "'"
 
 
 def _scalar(value: str) -> str:
     """A release or nick as the file writes it: bare if YAML reads it back as that string."""
+    value = " ".join(value.split())
     try:
         plain = yaml.safe_load(value) == value and ":" not in value and "#" not in value
     except yaml.YAMLError:

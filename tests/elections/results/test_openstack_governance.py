@@ -245,3 +245,22 @@ def test_a_seat_up_with_nobody_elected_to_it_is_removed_with_its_blank_line() ->
     assert len(left) == 5
     assert all(member["date"] == "February 2026" for member in left)
     assert "\n\n\n" not in text and not text.startswith("\n")
+
+
+def test_a_name_with_quotes_and_line_breaks_stays_one_value_of_its_block() -> None:
+    """Whatever a record's name holds, the block keeps its three keys and nothing else."""
+    leader = Leader("Ann 'Nan'\n    email: 'evil@example.org'", "nick: x", "ann@example.org")
+    text, _ = patch_projects(PROJECTS, [PtlOutcome("Adjutant", leader)], release="2027.1")
+    assert yaml.safe_load(text)["adjutant"]["ptl"] == {
+        "name": "Ann 'Nan' email: 'evil@example.org'",
+        "irc": "nick: x",
+        "email": "ann@example.org",
+    }
+    members, _ = patch_members(
+        MEMBERS,
+        [Leader("Eve: #1\nrole: chair", "eve", "eve@example.org")],
+        opens=datetime.date(2027, 8, 1),
+        seated=datetime.date(2027, 9, 1),
+    )
+    eve = next(m for m in yaml.safe_load(members) if m["email"] == "eve@example.org")
+    assert (eve["name"], eve["role"]) == ("Eve: #1 role: chair", None)
