@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from elections.actions import contest_record_appointment
 from elections.models import Election
@@ -264,3 +264,16 @@ def test_a_name_with_quotes_and_line_breaks_stays_one_value_of_its_block() -> No
     )
     eve = next(m for m in yaml.safe_load(members) if m["email"] == "eve@example.org")
     assert (eve["name"], eve["role"]) == ("Eve: #1 role: chair", None)
+
+
+def test_governance_files_that_are_not_there_are_an_error_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    _replay_2026_1(archive=False)
+    out = tmp_path / "out"
+    with pytest.raises(CommandError, match=r"nowhere: no projects.yaml \(nor reference/"):
+        call_command(
+            "export_results", "2026-1-combined", "--out", str(out),
+            "--governance", str(tmp_path / "nowhere"), stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not out.exists()
