@@ -209,6 +209,8 @@ class IngestRun(models.Model):
         GOVERNANCE = "governance", "Governance files"
         COMMITS = "commits", "Commits from git"
         GERRIT = "gerrit", "Gerrit export"
+        # openstack/election's roll rule: the owner of each merged change, nothing else.
+        GERRIT_OWNERS = "gerritowners", "Gerrit export, change owners only"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -332,6 +332,10 @@ class Contest(models.Model):
     # A poll held elsewhere (an imported cycle): where its result is published, as
     # results/<release>/*.yaml ``elections_results`` gives it (a URL, or "no poll required").
     result_of_record = models.CharField(max_length=500, blank=True, editable=False)
+    # That poll's turnout where the archive gives it (``election_statistics`` of old cycles):
+    # the people on its roll and the ballots cast. Polls counted here have their own.
+    electorate_of_record = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    voters_of_record = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["election", "kind", "name"]
@@ -434,6 +438,7 @@ from elections.models_candidacies import (  # noqa: E402, F401
 from elections.models_contests import (  # noqa: E402, F401
     Appointment,
     ContestVoter,
+    CycleOfRecord,
     ExceptionRequest,
     ExceptionRequestState,
     Option,

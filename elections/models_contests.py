@@ -133,3 +133,37 @@ class ExceptionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.contest_id} ({self.state})"
+
+
+class CycleOfRecord(models.Model):
+    """A team's PTL contest in a cycle known only from OpenStack's published archive
+    (``results/<release>/ptl.yaml`` with no configuration to rebuild the election from): how
+    it ended, who won, the poll's link and its turnout where the archive gives it. Written by
+    ``elections.actions.cycle_of_record_import``; read by the team's history page."""
+
+    class Outcome(models.TextChoices):
+        POLLED = "polled", "Elected in a poll held outside stackvote"
+        ACCLAIMED = "acclaimed", "Elected by acclamation"
+        LEADERLESS = "leaderless", "Nobody stood: appointment needed"
+
+    release = models.CharField(max_length=50)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="cycles_of_record"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    winners = models.JSONField(default=list, help_text="Names as the archive publishes them.")
+    result_url = models.CharField(max_length=500, blank=True)
+    electorate = models.PositiveIntegerField(null=True, blank=True)
+    voters = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=500, blank=True)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "elections"
+        ordering = ["team", "release"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "team"], name="one_cycle_of_record_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.release}: {self.get_outcome_display()}"

@@ -36,6 +36,7 @@ INGEST_TASKS: dict[str, str] = {
     IngestRun.Kind.GOVERNANCE: "accounts.ingest_governance",
     IngestRun.Kind.COMMITS: "accounts.ingest_commits",
     IngestRun.Kind.GERRIT: "accounts.ingest_gerrit",
+    IngestRun.Kind.GERRIT_OWNERS: "accounts.ingest_gerrit",
 }
 
 
@@ -164,13 +165,16 @@ def _execute(run: IngestRun, progress: Progress) -> tuple[int, str, dict[str, An
         files = {target: _sha256(target) for target in run.targets}
         report = governance_import(paths=run.targets)
         return report.ownerships, "", {"files": files}
-    if run.kind == IngestRun.Kind.GERRIT:
+    if run.kind in (IngestRun.Kind.GERRIT, IngestRun.Kind.GERRIT_OWNERS):
         files = {target: _sha256(target) for target in run.targets}
         gerrit_pages_check(list(run.targets))
+        owners_only = run.kind == IngestRun.Kind.GERRIT_OWNERS
         stored = 0
         for target in run.targets:
             stored += gerrit_ingest(
-                path=target, progress=lambda n, s=stored: progress(s + n)
+                path=target,
+                progress=lambda n, s=stored: progress(s + n),
+                owners_only=owners_only,
             ).stored
         return stored, "", {"files": files}
     report = commits_ingest(repositories=run.targets, base=run.base or None, progress=progress)

@@ -11,11 +11,11 @@ from urllib.parse import unquote
 
 from django.db import transaction
 
-from accounts.actions import EligibilityError, person_of_record
+from accounts.actions import EligibilityError, person_of_record, team_of_record
 from audit.actions import audit_record, audit_target
 from elections.actions.errors import ElectionError
 from elections.actions.openstack import election_replay_openstack
-from elections.models import CandidacyState, Contest, ContestKind, Election
+from elections.models import CandidacyState, Contest, ContestKind, CycleOfRecord, Election
 from elections.openstack import OpenStackCalendar
 from elections.openstack.candidates import (
     TC_DIRECTORY,
@@ -54,12 +54,46 @@ def election_record_results(
             if record.leaderless:
                 continue  # a team listed leaderless that this election held no contest for
             raise ElectionError(f"{source}: {election.name} has no contest for {record.directory}.")
-        _record_contest(contest=contest, record=record, actor=actor, source=source)
+        _record_contest(
+            contest=contest,
+            record=record,
+            actor=actor,
+            source=source,
+            turnout=_turnout(results, record.directory, source),
+        )
         recorded += 1
     return recorded
 
 
-def _record_contest(*, contest: Contest, record: ContestOfRecord, actor: Any, source: str) -> None:
+def _turnout(results: ResultsOfRecord, directory: str, source: str) -> tuple[int, int] | None:
+    """The archive's (electorate, votes cast) for one team's poll, None where it gives none;
+    figures no poll can have are the file's error, naming the team."""
+    turnout = results.turnout.get(directory)
+    if turnout is None:  # the statistics' team names are not always the directory's
+        turnout = next(
+            (
+                figures
+                for team, figures in results.turnout.items()
+                if team_directory(team).casefold() == directory.casefold()
+            ),
+            None,
+        )
+    if turnout is not None and (turnout[1] > turnout[0] or min(turnout) < 0):
+        raise ElectionError(
+            f"{source}: election_statistics.{directory}: {turnout[1]} votes cast from an "
+            f"electorate of {turnout[0]}."
+        )
+    return turnout
+
+
+def _record_contest(
+    *,
+    contest: Contest,
+    record: ContestOfRecord,
+    actor: Any,
+    source: str,
+    turnout: tuple[int, int] | None = None,
+) -> None:
     candidacies = {
         c.candidate.email.casefold(): c
         for c in contest.candidacies.filter(state=CandidacyState.APPROVED).select_related(
@@ -86,12 +120,19 @@ def _record_contest(*, contest: Contest, record: ContestOfRecord, actor: Any, so
         outcomes[person.email] = person.won
     result = record.result if record.result != NO_POLL or contest.kind == ContestKind.TC else ""
     contest.result_of_record = result[:500]
-    contest.save(update_fields=["result_of_record"])
+    if turnout is not None:
+        contest.electorate_of_record, contest.voters_of_record = turnout
+    contest.save(update_fields=["result_of_record", "electorate_of_record", "voters_of_record"])
     audit_record(
         actor=actor,
         action="contest.result_of_record",
         target=audit_target(contest),
-        detail={"source": source, "result": contest.result_of_record, "elected": outcomes},
+        detail={
+            "source": source,
+            "result": contest.result_of_record,
+            "elected": outcomes,
+            "turnout": list(turnout) if turnout is not None else None,
+        },
     )
 
 
@@ -137,3 +178,52 @@ def election_import_results_cycle(
     for record in results:
         election_record_results(election=election, results=record, actor=actor, source=source)
     return election
+
+
+@transaction.atomic
+def cycle_of_record_import(*, results: ResultsOfRecord, actor: Any, source: str) -> int:
+    """Keep the PTL outcomes of a cycle known only from its published results (no election
+    of that release holds PTL contests, and none can be built): per team how it ended, who
+    won, the poll's link and turnout where the archive gives them. Importing again updates
+    the rows; each row written is audited. Returns the number of teams. All or nothing."""
+    if results.kind != "ptl":
+        raise ElectionError(f"{source}: only PTL results are kept per team.")
+    kept = 0
+    for record in results.contests:
+        turnout = _turnout(results, record.directory, source)
+        if record.leaderless:
+            outcome = CycleOfRecord.Outcome.LEADERLESS
+        elif record.went_to_poll:
+            outcome = CycleOfRecord.Outcome.POLLED
+        else:
+            outcome = CycleOfRecord.Outcome.ACCLAIMED
+        try:
+            team = team_of_record(name=record.directory, actor=actor)
+        except EligibilityError as error:
+            raise ElectionError(f"{source}: {error}") from error
+        row, _ = CycleOfRecord.objects.update_or_create(
+            release=results.release,
+            team=team,
+            defaults={
+                "outcome": outcome,
+                "winners": [c.fullname or c.email for c in record.candidates if c.won],
+                "result_url": record.result[:500] if record.result != NO_POLL else "",
+                "electorate": turnout[0] if turnout else None,
+                "voters": turnout[1] if turnout else None,
+                "source": source[:500],
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="cycle.of_record",
+            target=audit_target(row),
+            detail={
+                "source": source,
+                "release": results.release,
+                "outcome": outcome.value,
+                "winners": row.winners,
+                "turnout": list(turnout) if turnout else None,
+            },
+        )
+        kept += 1
+    return kept

@@ -320,6 +320,14 @@ class ContestOutcome:
     def settled_without_poll(self) -> bool:
         return self.contest.state in SETTLED_WITHOUT_POLL
 
+    @property
+    def turnout_of_record_percent(self) -> Decimal | None:
+        """The turnout of a poll held elsewhere, where the archive gives it."""
+        voters = self.contest.voters_of_record
+        return (
+            None if voters is None else turnout_percent(voters, self.contest.electorate_of_record)
+        )
+
 
 def elections_with_results() -> QuerySet[Election]:
     """Public elections with a published result or whose polls have closed (their pages show
@@ -340,7 +348,7 @@ def election_outcomes(election: Election) -> list[ContestOutcome]:
 
     approved = Candidacy.objects.filter(state=CandidacyState.APPROVED).select_related("candidate")
     contests = (
-        election.contests.all()
+        election.contests.select_related("team")
         .prefetch_related(
             Prefetch(
                 "results",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("feed.rss", feeds.ResultsFeed(), name="results_feed_rss"),
     path("feed.atom", feeds.ResultsAtomFeed(), name="results_feed_atom"),
     path("<slug:slug>/", views.election_results, name="results_election"),
+    # Three segments: no election slug or contest slug can shadow it.
+    path("teams/<slug:team_slug>/history/", views.team_history, name="results_team_history"),
     path("<slug:slug>/feed.rss", feeds.ElectionResultsFeed(), name="results_election_feed_rss"),
     path(
         "<slug:slug>/feed.atom", feeds.ElectionResultsAtomFeed(), name="results_election_feed_atom"

@@ -7,8 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
 
+from accounts.models import Team
 from elections.models import Contest, Election
-from elections.results import permissions, presentation, selectors
+from elections.results import history, permissions, presentation, selectors
 from elections.results.models import Result, ResultFileKind
 from elections.selectors import elections_visible_to
 from elections.voting.selectors import election_turnout_in_people
@@ -106,3 +107,13 @@ def result_file(
     response["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
     response["X-Content-SHA256"] = stored.sha256
     return response
+
+
+def team_history(request: HttpRequest, team_slug: str) -> HttpResponse:
+    """A team's leadership across cycles: outcome, winner and turnout where known."""
+    team = get_object_or_404(Team, slug=team_slug)
+    return render(
+        request,
+        "results/team_history.html",
+        {"team": team, "cycles": history.team_history(team, user=request.user)},
+    )

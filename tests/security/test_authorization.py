@@ -84,6 +84,7 @@ ACCESS: dict[str, Row] = {
     "results_election_feed_atom": Row(everyone(), lambda w: {"slug": w.published_election.slug}),
     "results_contest": Row(everyone(), _published),
     "results_file": Row(everyone(), lambda w: {**_published(w), "kind": "ballots_csv"}),
+    "results_team_history": Row(everyone(), lambda w: {"team_slug": w.team.slug}),
     "api_index": Row(everyone()),
     "api_openapi": Row(everyone()),
     "api_elections": Row(everyone()),

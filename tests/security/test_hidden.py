@@ -116,6 +116,10 @@ def test_a_counted_result_is_hidden_until_published(world: World, hidden: dict[s
         assert api["result"] is None, role
         for url in (reverse("api_results"), reverse("results_feed_rss")):
             assert b"counted-2026" not in client.get(url).content, (role, url)
+        # The team's history lists the cycle, and not who the draft count elected.
+        history = client.get(reverse("results_team_history", args=[world.team.slug]))
+        row = history.content.decode().split("counted-2026", 1)[1].split("</tr>", 1)[0]
+        assert "Poll not published yet" in row and "Elected" not in row, role
     listing = _client(world, "anonymous").get(reverse("election_list")).content
     assert SECRET.encode() not in listing
 

@@ -147,6 +147,7 @@ def _pages(world: World) -> list[tuple[str, str]]:
         reverse("results_index"),
         reverse("results_election", args=[published.slug]),
         reverse("results_contest", args=[published.slug, "ptl"]),
+        reverse("results_team_history", args=[world.team.slug]),
     ]
     signed_in = [
         reverse("vote_index"),

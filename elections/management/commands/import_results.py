@@ -11,6 +11,7 @@ from django.db import transaction
 
 from elections import actions
 from elections.actions.results_of_record import (
+    cycle_of_record_import,
     election_import_results_cycle,
     election_record_results,
 )
@@ -85,7 +86,7 @@ class Command(BaseCommand):
                         if record.kind not in held:
                             self.stdout.write(
                                 f"  {source} skipped: {election.slug} holds no "
-                                f"{record.kind.upper()} contest"
+                                f"{record.kind.upper()} contest{self._keep(record, source)}"
                             )
                             continue
                         election_record_results(
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                     continue
                 configuration = self._configuration(configurations, release)
                 if configuration is None:
+                    kept = "".join(self._keep(record, source) for source, record in records)
                     self.stdout.write(
                         f"{release}: skipped, no election of that release"
                         + (
@@ -102,6 +104,7 @@ class Command(BaseCommand):
                             if configurations
                             else ""
                         )
+                        + kept
                     )
                     continue
                 try:
@@ -120,10 +123,19 @@ class Command(BaseCommand):
                     if not held[record.kind]:
                         self.stdout.write(
                             f"  {source} skipped: {configuration.name} holds no "
-                            f"{record.kind.upper()} election"
+                            f"{record.kind.upper()} election{self._keep(record, source)}"
                         )
             except actions.ElectionError as error:
                 raise CommandError(str(error)) from error
+
+    @staticmethod
+    def _keep(record: ResultsOfRecord, source: str) -> str:
+        """Keep a PTL file no election can hold as the archive's record of each team's
+        outcome and turnout (the teams' history pages show it); what to add to the line."""
+        if record.kind != "ptl":
+            return ""
+        kept = cycle_of_record_import(results=record, actor=None, source=source)
+        return f"; the outcomes of its {kept} teams kept as the archive's record"
 
     @staticmethod
     def _configuration(directory: Path | None, release: str) -> Path | None:
