@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,21 +25,6 @@ pytestmark = pytest.mark.django_db
 OPT_OUT = re.compile(r"(http://vote\.example\.test/opt-out/\S+/)")
 NOVA = {"alice@example.org", "bob@example.org", "dave@example.org"}
 SWIFT = {"alice@example.org", "carol@example.org", "erin@example.org"}
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.STACKVOTE_SITE_URL = "http://vote.example.test"
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
@@ -100,7 +84,22 @@ def test_each_notice_goes_once_at_its_date_in_the_officials_words_and_opt_out_st
         == 302
     )
 
-    # Before its date: nothing.
+    # Before the season's date: nothing. From it until nominations open: the election
+    # season notice, once per person, with the calendar and where to check eligibility.
+    season_at = election.nominations_opens_at - datetime.timedelta(days=14)
+    _advance(season_at - datetime.timedelta(hours=1), capture)
+    assert smtp.received == []
+    _advance(season_at + datetime.timedelta(hours=1), capture)
+    assert sorted(smtp.recipients()) == sorted(NOVA | SWIFT)
+    (coming,) = smtp.to("alice@example.org")
+    assert coming.message()["Subject"].startswith(f"{election.name} is coming")
+    (text,) = _bodies(smtp, "alice@example.org")
+    assert "you are on\nthe roll for:\n- Nova PTL\n- Swift PTL\n" in text
+    assert "http://vote.example.test/eligibility/" in text
+    assert f"Nominations: {election.nominations_opens_at:%Y-%m-%d %H:%M} UTC" in text
+    assert "Who may stand" in text and "Who may vote" in text
+    smtp.received.clear()
+    # Before the kickoff's date: nothing more.
     _advance(election.nominations_opens_at - datetime.timedelta(hours=1), capture)
     assert smtp.received == []
 
@@ -187,6 +186,7 @@ def test_each_notice_goes_once_at_its_date_in_the_officials_words_and_opt_out_st
     _advance(later + datetime.timedelta(days=1), capture)
     assert len(smtp.received) == len((NOVA | SWIFT) - {"dave@example.org"})
     assert set(NoticeRun.objects.values_list("kind", flat=True)) == {
+        "election_season",
         "nominations_kickoff",
         "nominations_last_days",
         "nominations_end",
@@ -233,6 +233,7 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
     }
     # No campaigning when the polls open as nominations close.
     assert calendar == {
+        "election_season": opens - 14 * days,
         "nominations_kickoff": opens,
         "nominations_last_days": opens + 12 * days,
         "nominations_end": opens + 14 * days,
