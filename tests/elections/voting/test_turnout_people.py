@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -75,3 +76,18 @@ def test_a_person_on_two_rolls_who_votes_twice_counts_once_everywhere(
     panel.force_login(official)
     glance = panel.get(reverse("admin:results_electionataglance_changelist")).content.decode()
     assert "60.0%" in glance
+    # The officials' dashboard: the same figure for the election, and for each contest the
+    # API's (people who voted in it, of the people on its roll).
+    dashboard = panel.get(reverse("officials_dashboard", args=[election.slug])).content.decode()
+    row = re.search(
+        r'<tr id="election-turnout">.*?<td class="turnout">([^<]*)</td>', dashboard, re.S
+    )
+    assert row and row.group(1) == (
+        f"{turnout['voters']} of {turnout['electorate']} ({turnout['percent']}%)"
+    )
+    cells = re.findall(r'<td class="turnout">([^<]*)</td>', dashboard)
+    for contest in turnout["contests"]:
+        if contest["electorate"] is not None:
+            figure = f"{contest['ballots']} of {contest['electorate']} ({contest['percent']}%)"
+            assert figure in cells, (figure, cells)
+    assert "2 of 3 (66.7%)" in cells and "2 of 5 (40.0%)" in cells
