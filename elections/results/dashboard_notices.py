@@ -43,6 +43,8 @@ def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | No
         return None
     roll = contest.roll or contest.nomination_roll
     entry = RollEntry.objects.filter(roll=roll).order_by("email").first() if roll else None
+    if kind == InvitationKind.POLLING_REMINDER:
+        entry = None  # a reminder's reader is someone who has not voted: never a real one
     site = "https://…"
     if kind in POLLING_KINDS:
         link = f"{site}/invitation/(the person's own link)/"

@@ -252,6 +252,33 @@ def test_a_refused_delivery_is_retried_then_failed_for_officials_and_sent_on_ret
     assert sorted(smtp.recipients()) == sorted(EXPECTED)
 
 
+def test_a_bounce_fails_at_once_and_officials_read_it_and_send_it_again_from_the_dashboard(
+    smtp: SmtpSink, poll: dict[str, Any], client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A mailbox the server says does not exist (550) is not retried for hours: the
+    invitation fails at once, the dashboard counts it and links to the list that shows the
+    server's answer, and the officials send it again once the address is fixed."""
+    smtp.reject.add("dave@example.org")
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    dave = Invitation.objects.get(email="dave@example.org")
+    assert dave.state == InvitationState.FAILED and dave.attempts == 1
+    assert dave.last_error.startswith("Bounced") and "550" in dave.last_error
+    client.force_login(poll["official"])
+    slug = poll["election"].slug
+    dashboard = client.get(reverse("officials_dashboard", args=[slug])).content.decode()
+    assert "1 invitation failed." in dashboard
+    listing = reverse("admin:elections_invitation_changelist")
+    assert listing in dashboard
+    failed = client.get(listing + "?state__exact=failed").content.decode()
+    assert "dave@example.org" in failed and "No such mailbox" in failed
+    smtp.reject.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("officials_mail_retry", args=[slug]))
+    dave.refresh_from_db()
+    assert dave.state == InvitationState.SENT
+    assert smtp.recipients().count("dave@example.org") == 1
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_the_sweep_sends_its_claimed_rows(
     smtp: SmtpSink, poll: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -18,39 +18,12 @@ from elections.models import Invitation, InvitationState, NoticeRun, Phase
 from elections.notices import notice_calendar
 from elections.results.scenarios import scenario_cast, scenario_count, scenario_publish
 from elections.scenarios import scenario_move, scenario_stand
+from tests.elections.conftest import NOVA, SWIFT
 from tests.smtpsink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
 OPT_OUT = re.compile(r"(http://vote\.example\.test/opt-out/\S+/)")
-NOVA = {"alice@example.org", "bob@example.org", "dave@example.org"}
-SWIFT = {"alice@example.org", "carol@example.org", "erin@example.org"}
-
-
-@pytest.fixture
-def season(
-    smtp: SmtpSink,
-    make_team: Any,
-    contribute: Any,
-    make_election: Any,
-    make_contest: Any,
-    make_user: Any,
-    official: Any,
-) -> dict[str, Any]:
-    """A draft election with a Nova and a Swift PTL contest, the scheduler to run it. alice
-    contributed to both; dave has no account."""
-    nova, swift = make_team("Nova", "nova"), make_team("Swift", "swift")
-    for address in NOVA:
-        contribute(nova, address)
-    for address in SWIFT:
-        contribute(swift, address)
-    people = {name: make_user(f"{name}@example.org") for name in ("alice", "bob", "carol", "erin")}
-    election = make_election()
-    contests = {
-        "nova": make_contest(election, team=nova),
-        "swift": make_contest(election, team=swift),
-    }
-    return {"election": election, "contests": contests, "people": people, "official": official}
 
 
 def _bodies(sink: SmtpSink, address: str) -> list[str]:
@@ -241,3 +214,28 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
         "polling_reminder": opens + 33 * days,
         "results": None,
     }
+
+
+def test_officials_preview_and_reword_the_election_season_notice_before_it_goes(
+    smtp: SmtpSink,
+    season: dict[str, Any],
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    election = season["election"]
+    client.force_login(season["official"])
+    url = reverse("officials_notice", kwargs={"slug": election.slug, "kind": "election_season"})
+    page = client.get(url).content.decode()
+    assert "The election is coming" in page and "14 days before nominations open" in page
+    body = "$election: nominations $nominations_opens; check $link\n$opt_out_link\n"
+    preview = client.post(url, {"subject": "Soon: $election", "body": body, "preview": "1"})
+    text = preview.content.decode()
+    assert f"{election.name}: nominations" in text and "/eligibility/" in text
+    assert (
+        client.post(url, {"subject": "Soon: $election", "body": body, "save": "1"}).status_code
+        == 302
+    )
+    season_at = election.nominations_opens_at - datetime.timedelta(days=13)
+    _advance(season_at, django_capture_on_commit_callbacks)
+    assert {r.message()["Subject"] for r in smtp.received} == {f"Soon: {election.name}"}
+    assert sorted(smtp.recipients()) == sorted(NOVA | SWIFT)
