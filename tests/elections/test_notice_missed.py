@@ -114,3 +114,28 @@ def test_a_notice_out_of_its_phase_cannot_be_sent_by_hand(
             election=election, kind="results", actor=make_user("voter@example.net")
         )
     assert not NoticeRun.objects.filter(election=election, state="queued").exists()
+
+
+def test_operators_send_a_missed_notice_from_the_command_line(
+    smtp: SmtpSink,
+    published_long_ago: Any,
+    official: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    election = published_long_ago.election
+    later = timezone.now() + datetime.timedelta(days=3)
+    with time_machine.travel(later, tick=False):
+        actions.elections_advance(now=later)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "election", election.slug, "--actor", official.email, "notice", "results", stdout=out
+        )
+    assert "results: queued for" in out.getvalue()
+    assert (
+        smtp.received and NoticeRun.objects.get(election=election, kind="results").state == "queued"
+    )
