@@ -380,9 +380,13 @@ def _failed_mail_blockers(election: Election) -> list[Blocker]:
             "officials_notice", kwargs={"slug": election.slug, "kind": "polling_reminder"}
         ),
     }
+    # Notifications (to candidates and requesters) keep their old name: e-mails.
+    names = {"notifications": "e-mail", "invitations": "invitation", "reminders": "reminder"}
     return [
         Blocker(
-            f"{count} {what if count != 1 else what[:-1]} failed.", where[what], "Read the errors"
+            f"{count} {names[what]}{'s' if count != 1 else ''} failed.",
+            where[what],
+            "Read the errors",
         )
         for what, count in failed.items()
         if count
