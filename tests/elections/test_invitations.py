@@ -252,6 +252,18 @@ def test_a_refused_delivery_is_retried_then_failed_for_officials_and_sent_on_ret
     assert sorted(smtp.recipients()) == sorted(EXPECTED)
 
 
+def test_a_person_with_several_roll_addresses_is_invited_once_at_the_one_they_prefer(
+    smtp: SmtpSink, poll: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """grace makes her work address her primary one before the roll is frozen: her one
+    invitation goes there, not to the other address of her account."""
+    EmailAddress.objects.get(email="grace@work.example.org").set_as_primary()
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    graces = [address for address in smtp.recipients() if address.startswith("grace@")]
+    assert graces == ["grace@work.example.org"]
+    assert Invitation.objects.filter(email__startswith="grace@").count() == 1
+
+
 def test_a_bounce_fails_at_once_and_officials_read_it_and_send_it_again_from_the_dashboard(
     smtp: SmtpSink, poll: dict[str, Any], client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
