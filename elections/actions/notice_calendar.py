@@ -206,7 +206,10 @@ def election_notices_due(*, now: datetime.datetime | None = None) -> list[tuple[
             if notice_due(notice, phase=election.phase, now=now):
                 count = election_notice_queue(election=election, kind=notice.kind)
                 done.append((election.slug, notice.kind, count))
-            elif notice_missed(notice, now=now, phase=election.phase):
+            elif election.phase != Phase.DRAFT and notice_missed(
+                notice, now=now, phase=election.phase
+            ):
+                # A draft's dates may still change: nothing is missed before it runs.
                 if election_notice_missed(election=election, kind=notice.kind, now=now):
                     done.append((election.slug, notice.kind, -1))
     return done

@@ -139,3 +139,16 @@ def test_operators_send_a_missed_notice_from_the_command_line(
     assert (
         smtp.received and NoticeRun.objects.get(election=election, kind="results").state == "queued"
     )
+
+
+def test_a_draft_left_past_its_dates_misses_nothing_its_officials_may_still_redate_it(
+    smtp: SmtpSink, make_election: Any
+) -> None:
+    election = make_election(slug="stale-draft")
+    long_after = election.polling_closes_at + datetime.timedelta(days=30)
+    with time_machine.travel(long_after, tick=False):
+        actions.elections_advance(now=long_after)
+    election.refresh_from_db()
+    assert election.phase == Phase.DRAFT
+    assert not NoticeRun.objects.filter(election=election).exists()
+    assert smtp.received == []
