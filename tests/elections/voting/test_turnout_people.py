@@ -71,7 +71,9 @@ def test_a_person_on_two_rolls_who_votes_twice_counts_once_everywhere(
     assert (turnout["electorate"], turnout["voters"], turnout["ballots"]) == (5, 3, 4)
     assert turnout["percent"] == 60.0
     page = Client().get(reverse("results_election", args=[election.slug])).content.decode()
-    assert "60.0%" in page
+    footer = re.search(r"<tfoot>.*?</tfoot>", page, re.S)
+    assert footer
+    assert re.findall(r"<td>([^<]*)</td>", footer.group(0)) == ["5", "3", "60.0%"]
     panel = Client()
     panel.force_login(official)
     glance = panel.get(reverse("admin:results_electionataglance_changelist")).content.decode()
