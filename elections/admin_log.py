@@ -13,7 +13,13 @@ from audit.models import AuditEntry
 from audit.selectors import audit_chain_breaks
 from config.admin_site import OfficialsReadOnlyAdmin
 from elections import actions, selectors
-from elections.models import Invitation, InvitationState, Notification, NotificationState
+from elections.models import (
+    Invitation,
+    InvitationKind,
+    InvitationState,
+    Notification,
+    NotificationState,
+)
 from elections.permissions import can_use_officials_panel
 
 
@@ -127,6 +133,11 @@ class InvitationAdmin(ReadOnly):
         "expires_at",
     )
     fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        # A reminder goes to someone who has not voted: listing them would list abstainers.
+        # The notices page shows their counts, and retries the failed ones all together.
+        return super().get_queryset(request).exclude(kind=InvitationKind.POLLING_REMINDER)
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return can_use_officials_panel(request.user)

@@ -27,6 +27,10 @@ def _integer_settings() -> tuple[tuple[str, str, Any, int, str], ...]:
          "retries of a failed batch of e-mails"),
         ("elections.E005", "STACKVOTE_SCHEDULER_INTERVAL", conf.scheduler_interval(), 1,
          "seconds between scheduler runs"),
+        ("elections.E008", "STACKVOTE_NOTICE_GRACE_DAYS", conf.notice_grace_days(), 1,
+         "days a notice may go after its moment"),
+        ("elections.E009", "STACKVOTE_SEASON_NOTICE_DAYS", conf.season_notice_days(), 1,
+         "days before nominations open for the election season notice"),
     )  # fmt: skip
 
 

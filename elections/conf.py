@@ -42,6 +42,18 @@ def reminder_days() -> Any:
     return _setting("STACKVOTE_REMINDER_DAYS", 3)
 
 
+def notice_grace_days() -> Any:
+    """Days after its moment a notice of the calendar may still go: the scheduler records one
+    found later as missed, not sent (``STACKVOTE_NOTICE_GRACE_DAYS``)."""
+    return _setting("STACKVOTE_NOTICE_GRACE_DAYS", 2)
+
+
+def season_notice_days() -> Any:
+    """Days before nominations open when the election season notice goes
+    (``STACKVOTE_SEASON_NOTICE_DAYS``)."""
+    return _setting("STACKVOTE_SEASON_NOTICE_DAYS", 14)
+
+
 def mail_batch_size() -> Any:
     """E-mails sent per task, over one SMTP connection (``STACKVOTE_MAIL_BATCH_SIZE``)."""
     return _setting("STACKVOTE_MAIL_BATCH_SIZE", 100)

@@ -18,7 +18,13 @@ from django.urls import reverse
 from elections import conf
 from elections.invitation_links import invitation_url, opt_out_url
 from elections.models import Invitation, InvitationKind, NoticeTemplate, Notification
-from elections.notices import POLLING_KINDS, NoticeText, notice_render, notice_text_parse
+from elections.notices import (
+    POLLING_KINDS,
+    NoticeText,
+    contest_list,
+    notice_render,
+    notice_text_parse,
+)
 
 
 def notification_context(notification: Notification) -> dict[str, object]:
@@ -52,6 +58,10 @@ def _sign_in_link(invitation: Invitation) -> str:
     invitation's while it is unused; once used, the ballot (they have an account now).
     The notices outside polling carry no sign-in: the contest's page, or the results."""
     site_url = conf.site_url().rstrip("/")
+    if invitation.kind == InvitationKind.ELECTION_SEASON:
+        # The election's pages are the officials' until nominations open: the eligibility
+        # page is public.
+        return site_url + reverse("eligibility")
     if invitation.kind == InvitationKind.RESULTS:
         return site_url + reverse(
             "results_election", kwargs={"slug": invitation.contest.election.slug}
@@ -108,14 +118,16 @@ def notice_facts(
     contests: list[str] | None = None,
 ) -> dict[str, str]:
     """The facts a notice's ``$placeholders`` stand for (``elections.notices.FACTS``)."""
-    roll = contest.roll or contest.nomination_roll
+    roll = contest.roll or contest.nomination_roll or contest.season_roll
     site_url = conf.site_url().rstrip("/")
+    names = contests or [contest.name]
     window = f"{roll.start:%Y-%m-%d} to {roll.end:%Y-%m-%d}" if roll is not None else ""
     return {
         "name": entry.name if entry is not None else "",
         "address": entry.email if entry is not None else "",
         "contest": contest.name,
-        "contests": "\n".join(f"- {name}" for name in (contests or [contest.name])),
+        "contests": "\n".join(f"- {name}" for name in names),
+        "contest_list": contest_list(names),
         "election": contest.election.name,
         "nominations_opens": _utc(contest.election.nominations_opens_at),
         "nominations_closes": _utc(contest.election.nominations_closes_at),
@@ -126,6 +138,7 @@ def notice_facts(
         "roll_window": window,
         "link": link,
         "link_expires": _utc(expires_at),
+        "eligibility_link": site_url + reverse("eligibility"),
         "ballot_page": site_url + contest.get_absolute_url(),
         "opt_out_link": opt_out_link,
         "site_name": conf.site_name(),

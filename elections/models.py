@@ -293,6 +293,16 @@ class Contest(models.Model):
         related_name="+",
         editable=False,
     )
+    # Who the election season notice went to: a roll frozen when it was queued, before
+    # nominations open (the electorate as it stood then; nothing else uses it).
+    season_roll = models.ForeignKey(
+        "accounts.Roll",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     electorate = models.CharField(
         max_length=20,
         choices=ContestElectorate.choices,
@@ -449,6 +459,7 @@ from elections.models_invitations import (  # noqa: E402, F401
     InvitationKind,
     InvitationState,
     NoticeRun,
+    NoticeRunState,
     NoticeTemplate,
 )
 from elections.models_notifications import (  # noqa: E402, F401

@@ -13,6 +13,7 @@ from django.db import models
 class InvitationKind(models.TextChoices):
     """The notice calendar, in the order the notices go (``elections.notices``)."""
 
+    ELECTION_SEASON = "election_season", "The election is coming"
     NOMINATIONS_KICKOFF = "nominations_kickoff", "Nominations are open"
     NOMINATIONS_LAST_DAYS = "nominations_last_days", "Last days of nominations"
     NOMINATIONS_END = "nominations_end", "End of nominations"
@@ -80,14 +81,26 @@ class Invitation(models.Model):
         return f"{self.get_kind_display()} → {self.email} ({self.state})"
 
 
+class NoticeRunState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    # Found by the scheduler after its moment had passed for good (``STACKVOTE_NOTICE_GRACE_
+    # DAYS``): not sent, unless an official sends it deliberately.
+    MISSED = "missed", "Not sent: its moment had passed"
+
+
 class NoticeRun(models.Model):
     """An election-wide notice of the calendar queued (once: the unique constraint), by the
-    scheduler when its date came (``elections.actions.notice_calendar``)."""
+    scheduler when its date came, or by an official; or recorded as missed
+    (``elections.actions.notice_calendar``)."""
 
     election = models.ForeignKey(
         "elections.Election", on_delete=models.CASCADE, related_name="notice_runs"
     )
     kind = models.CharField(max_length=30, choices=InvitationKind.choices)
+    state = models.CharField(
+        max_length=10, choices=NoticeRunState.choices, default=NoticeRunState.QUEUED
+    )
+    # When it was queued, or found missed.
     queued_at = models.DateTimeField()
     recipients = models.PositiveIntegerField()
 

@@ -18,6 +18,8 @@ FACTS: dict[str, str] = {
     "address": "the address the mail goes to",
     "contest": "the contest's name",
     "contests": "every contest of the election the person is on the roll of, one a line",
+    "contest_list": "the same contests in one line, for a subject: their names, or "
+    "\u201cN contests\u201d when more than three",
     "election": "the election's name",
     "nominations_opens": "when nominations open (UTC)",
     "nominations_closes": "when nominations close (UTC)",
@@ -27,8 +29,10 @@ FACTS: dict[str, str] = {
     "roll_scope": "the roll's scope (a team, all repositories, or a list)",
     "roll_window": "the qualifying window of contributions",
     "link": "polling notices: the one-step sign-in link (or the ballot's address once it is "
-    "used); nomination notices: the contest's page; results: the election's results page",
+    "used); nomination notices: the contest's page; results: the election's results page; the "
+    "election season: the eligibility page",
     "link_expires": "when the link stops working (UTC)",
+    "eligibility_link": "the page where anyone checks whether they may vote and stand",
     "ballot_page": "the contest's page, with the candidates' platforms",
     "opt_out_link": "the link that stops mail about this election",
     "site_name": "the site's name",
@@ -46,17 +50,23 @@ POLLING_KINDS = frozenset({"polling_open", "polling_reminder"})
 # in the phases named here (a notice whose moment passed, the phase moved on by hand, is not
 # sent late).
 NOMINATIONS_LAST_DAYS = datetime.timedelta(days=2)
-# A dated notice the scheduler finds more than this late (the scheduler was stopped, or the
-# election was moved by hand past it) is not sent: it would tell people about a moment gone.
-NOTICE_GRACE = datetime.timedelta(days=1)
+# A dated notice the scheduler finds more than this late (the scheduler was stopped, the site
+# was deployed onto elections already under way, or the election was moved by hand past it)
+# is not sent: it would tell people about a moment gone. The default of
+# ``STACKVOTE_NOTICE_GRACE_DAYS``.
+NOTICE_GRACE = datetime.timedelta(days=2)
 ELECTION_NOTICES = (
+    "election_season",
     "nominations_kickoff",
     "nominations_last_days",
     "nominations_end",
     "campaigning_kickoff",
     "results",
 )
+PHASES = ("draft", "nominations", "campaigning", "polling", "closed", "tallied", "published")
 NOTICE_PHASES: dict[str, frozenset[str]] = {
+    # Before nominations open: the election is still a draft (a scheduled one).
+    "election_season": frozenset({"draft"}),
     "nominations_kickoff": frozenset({"nominations"}),
     "nominations_last_days": frozenset({"nominations"}),
     "nominations_end": frozenset({"campaigning", "polling"}),
@@ -70,9 +80,11 @@ NOTICE_PHASES: dict[str, frozenset[str]] = {
 @dataclass(frozen=True)
 class ScheduledNotice:
     kind: str
-    # None: on an event rather than a date (the results: when they are published).
+    # None: on an event rather than a date (the results, before they are published).
     due_at: datetime.datetime | None
     when: str
+    # The last moment it may go; after it, it is missed. None: no limit.
+    until: datetime.datetime | None = None
 
 
 def notice_calendar(
@@ -82,40 +94,78 @@ def notice_calendar(
     polling_opens_at: datetime.datetime,
     polling_closes_at: datetime.datetime,
     reminder_days: int,
+    season_days: int = 14,
+    grace: datetime.timedelta = NOTICE_GRACE,
+    results_published_at: datetime.datetime | None = None,
 ) -> list[ScheduledNotice]:
-    """The election's notices in the order they go, each with its date from the calendar."""
+    """The election's notices in the order they go, each with its date from the calendar and
+    the last moment it may go (``grace`` after its date; the season notice until nominations
+    open, whenever the election was scheduled)."""
+
+    def dated(kind: str, due_at: datetime.datetime, when: str) -> ScheduledNotice:
+        return ScheduledNotice(kind, due_at, when, due_at + grace)
+
     last_days = max(nominations_opens_at, nominations_closes_at - NOMINATIONS_LAST_DAYS)
+    season = nominations_opens_at - datetime.timedelta(days=season_days)
     notices = [
-        ScheduledNotice("nominations_kickoff", nominations_opens_at, "when nominations open"),
-        ScheduledNotice("nominations_last_days", last_days, "two days before nominations close"),
-        ScheduledNotice("nominations_end", nominations_closes_at, "when nominations close"),
+        ScheduledNotice(
+            "election_season",
+            season,
+            f"{season_days} days before nominations open",
+            nominations_opens_at,
+        ),
+        dated("nominations_kickoff", nominations_opens_at, "when nominations open"),
+        dated("nominations_last_days", last_days, "two days before nominations close"),
+        dated("nominations_end", nominations_closes_at, "when nominations close"),
     ]
     if polling_opens_at > nominations_closes_at:
         notices.append(
-            ScheduledNotice("campaigning_kickoff", nominations_closes_at, "when campaigning opens")
+            dated("campaigning_kickoff", nominations_closes_at, "when campaigning opens")
         )
     reminder = max(polling_opens_at, polling_closes_at - datetime.timedelta(days=reminder_days))
     notices += [
-        ScheduledNotice("polling_open", polling_opens_at, "when polling opens"),
-        ScheduledNotice(
-            "polling_reminder", reminder, f"{reminder_days} days before polling closes"
+        dated("polling_open", polling_opens_at, "when polling opens"),
+        dated("polling_reminder", reminder, f"{reminder_days} days before polling closes"),
+        (
+            dated("results", results_published_at, "when the results are published")
+            if results_published_at is not None
+            else ScheduledNotice("results", None, "when the results are published")
         ),
-        ScheduledNotice("results", None, "when the results are published"),
     ]
     return notices
 
 
 def notice_due(notice: ScheduledNotice, *, phase: str, now: datetime.datetime) -> bool:
-    """Whether the notice is to go now: its date has come (less than ``NOTICE_GRACE`` ago)
+    """Whether the notice is to go now: its date has come, its last moment has not passed,
     and its phase is the election's."""
     if phase not in NOTICE_PHASES[notice.kind]:
         return False
-    return notice.due_at is None or notice.due_at <= now < notice.due_at + NOTICE_GRACE
+    if notice.due_at is not None and now < notice.due_at:
+        return False
+    return not notice_missed(notice, now=now, phase=phase)
 
 
-def notice_missed(notice: ScheduledNotice, *, now: datetime.datetime) -> bool:
-    """Whether a dated notice's moment has passed for good (see ``NOTICE_GRACE``)."""
-    return notice.due_at is not None and now >= notice.due_at + NOTICE_GRACE
+def notice_missed(
+    notice: ScheduledNotice, *, now: datetime.datetime, phase: str | None = None
+) -> bool:
+    """Whether the notice's moment has passed for good: its last moment is gone, or the
+    election (at ``phase``) has moved beyond every phase it goes in."""
+    if notice.until is not None and now >= notice.until:
+        return True
+    if phase is None or phase not in PHASES:
+        return False
+    last = max(PHASES.index(name) for name in NOTICE_PHASES[notice.kind])
+    return PHASES.index(phase) > last
+
+
+def contest_list(names: list[str]) -> str:
+    """The person's contests in one line, for a subject: their names, or how many there are
+    when more than three ("Nova PTL and Swift PTL", "5 contests")."""
+    if len(names) > 3:
+        return f"{len(names)} contests"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class NoticeTextError(ValueError):

@@ -36,6 +36,7 @@ from elections.models import (
     ExceptionRequest,
     ExceptionRequestState,
     Invitation,
+    InvitationKind,
     InvitationState,
     Notification,
     NotificationState,
@@ -307,6 +308,21 @@ def failed_notification_count(election: Election | None = None) -> int:
     return failed.count() + invitations.count()
 
 
+def failed_mail_counts(election: Election) -> dict[str, int]:
+    """How many notifications, invitations (and notices) and reminders of ``election`` failed."""
+    invitations = Invitation.objects.filter(
+        contest__election=election, state=InvitationState.FAILED
+    )
+    reminders = invitations.filter(kind=InvitationKind.POLLING_REMINDER).count()
+    return {
+        "notifications": Notification.objects.filter(
+            contest__election=election, state=NotificationState.FAILED
+        ).count(),
+        "invitations": invitations.count() - reminders,
+        "reminders": reminders,
+    }
+
+
 def elections_to_explain(slug: str, *, user: Any) -> tuple[list[Election], Election | None]:
     """The public elections whose rolls are still to come or in use, and the one to explain on
     the eligibility page: the one asked for, else the first of them (polling before
@@ -349,12 +365,15 @@ def pending_exception_requests(election: Election) -> QuerySet[ExceptionRequest]
 
 
 def notice_rolls(election: Election, kind: str) -> list[tuple[Contest, int]]:
-    """(contest, roll id) of each contest whose roll an election-wide notice goes to:
-    the nomination rolls for the nomination notices, the frozen rolls at their close, the
-    polls' rolls for campaigning and the opening of the polls, and for the results the
-    rolls of every contest whose electors were invited to vote."""
+    """(contest, roll id) of each contest whose roll an election-wide notice goes to: the
+    rolls frozen for the election season notice, the nomination rolls for the nomination
+    notices, the frozen rolls at their close, the polls' rolls for campaigning and the
+    opening of the polls, and for the results the rolls of every contest whose electors
+    were invited to vote."""
     contests = list(election.contests.select_related("election").order_by("pk"))
-    if kind in ("nominations_kickoff", "nominations_last_days"):
+    if kind == "election_season":
+        pairs = [(contest, contest.season_roll_id) for contest in contests]
+    elif kind in ("nominations_kickoff", "nominations_last_days"):
         pairs = [(contest, contest.nomination_roll_id) for contest in contests]
     elif kind == "nominations_end":
         pairs = [(contest, contest.roll_id or contest.nomination_roll_id) for contest in contests]
@@ -416,3 +435,44 @@ def previous_tc_election_of_record(before: datetime.datetime) -> PreviousTcElect
         elected=frozenset(addresses),
         names=frozenset(names),
     )
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+def contests_still_to_vote_in(election: Election, email: str) -> list[Contest]:
+    """The polls of ``election`` open now on whose roll ``email`` is and in which that roll
+    entry has not voted, in the election's order: what a reminder to that person names.
+    Never stored: a list of who has not voted would break the secrecy of abstention."""
+    contests = list(
+        election.contests.filter(state=ContestState.POLLING, roll__isnull=False)
+        .select_related("election", "roll")
+        .order_by("pk")
+    )
+    entries = dict(
+        RollEntry.objects.filter(
+            roll_id__in=[contest.roll_id for contest in contests], email=email
+        ).values_list("roll_id", "pk")
+    )
+    still = []
+    for contest in contests:
+        entry_id = entries.get(contest.roll_id)
+        if (
+            entry_id is not None
+            and not contest.voter_records.filter(roll_entry_id=entry_id).exists()
+        ):
+            still.append(contest)
+    return still
+
+
+def reminder_counts(election: Election) -> dict[str, int]:
+    """How many reminders of ``election`` wait, are being sent or failed (sent ones leave no
+    row): counts only, for the officials' notices page."""
+    counts = dict(
+        Invitation.objects.filter(contest__election=election, kind=InvitationKind.POLLING_REMINDER)
+        .order_by()
+        .values("state")
+        .annotate(count=Count("pk"))
+        .values_list("state", "count")
+    )
+    return {state: counts.get(state, 0) for state in InvitationState.values}

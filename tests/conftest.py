@@ -287,3 +287,22 @@ def browser_sign_in(tab: Any, base_url: str, email: str, password: str) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Sign In").click()
     tab.wait_for_load_state()
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Any]:
+    """A real SMTP server on loopback (``tests.smtpsink``) that Django's SMTP backend sends
+    to, the site's links at ``http://vote.example.test``; every accepted message is kept."""
+    from tests.smtpsink import SmtpSink
+
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.STACKVOTE_SITE_URL = "http://vote.example.test"
+    yield sink
+    sink.stop()

@@ -2,8 +2,9 @@
 to it over TCP exactly as to a mail server, and every accepted message is kept.
 
 Enough of RFC 5321 for smtplib (EHLO/HELO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP,
-QUIT). ``refuse`` holds recipient addresses it answers 451 (try again later) for, so tests
-can make delivery fail; ``delay`` slows each message down.
+QUIT). ``refuse`` holds recipient addresses it answers 451 (try again later) for, and
+``reject`` those it answers 550 (no such mailbox: a bounce), so tests can make delivery
+fail; ``delay`` slows each message down.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class SmtpSink:
     host: str = "127.0.0.1"
     port: int = 0
     refuse: set[str] = field(default_factory=set)
+    reject: set[str] = field(default_factory=set)
     delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,7 +72,9 @@ class SmtpSink:
                         self.reply("250 OK")
                     elif upper.startswith("RCPT TO:"):
                         recipient = _address(verb[8:])
-                        if recipient.lower() in sink.refuse:
+                        if recipient.lower() in sink.reject:
+                            self.reply("550 5.1.1 No such mailbox")
+                        elif recipient.lower() in sink.refuse:
                             self.reply("451 4.3.0 Try again later")
                         else:
                             recipients.append(recipient)

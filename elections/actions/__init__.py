@@ -42,6 +42,7 @@ from elections.actions.nominations import (
 )
 from elections.actions.notice_calendar import (
     election_notice_calendar,
+    election_notice_missed,
     election_notice_queue,
     election_notices_due,
 )
@@ -60,6 +61,7 @@ from elections.actions.phases import (
     elections_advance,
     legal_moves,
 )
+from elections.actions.reminders import reminders_queue, reminders_retry
 from elections.actions.settlement import (
     contest_mark_tallied,
     contest_record_appointment,
@@ -84,6 +86,9 @@ __all__ = [
     "election_notice_calendar",
     "election_notice_queue",
     "election_notices_due",
+    "election_notice_missed",
+    "reminders_queue",
+    "reminders_retry",
     "notice_text_reset",
     "notice_text_set",
     "contest_voter_list_set",

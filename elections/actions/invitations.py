@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import smtplib
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,7 @@ from elections.models import (
     InvitationState,
 )
 from elections.notices import NOTICE_PHASES, POLLING_KINDS, NoticeText
-from elections.selectors import notice_contest_names
+from elections.selectors import contests_still_to_vote_in, notice_contest_names
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ def _queue_senders(count: int) -> None:
 
 def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OPEN) -> int:
     """Queue one invitation per person on the contest's frozen roll; run inside the
-    transaction that opens the polls. Returns how many were new (none twice)."""
+    transaction that opens the polls. Returns how many were new (none twice). Reminders go
+    per person, not per contest (``elections.actions.reminders``)."""
+    if kind == InvitationKind.POLLING_REMINDER:
+        raise ValueError("Reminders go once per person: election_queue_reminders queues them.")
     if contest.roll_id is None:
         return 0
     now = timezone.now()
@@ -73,10 +77,6 @@ def invitations_queue(*, contest: Contest, kind: str = InvitationKind.POLLING_OP
             "roll_entry_id", flat=True
         )
     )
-    if kind == InvitationKind.POLLING_REMINDER:
-        # Only people who have not voted (the voter records name the roll entry, never the
-        # ballot); the election records that reminders went, so none goes twice.
-        already |= set(contest.voter_records.values_list("roll_entry_id", flat=True))
     opted_out = {email for _, email in opted_out_addresses({contest.election_id})}
     invited_elsewhere: set[str] = set()
     if kind == InvitationKind.POLLING_OPEN:
@@ -141,20 +141,30 @@ def _release(ids: list[int]) -> None:
     )
 
 
+def _bounced(error: Exception) -> bool:
+    """Whether the server refused every recipient for good (5xx: no such mailbox, and the
+    like): a bounce, which retrying will not cure."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(code >= 500 for code, _ in error.recipients.values())
+
+
 @transaction.atomic
-def _record_failure(invitation: Invitation, error: str, now: datetime.datetime) -> None:
+def _record_failure(invitation: Invitation, error: Exception, now: datetime.datetime) -> None:
+    """A refused send: retried later with back-off, failed for officials to see after the
+    last retry, or at once when it bounced (``_bounced``)."""
     invitation.attempts += 1
-    invitation.last_error = error
+    invitation.last_error = ("Bounced: " if _bounced(error) else "") + repr(error)
     invitation.not_before = now + _retry_delay(invitation.attempts)
     invitation.state = InvitationState.PENDING
     invitation.claimed_at = None
-    if invitation.attempts > conf.mail_max_retries():
+    if invitation.attempts > conf.mail_max_retries() or _bounced(error):
         invitation.state = InvitationState.FAILED
         audit_record(
             actor=None,
             action="invitation.failed",
             target=audit_target(invitation),
-            detail={"attempts": invitation.attempts, "error": error},
+            detail={"attempts": invitation.attempts, "error": invitation.last_error},
         )
     invitation.save(update_fields=["attempts", "last_error", "not_before", "state", "claimed_at"])
 
@@ -194,17 +204,20 @@ def _send_one(
             "before it could be sent.",
         )
         return False
-    contests = (
-        None
-        if invitation.kind == InvitationKind.POLLING_REMINDER
-        else notice_contest_names(election, invitation.kind, invitation.email)
-    )
+    if invitation.kind == InvitationKind.POLLING_REMINDER:
+        # The polls the person may still vote in, as they stand now.
+        contests = [c.name for c in contests_still_to_vote_in(election, invitation.email)]
+        if not contests:  # voted everywhere since it was queued: nothing to remind of
+            Invitation.objects.filter(pk=invitation.pk).delete()
+            return None
+    else:
+        contests = notice_contest_names(election, invitation.kind, invitation.email)
     message = invitation_message(invitation, text, contests)
     message.connection = connection
     try:
         message.send(fail_silently=False)
     except Exception as error:  # noqa: BLE001 - any transport error is recorded
-        _record_failure(invitation, repr(error), now)
+        _record_failure(invitation, error, now)
         # The connection may be broken: a fresh one for the next row.
         connection.close()
         connection.open()

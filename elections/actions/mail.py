@@ -14,13 +14,11 @@ from django.utils import timezone
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
-from elections.actions.invitations import invitations_queue
+from elections.actions.reminders import reminders_queue
 from elections.mail import notification_message
 from elections.models import (
     Contest,
-    ContestState,
     Election,
-    InvitationKind,
     Notification,
     NotificationKind,
     NotificationState,
@@ -66,14 +64,13 @@ def _queue_electorate_mail(*, contest: Contest, kind: str) -> int:
 
 @transaction.atomic
 def election_queue_reminders(*, election: Election) -> int:
-    """Queue the one reminder to electors of each poll who have not voted yet."""
+    """Queue the one reminder to the people on the polls' rolls who have not voted yet."""
     election = Election.objects.select_for_update().get(pk=election.pk)
     if election.reminder_queued_at is not None or election.phase != Phase.POLLING:
         return 0
-    queued = 0
-    for contest in election.contests.filter(state=ContestState.POLLING).order_by("pk"):
-        # Everyone on the roll who has not voted, account or not (one mail per person).
-        queued += invitations_queue(contest=contest, kind=InvitationKind.POLLING_REMINDER)
+    # Everyone on a poll's roll who has not voted in it, account or not: one mail per person,
+    # naming every poll they may still vote in.
+    queued = reminders_queue(election=election)
     election.reminder_queued_at = timezone.now()
     election.save(update_fields=["reminder_queued_at"])
     audit_record(

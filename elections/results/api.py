@@ -119,6 +119,15 @@ def _result_payload(request: HttpRequest, result: Result) -> dict[str, Any]:
     return document
 
 
+# Results kept for the electorate (``may_see_results``): the results page answers outsiders
+# 403, and so does every API answer about them, the turnout included.
+RESULTS_FOR_THE_ELECTORATE = "The results of this election are for its electorate only."
+
+
+def _refused(request: HttpRequest) -> JsonResponse:
+    return _json(request, {"detail": RESULTS_FOR_THE_ELECTORATE}, status=403)
+
+
 def _turnout(contest: Contest) -> dict[str, Any]:
 
     counts = turnout(contest)
@@ -175,7 +184,9 @@ def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> 
     payload["turnout"] = _turnout(contest)
     result = selectors.published_result(contest)
     if not may_see_results(request.user, election):
-        result = None  # kept for the electorate: the contest is public, its result is not
+        # Kept for the electorate: the contest is public, its result and turnout are not.
+        result = None
+        payload["turnout"] = None
         payload["results_electorate_only"] = True
     payload["result"] = _result_payload(request, result) if result is not None else None
     return _json(request, payload)
@@ -184,6 +195,8 @@ def api_contest(request: HttpRequest, election_slug: str, contest_slug: str) -> 
 @require_GET
 def api_election_turnout(request: HttpRequest, slug: str) -> JsonResponse:
     election = get_object_or_404(elections_visible_to(request.user), slug=slug)
+    if not may_see_results(request.user, election):
+        return _refused(request)
     contests = list(election.contests.select_related("election").order_by("kind", "name"))
     rows = [_turnout(contest) for contest in contests]
     # The election's figure counts people over its polled contests (the results page's too).
@@ -213,11 +226,7 @@ def api_results(request: HttpRequest) -> JsonResponse:
             raise Http404("No such election.")
         election = get_object_or_404(elections_visible_to(request.user), slug=election_slug)
         if election.pk in hidden:
-            return _json(
-                request,
-                {"detail": "The results of this election are for its electorate only."},
-                status=403,
-            )
+            return _refused(request)
         results = selectors.published_results(election=election)
     return _json(request, {"results": [_result_payload(request, result) for result in results]})
 

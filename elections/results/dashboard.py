@@ -30,7 +30,13 @@ from elections.models import (
 )
 from elections.permissions import is_candidate_in
 from elections.results.models import Result, ResultState, TallyRun
-from elections.voting.selectors import Turnout, ballot_boxes_without_key, turnouts
+from elections.voting.selectors import (
+    ElectionTurnoutInPeople,
+    Turnout,
+    ballot_boxes_without_key,
+    election_turnout_in_people,
+    turnouts,
+)
 
 # What entering each phase sets off by itself (elections.actions.phases.election_phase_move,
 # elections.results.actions.publication.election_follow_contests), in an official's words.
@@ -129,6 +135,8 @@ class Dashboard:
     contests: list[ContestPanel]
     statistics: NominationStatistics
     failed_mail: int
+    # The election's turnout in people, the figure of the results page and the API.
+    turnout: ElectionTurnoutInPeople
 
 
 def _admin(name: str, *args: Any, **query: Any) -> str:
@@ -336,17 +344,7 @@ def election_dashboard(election: Election, *, viewer: Any) -> Dashboard:
         )
     blockers += _contest_blockers(election, contests)
     if failed_mail:
-        blockers.append(
-            Blocker(
-                f"{failed_mail} e-mail{'s' if failed_mail != 1 else ''} failed.",
-                _admin(
-                    "elections_notification_changelist",
-                    state__exact="failed",
-                    contest__election__id__exact=election.pk,
-                ),
-                "Read the errors",
-            )
-        )
+        blockers += _failed_mail_blockers(election)
     blockers += _ingest_blockers(election)
     blockers += _roll_blockers(election, contests)
     blockers += _box_blockers(contests)
@@ -359,7 +357,40 @@ def election_dashboard(election: Election, *, viewer: Any) -> Dashboard:
         contests=_contest_panels(contests, viewer),
         statistics=nomination_statistics(contests),
         failed_mail=failed_mail,
+        turnout=election_turnout_in_people(election),
     )
+
+
+def _failed_mail_blockers(election: Election) -> list[Blocker]:
+    """Failed mail, each kind where its errors can be read: notifications and invitations
+    in their lists, reminders as a count (who was reminded is who had not voted)."""
+    failed = election_selectors.failed_mail_counts(election)
+    where = {
+        "notifications": _admin(
+            "elections_notification_changelist",
+            state__exact="failed",
+            contest__election__id__exact=election.pk,
+        ),
+        "invitations": _admin(
+            "elections_invitation_changelist",
+            state__exact="failed",
+            contest__election__id__exact=election.pk,
+        ),
+        "reminders": reverse(
+            "officials_notice", kwargs={"slug": election.slug, "kind": "polling_reminder"}
+        ),
+    }
+    # Notifications (to candidates and requesters) keep their old name: e-mails.
+    names = {"notifications": "e-mail", "invitations": "invitation", "reminders": "reminder"}
+    return [
+        Blocker(
+            f"{count} {names[what]}{'s' if count != 1 else ''} failed.",
+            where[what],
+            "Read the errors",
+        )
+        for what, count in failed.items()
+        if count
+    ]
 
 
 def _contest_panels(contests: list[Contest], viewer: Any) -> list[ContestPanel]:

@@ -14,9 +14,11 @@ from django.utils import timezone
 from accounts.models import RollEntry
 from elections import actions as election_actions
 from elections.mail import notice_default, notice_facts, notice_text
-from elections.models import Election, InvitationKind
+from elections.models import Election, InvitationKind, InvitationState, NoticeRunState
 from elections.notices import (
+    ELECTION_NOTICES,
     FACTS,
+    NOTICE_PHASES,
     POLLING_KINDS,
     NoticeText,
     NoticeTextError,
@@ -25,6 +27,7 @@ from elections.notices import (
     notice_text_check,
 )
 from elections.results.dashboard_views import _election
+from elections.selectors import reminder_counts
 
 SAMPLE = RollEntry(email="jane.doe@example.org", name="Jane Doe", reasons="12 contributions")
 
@@ -40,9 +43,13 @@ def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | No
         return None
     roll = contest.roll or contest.nomination_roll
     entry = RollEntry.objects.filter(roll=roll).order_by("email").first() if roll else None
+    if kind == InvitationKind.POLLING_REMINDER:
+        entry = None  # a reminder's reader is someone who has not voted: never a real one
     site = "https://…"
     if kind in POLLING_KINDS:
         link = f"{site}/invitation/(the person's own link)/"
+    elif kind == InvitationKind.ELECTION_SEASON:
+        link = site + reverse("eligibility")
     elif kind == InvitationKind.RESULTS:
         link = site + reverse("results_election", kwargs={"slug": election.slug})
     else:
@@ -59,24 +66,60 @@ def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | No
 
 
 def _calendar(election: Election) -> list[dict[str, object]]:
-    """Each notice with its date from the calendar and whether it has gone."""
+    """Each notice with its date from the calendar, whether it has gone or was missed, and
+    whether an official may send it now."""
     now = timezone.now()
-    runs = dict(election.notice_runs.values_list("kind", "queued_at"))
-    if election.reminder_queued_at is not None:
-        runs[InvitationKind.POLLING_REMINDER] = election.reminder_queued_at
+    runs = {run.kind: run for run in election.notice_runs.all()}
     opened = election.contests.filter(invitations__kind=InvitationKind.POLLING_OPEN).exists()
-    return [
-        {
-            "kind": notice.kind,
-            "label": InvitationKind(notice.kind).label,
-            "due_at": notice.due_at,
-            "when": notice.when,
-            "queued_at": runs.get(notice.kind),
-            "queued": notice.kind in runs or (notice.kind == "polling_open" and opened),
-            "missed": notice_missed(notice, now=now),
-        }
-        for notice in election_actions.election_notice_calendar(election)
-    ]
+    rows = []
+    for notice in election_actions.election_notice_calendar(election):
+        run = runs.get(notice.kind)
+        queued_at = run.queued_at if run and run.state == NoticeRunState.QUEUED else None
+        if notice.kind == InvitationKind.POLLING_REMINDER:
+            queued_at = election.reminder_queued_at
+        missed = (run is not None and run.state == NoticeRunState.MISSED) or (
+            run is None
+            and queued_at is None
+            and notice_missed(notice, now=now, phase=election.phase)
+        )
+        rows.append(
+            {
+                "kind": notice.kind,
+                "label": InvitationKind(notice.kind).label,
+                "due_at": notice.due_at,
+                "when": notice.when,
+                "queued_at": queued_at,
+                "queued": queued_at is not None or (notice.kind == "polling_open" and opened),
+                "missed": missed,
+                # Sent by hand: an election-wide notice not sent, while its phase lasts.
+                "can_send": notice.kind in ELECTION_NOTICES
+                and queued_at is None
+                and election.phase in NOTICE_PHASES[notice.kind],
+            }
+        )
+    return rows
+
+
+def _post_action(request: HttpRequest, election: Election, kind: str) -> HttpResponse | None:
+    """Send a notice now, or the failed reminders again, or set the text back to the
+    default; None when the request asks for none of these."""
+    try:
+        if "send" in request.POST:
+            count = election_actions.election_notice_queue(
+                election=election, kind=kind, actor=request.user
+            )
+            messages.success(request, f"Queued for {count} people.")
+        elif "retry_reminders" in request.POST:
+            count = election_actions.reminders_retry(election=election, actor=request.user)
+            messages.success(request, f"{count} failed reminders queued again.")
+        elif "reset" in request.POST:
+            election_actions.notice_text_reset(election=election, kind=kind, actor=request.user)
+            messages.success(request, "Back to the default text.")
+        else:
+            return None
+    except election_actions.ElectionError as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(request.path)
 
 
 def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
@@ -86,14 +129,10 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     current = notice_text(election, kind)
     form = NoticeForm(request.POST or {"subject": current.subject, "body": current.body})
     preview = None
-    if request.method == "POST" and "reset" in request.POST:
-        try:
-            election_actions.notice_text_reset(election=election, kind=kind, actor=request.user)
-        except election_actions.ElectionError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Back to the default text.")
-        return HttpResponseRedirect(request.path)
+    if request.method == "POST":
+        done = _post_action(request, election, kind)
+        if done is not None:
+            return done
     if form.is_valid():
         subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
         if request.method == "POST" and "save" in request.POST:
@@ -118,6 +157,9 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "kind": kind,
         "kinds": InvitationKind.choices,
         "calendar": _calendar(election),
+        # Counts only: who was reminded would be who had not voted.
+        "reminders": reminder_counts(election),
+        "failed_state": InvitationState.FAILED,
         "form": form,
         "preview": preview,
         "facts": FACTS,

@@ -17,18 +17,44 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _get(summary: str, schema: dict[str, Any], *, parameters: list[str] = ()) -> dict[str, Any]:
+# The answer to an outsider asking about an election whose officials keep its results for
+# its electorate (the results page answers 403 too).
+_REFUSED = {
+    "description": "The election's results (and its turnout) are for its electorate only "
+    "and the caller is not on one of its rolls (nor one of its officials).",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["detail"],
+                "properties": {"detail": _STRING},
+            }
+        }
+    },
+}
+
+
+def _get(
+    summary: str,
+    schema: dict[str, Any],
+    *,
+    parameters: list[str] = (),
+    refuses_outsiders: bool = False,
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": schema}},
+        },
+    }
+    if refuses_outsiders:
+        responses["403"] = _REFUSED
+    responses["404"] = {"description": "No such public election, contest or result."}
     return {
         "get": {
             "summary": summary,
             "parameters": [_ref_parameter(name) for name in parameters],
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {"application/json": {"schema": schema}},
-                },
-                "404": {"description": "No such public election, contest or result."},
-            },
+            "responses": responses,
         }
     }
 
@@ -220,13 +246,13 @@ SCHEMAS["Contest"] = {
             "properties": {
                 "election": _STRING,
                 "candidates": {"type": "array", "items": _ref("Candidate")},
-                "turnout": _ref("Turnout"),
+                "turnout": {"oneOf": [_ref("Turnout"), {"type": "null"}]},
                 "result": {"oneOf": [_ref("Result"), {"type": "null"}]},
                 "results_electorate_only": {
                     "type": "boolean",
                     "description": "Present (true) when the election's officials keep its "
                     "results for its electorate and the caller is not on a roll: the result "
-                    "is then null.",
+                    "and the turnout are then null.",
                 },
             },
         },
@@ -290,10 +316,12 @@ def openapi_document(*, server_url: str) -> dict[str, Any]:
                         "contests": {"type": "array", "items": _ref("Turnout")},
                         "ballots": _INTEGER,
                         "electorate": _NULLABLE_INTEGER,
+                        "voters": _INTEGER,
                         "percent": {"type": ["number", "null"]},
                     },
                 },
                 parameters=["election_slug"],
+                refuses_outsiders=True,
             ),
             "/elections/{election_slug}/{contest_slug}/": _get(
                 "One contest: candidates, turnout and its published result (or null)",
@@ -307,6 +335,7 @@ def openapi_document(*, server_url: str) -> dict[str, Any]:
                     "properties": {"results": {"type": "array", "items": _ref("Result")}},
                 },
                 parameters=["election_filter"],
+                refuses_outsiders=True,
             ),
             "/openapi.json": _get("This description", {"type": "object"}),
         },

@@ -112,3 +112,33 @@ def open_nominations(official: Any) -> Callable[[Election], Election]:
         return scenario_move(election, "nominations", actor=official, reason="test: open")
 
     return move
+
+
+NOVA = {"alice@example.org", "bob@example.org", "dave@example.org"}
+SWIFT = {"alice@example.org", "carol@example.org", "erin@example.org"}
+
+
+@pytest.fixture
+def season(
+    smtp: Any,
+    make_team: Any,
+    contribute: Any,
+    make_election: Any,
+    make_contest: Any,
+    make_user: Any,
+    official: Any,
+) -> dict[str, Any]:
+    """A draft election with a Nova and a Swift PTL contest, the scheduler to run it. alice
+    contributed to both; dave has no account."""
+    nova, swift = make_team("Nova", "nova"), make_team("Swift", "swift")
+    for address in NOVA:
+        contribute(nova, address)
+    for address in SWIFT:
+        contribute(swift, address)
+    people = {name: make_user(f"{name}@example.org") for name in ("alice", "bob", "carol", "erin")}
+    election = make_election()
+    contests = {
+        "nova": make_contest(election, team=nova),
+        "swift": make_contest(election, team=swift),
+    }
+    return {"election": election, "contests": contests, "people": people, "official": official}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,21 +23,6 @@ from tests.smtpsink import SmtpSink
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"(http://vote\.example\.test/invitation/[^/\s]+/)")
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.STACKVOTE_SITE_URL = "http://vote.example.test"
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
@@ -266,6 +250,45 @@ def test_a_refused_delivery_is_retried_then_failed_for_officials_and_sent_on_ret
     assert dave.state == InvitationState.SENT
     assert smtp.recipients().count("dave@example.org") == 1
     assert sorted(smtp.recipients()) == sorted(EXPECTED)
+
+
+def test_a_person_with_several_roll_addresses_is_invited_once_at_the_one_they_prefer(
+    smtp: SmtpSink, poll: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """grace makes her work address her primary one before the roll is frozen: her one
+    invitation goes there, not to the other address of her account."""
+    EmailAddress.objects.get(email="grace@work.example.org").set_as_primary()
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    graces = [address for address in smtp.recipients() if address.startswith("grace@")]
+    assert graces == ["grace@work.example.org"]
+    assert Invitation.objects.filter(email__startswith="grace@").count() == 1
+
+
+def test_a_bounce_fails_at_once_and_officials_read_it_and_send_it_again_from_the_dashboard(
+    smtp: SmtpSink, poll: dict[str, Any], client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A mailbox the server says does not exist (550) is not retried for hours: the
+    invitation fails at once, the dashboard counts it and links to the list that shows the
+    server's answer, and the officials send it again once the address is fixed."""
+    smtp.reject.add("dave@example.org")
+    _open_polls(poll, django_capture_on_commit_callbacks)
+    dave = Invitation.objects.get(email="dave@example.org")
+    assert dave.state == InvitationState.FAILED and dave.attempts == 1
+    assert dave.last_error.startswith("Bounced") and "550" in dave.last_error
+    client.force_login(poll["official"])
+    slug = poll["election"].slug
+    dashboard = client.get(reverse("officials_dashboard", args=[slug])).content.decode()
+    assert "1 invitation failed." in dashboard
+    listing = reverse("admin:elections_invitation_changelist")
+    assert listing in dashboard
+    failed = client.get(listing + "?state__exact=failed").content.decode()
+    assert "dave@example.org" in failed and "No such mailbox" in failed
+    smtp.reject.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("officials_mail_retry", args=[slug]))
+    dave.refresh_from_db()
+    assert dave.state == InvitationState.SENT
+    assert smtp.recipients().count("dave@example.org") == 1
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_the_sweep_sends_its_claimed_rows(

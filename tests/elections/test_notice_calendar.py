@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,54 +18,12 @@ from elections.models import Invitation, InvitationState, NoticeRun, Phase
 from elections.notices import notice_calendar
 from elections.results.scenarios import scenario_cast, scenario_count, scenario_publish
 from elections.scenarios import scenario_move, scenario_stand
+from tests.elections.conftest import NOVA, SWIFT
 from tests.smtpsink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
 OPT_OUT = re.compile(r"(http://vote\.example\.test/opt-out/\S+/)")
-NOVA = {"alice@example.org", "bob@example.org", "dave@example.org"}
-SWIFT = {"alice@example.org", "carol@example.org", "erin@example.org"}
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.STACKVOTE_SITE_URL = "http://vote.example.test"
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def season(
-    smtp: SmtpSink,
-    make_team: Any,
-    contribute: Any,
-    make_election: Any,
-    make_contest: Any,
-    make_user: Any,
-    official: Any,
-) -> dict[str, Any]:
-    """A draft election with a Nova and a Swift PTL contest, the scheduler to run it. alice
-    contributed to both; dave has no account."""
-    nova, swift = make_team("Nova", "nova"), make_team("Swift", "swift")
-    for address in NOVA:
-        contribute(nova, address)
-    for address in SWIFT:
-        contribute(swift, address)
-    people = {name: make_user(f"{name}@example.org") for name in ("alice", "bob", "carol", "erin")}
-    election = make_election()
-    contests = {
-        "nova": make_contest(election, team=nova),
-        "swift": make_contest(election, team=swift),
-    }
-    return {"election": election, "contests": contests, "people": people, "official": official}
 
 
 def _bodies(sink: SmtpSink, address: str) -> list[str]:
@@ -100,7 +57,22 @@ def test_each_notice_goes_once_at_its_date_in_the_officials_words_and_opt_out_st
         == 302
     )
 
-    # Before its date: nothing.
+    # Before the season's date: nothing. From it until nominations open: the election
+    # season notice, once per person, with the calendar and where to check eligibility.
+    season_at = election.nominations_opens_at - datetime.timedelta(days=14)
+    _advance(season_at - datetime.timedelta(hours=1), capture)
+    assert smtp.received == []
+    _advance(season_at + datetime.timedelta(hours=1), capture)
+    assert sorted(smtp.recipients()) == sorted(NOVA | SWIFT)
+    (coming,) = smtp.to("alice@example.org")
+    assert coming.message()["Subject"].startswith(f"{election.name} is coming")
+    (text,) = _bodies(smtp, "alice@example.org")
+    assert "you are on\nthe roll for:\n- Nova PTL\n- Swift PTL\n" in text
+    assert "http://vote.example.test/eligibility/" in text
+    assert f"Nominations: {election.nominations_opens_at:%Y-%m-%d %H:%M} UTC" in text
+    assert "Who may stand" in text and "Who may vote" in text
+    smtp.received.clear()
+    # Before the kickoff's date: nothing more.
     _advance(election.nominations_opens_at - datetime.timedelta(hours=1), capture)
     assert smtp.received == []
 
@@ -187,6 +159,7 @@ def test_each_notice_goes_once_at_its_date_in_the_officials_words_and_opt_out_st
     _advance(later + datetime.timedelta(days=1), capture)
     assert len(smtp.received) == len((NOVA | SWIFT) - {"dave@example.org"})
     assert set(NoticeRun.objects.values_list("kind", flat=True)) == {
+        "election_season",
         "nominations_kickoff",
         "nominations_last_days",
         "nominations_end",
@@ -233,6 +206,7 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
     }
     # No campaigning when the polls open as nominations close.
     assert calendar == {
+        "election_season": opens - 14 * days,
         "nominations_kickoff": opens,
         "nominations_last_days": opens + 12 * days,
         "nominations_end": opens + 14 * days,
@@ -240,3 +214,28 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
         "polling_reminder": opens + 33 * days,
         "results": None,
     }
+
+
+def test_officials_preview_and_reword_the_election_season_notice_before_it_goes(
+    smtp: SmtpSink,
+    season: dict[str, Any],
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    election = season["election"]
+    client.force_login(season["official"])
+    url = reverse("officials_notice", kwargs={"slug": election.slug, "kind": "election_season"})
+    page = client.get(url).content.decode()
+    assert "The election is coming" in page and "14 days before nominations open" in page
+    body = "$election: nominations $nominations_opens; check $link\n$opt_out_link\n"
+    preview = client.post(url, {"subject": "Soon: $election", "body": body, "preview": "1"})
+    text = preview.content.decode()
+    assert f"{election.name}: nominations" in text and "/eligibility/" in text
+    assert (
+        client.post(url, {"subject": "Soon: $election", "body": body, "save": "1"}).status_code
+        == 302
+    )
+    season_at = election.nominations_opens_at - datetime.timedelta(days=13)
+    _advance(season_at, django_capture_on_commit_callbacks)
+    assert {r.message()["Subject"] for r in smtp.received} == {f"Soon: {election.name}"}
+    assert sorted(smtp.recipients()) == sorted(NOVA | SWIFT)

@@ -176,7 +176,7 @@ def test_the_reminder_goes_once_and_only_to_electors_who_have_not_voted(
         "carol@old.example.net",
         "dave@example.org",
     ]
-    assert all(m.subject.startswith("Reminder: Nova PTL closes") for m in mail.outbox)
+    assert all(m.subject.startswith("Reminder: vote in Nova PTL before") for m in mail.outbox)
     # Once sent, nothing in the mail tables (or the officials' panel) lists who had not voted.
     assert not Notification.objects.filter(kind=NotificationKind.POLLING_REMINDER).exists()
     assert not Invitation.objects.filter(kind="polling_reminder").exists()

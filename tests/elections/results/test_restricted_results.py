@@ -41,6 +41,7 @@ def _urls(scenario: Scenario) -> dict[str, str]:
         "election feed": reverse("results_election_feed_rss", kwargs={"slug": slug}),
         "election atom": reverse("results_election_feed_atom", kwargs={"slug": slug}),
         "api results": reverse("api_results") + f"?election={slug}",
+        "api turnout": reverse("api_election_turnout", kwargs={"slug": slug}),
     }
 
 
@@ -79,6 +80,29 @@ def test_outsiders_are_refused_every_result_of_an_election_kept_for_its_electora
             ).content
         )
         assert contest["result"] is None and contest["results_electorate_only"] is True
+        assert contest["turnout"] is None
+
+
+def test_the_turnout_api_refuses_outsiders_as_the_results_page_does_and_says_so_in_openapi(
+    published: Scenario, make_user: Any
+) -> None:
+    urls = _urls(published)
+    for client in (_client(), _client(make_user("outsider@example.net"))):
+        page = client.get(urls["election page"]).status_code
+        answer = client.get(urls["api turnout"])
+        assert page == answer.status_code == 403
+        assert answer.json() == {
+            "detail": "The results of this election are for its electorate only."
+        }
+    elector = _client(published.electors[-1])
+    turnout = elector.get(urls["api turnout"]).json()
+    assert turnout["electorate"] > 0 and turnout["voters"] == len(published.receipts)
+    document = _client().get(reverse("api_openapi")).json()
+    refused = document["paths"]["/elections/{election_slug}/turnout/"]["get"]["responses"]["403"]
+    assert "electorate only" in refused["description"]
+    schema = refused["content"]["application/json"]["schema"]
+    assert schema["required"] == ["detail"]
+    assert "403" in document["paths"]["/results/"]["get"]["responses"]
 
 
 def test_electors_and_officials_see_them_and_everyone_does_when_the_officials_open_them(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -70,8 +71,25 @@ def test_a_person_on_two_rolls_who_votes_twice_counts_once_everywhere(
     assert (turnout["electorate"], turnout["voters"], turnout["ballots"]) == (5, 3, 4)
     assert turnout["percent"] == 60.0
     page = Client().get(reverse("results_election", args=[election.slug])).content.decode()
-    assert "60.0%" in page
+    footer = re.search(r"<tfoot>.*?</tfoot>", page, re.S)
+    assert footer
+    assert re.findall(r"<td>([^<]*)</td>", footer.group(0)) == ["5", "3", "60.0%"]
     panel = Client()
     panel.force_login(official)
     glance = panel.get(reverse("admin:results_electionataglance_changelist")).content.decode()
     assert "60.0%" in glance
+    # The officials' dashboard: the same figure for the election, and for each contest the
+    # API's (people who voted in it, of the people on its roll).
+    dashboard = panel.get(reverse("officials_dashboard", args=[election.slug])).content.decode()
+    row = re.search(
+        r'<tr id="election-turnout">.*?<td class="turnout">([^<]*)</td>', dashboard, re.S
+    )
+    assert row and row.group(1) == (
+        f"{turnout['voters']} of {turnout['electorate']} ({turnout['percent']}%)"
+    )
+    cells = re.findall(r'<td class="turnout">([^<]*)</td>', dashboard)
+    for contest in turnout["contests"]:
+        if contest["electorate"] is not None:
+            figure = f"{contest['ballots']} of {contest['electorate']} ({contest['percent']}%)"
+            assert figure in cells, (figure, cells)
+    assert "2 of 3 (66.7%)" in cells and "2 of 5 (40.0%)" in cells

@@ -11,6 +11,7 @@ apply: an official who stands in a contest cannot act on its result)::
     manage.py election 2027-1 seal-and-count [--actor ...]
     manage.py election 2027-1 publish --actor official@example.org
     manage.py election 2027-1 unpublish --reason "Wrong roll" --actor official@example.org
+    manage.py election 2027-1 notice results --actor official@example.org   # a missed notice
 
 A refused request prints the reason on stderr and exits with status 1.
 """
@@ -33,6 +34,7 @@ from elections.models import (
     Election,
     Phase,
 )
+from elections.notices import ELECTION_NOTICES
 from elections.results import actions as result_actions
 from elections.results.models import ResultState
 from elections.results.selectors import SETTLED_WITHOUT_POLL, latest_result, published_result
@@ -74,6 +76,10 @@ class Command(BaseCommand):
             "results-for", help="who sees the published results: everyone or the electorate"
         )
         results_for.add_argument("audience", choices=["everyone", "electorate"])
+        notice = commands.add_parser(
+            "notice", help="send an election-wide notice now (one not sent, or missed)"
+        )
+        notice.add_argument("kind", choices=list(ELECTION_NOTICES))
         voters = commands.add_parser(
             "voters", help="set a contest's voter list: a CSV (address[,name]) or members.yaml"
         )
@@ -114,6 +120,11 @@ class Command(BaseCommand):
                 self._unpublish(election, actor, options["reason"])
             elif subcommand == "voters":
                 self._voters(election, actor, options)
+            elif subcommand == "notice":
+                count = election_actions.election_notice_queue(
+                    election=election, kind=options["kind"], actor=actor
+                )
+                self.stdout.write(f"{options['kind']}: queued for {count} people.")
             elif subcommand == "results-for":
                 election = election_actions.election_update(
                     election=election,
