@@ -84,10 +84,11 @@ def split_blocks(
     trackers: np.ndarray,
     ranks: np.ndarray,
     *,
-    size: int = BLOCK_BALLOTS,
+    size: int | None = None,
 ) -> list[Block]:
     """Ballots already sorted by receipt hash (``S64``, ``S32``, ``(rows, choices)`` ranks)
-    cut into blocks of ``size`` ballots (the last one shorter)."""
+    cut into blocks of ``size`` ballots (``BLOCK_BALLOTS``; the last one shorter)."""
+    size = size or BLOCK_BALLOTS
     hashes = np.ascontiguousarray(receipt_hashes, dtype=RECEIPT_DTYPE)
     tracked = np.ascontiguousarray(trackers, dtype=TRACKER_DTYPE)
     packed = np.ascontiguousarray(ranks, dtype=RANK_DTYPE)
