@@ -112,8 +112,7 @@ def test_ranges_across_blocks_read_every_ballot_once(sealed_in_blocks: dict[str,
         assert read.tolist() == whole.receipt_hashes.tolist()
     stored = [(h, t) for h, t, _ in sealed_rows(contest)]
     as_read = [
-        (h.decode(), t.decode())
-        for h, t in zip(whole.receipt_hashes, whole.trackers, strict=True)
+        (h.decode(), t.decode()) for h, t in zip(whole.receipt_hashes, whole.trackers, strict=True)
     ]
     assert stored == as_read
 
