@@ -220,7 +220,7 @@ def result_for_ballot_set(contest: Contest, ballot_set_sha256: str) -> Result | 
 def result_since_seal(contest: Contest, *, ballot_count: int) -> Result | None:
     """The result counted from the contest's ballot box as it was sealed, if any.
 
-    A sealed box takes no ballot and changes none; sealing it again (a new shuffle) makes any
+    A sealed box takes no ballot and changes none; sealing it again makes any
     earlier result count as older than the seal, so the ballots are read and checked again.
     """
 

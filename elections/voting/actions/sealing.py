@@ -1,5 +1,5 @@
-"""Sealing a closed contest's ballot box: its ballots decrypted, shuffled and stored for the
-count, its table dropped and its key destroyed."""
+"""Sealing a closed contest's ballot box: its ballots decrypted, sorted by receipt hash and
+stored in blocks for the count, its table dropped and its key destroyed."""
 
 from __future__ import annotations
 
