@@ -319,15 +319,24 @@ def ballots_by_receipt_hash(contest_id: int) -> dict[str, dict[str, int]]:
     """Every ballot of the contest by receipt hash, as {choice key: rank}: the sealed ballots
     once the box is sealed, else its open box decrypted with the contest key, as only the
     key's holder can."""
+    from elections.models import Contest
     from elections.voting.actions.boxes import box_key, box_order, box_rows, open_box
-    from elections.voting.boxcrypt import open_ballot, unpack_ranks
-    from elections.voting.models import Ballot, BallotBoxSeal
+    from elections.voting.ballot_reads import sealed_ballots
+    from elections.voting.boxcrypt import open_ballot
+    from elections.voting.models import BallotBoxSeal
 
     seal_row = BallotBoxSeal.objects.filter(contest_id=contest_id).first()
     if seal_row is not None:
-        order = seal_row.choice_keys
-        rows = Ballot.objects.filter(contest_id=contest_id).values_list("receipt_hash", "ranks")
-        return {digest: unpack_ranks(order, bytes(packed)) for digest, packed in rows}
+        sealed = sealed_ballots(Contest.objects.get(pk=contest_id), receipts=True)
+        assert sealed.receipt_hashes is not None  # noqa: S101 - asked for above
+        return {
+            digest.decode("ascii"): {
+                key: rank for key, rank in zip(sealed.choice_keys, row, strict=True) if rank
+            }
+            for digest, row in zip(
+                sealed.receipt_hashes.tolist(), sealed.ranks.tolist(), strict=True
+            )
+        }
     box = open_box(contest_id)
     if box is None:
         return {}

@@ -7,7 +7,7 @@ written, in one process and fanned out in chunks, against the engine's own count
 Works in a scratch database (``test_<name>``, created, migrated and dropped), never in the one
 ``DATABASE_URL`` names. Tasks run in-process (the chord too), so the figures are the work of
 one worker; with N workers the chunks' reads and pairwise counts run in parallel. For each
-size it prints the seconds spent sealing the ballot box (decrypt, shuffle, COPY), reading the
+size it prints the seconds spent sealing the ballot box (decrypt, sort, COPY of blocks), reading the
 ballots into the rank matrix (and the rate), the engine's own count of that matrix, writing
 the published files, the tally in one process (``results.tally_contest``: read, count, files,
 Result), close to published (seal + tally), the chunked tally, and the peak memory of this
@@ -229,7 +229,7 @@ def run_size(count: int, candidates: int, chunk: int) -> list[str]:
         cache.delete(tally_lock_key(contest.pk))  # type: ignore[attr-defined]
     settings.STACKVOTE_TALLY_CHUNK_SIZE = count + 1
     peak_reset()
-    _, seal = timed("seal (decrypt, shuffle, COPY)", lambda: ballots_seal(contest=single))
+    _, seal = timed("seal (decrypt, sort, COPY of blocks)", lambda: ballots_seal(contest=single))
     _, tally = timed(
         "tally in one process (read, count, files, Result)",
         lambda: tally_contest.delay(single.pk).get(),

@@ -40,6 +40,8 @@ class BallotFile:
 
     def expanded(self) -> np.ndarray:
         """One row per voter."""
+        if bool((self.weights == 1).all()):
+            return self.ballots
         return np.repeat(self.ballots, self.weights, axis=0)
 
 

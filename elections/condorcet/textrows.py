@@ -75,7 +75,9 @@ def _joined(lead: np.ndarray, ranks: np.ndarray) -> str:
 
 def _rank_cells(ranks: np.ndarray, *, lone_quoted: bool = True) -> np.ndarray:
     count, columns = ranks.shape
-    values = np.asarray(ranks, dtype=np.int64)
+    values = np.asarray(ranks)
+    if values.dtype != np.int16:
+        values = _small(values.astype(np.int64, copy=False))
     width = max(2, len(str(int(values.max()))))
     cells = np.zeros((count, columns, width + 1), dtype=np.uint8)
     cells[:, :, :width] = digit_slots(values, width)
@@ -94,6 +96,11 @@ def _small(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int16) if top < 32767 else values
 
 
+def small_ints(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest type that holds them (16 bits when they fit)."""
+    return _small(np.asarray(values, dtype=np.int64))
+
+
 def dense(ballots: np.ndarray) -> np.ndarray:
     """Each ballot's ranks as 1, 2, 3, ... keeping order and ties (0 stays 0)."""
     return dense_small(ballots).astype(np.int64)
@@ -104,6 +111,9 @@ def dense_small(ballots: np.ndarray) -> np.ndarray:
     values = _small(np.asarray(ballots, dtype=np.int64))
     if values.size == 0:
         return np.zeros(values.shape, dtype=np.int16)
+    top = int(values.max())
+    if top <= 4 * values.shape[1] + 64 and int(values.min()) >= 0:
+        return _dense_by_presence(values, top)
     order = np.argsort(values, axis=1, kind="stable")
     ordered = np.take_along_axis(values, order, axis=1)
     rises = np.ones(ordered.shape, dtype=bool)
@@ -115,6 +125,18 @@ def dense_small(ballots: np.ndarray) -> np.ndarray:
     result = np.zeros(values.shape, dtype=levels.dtype)
     np.put_along_axis(result, order, levels, axis=1)
     return result
+
+
+def _dense_by_presence(values: np.ndarray, top: int) -> np.ndarray:
+    """``dense`` of non-negative ranks of at most ``top`` (a small number): a ballot's dense
+    rank of a value is how many of the distinct ranks it uses are at most that value, read
+    from a running count over a table of the ranks each ballot uses, with no sort."""
+    rows = values.shape[0]
+    used = np.zeros((rows, top + 1), dtype=np.bool_)
+    used[np.arange(rows)[:, None], values] = True
+    used[:, 0] = False
+    levels = np.cumsum(used, axis=1, dtype=np.int16 if top < 32767 else np.int64)
+    return np.take_along_axis(levels, values.astype(np.intp), axis=1)
 
 
 def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, int]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from elections.condorcet.formats import BallotFile, write_csv, write_preflib
-from elections.condorcet.textrows import csv_rows
+from elections.condorcet.textrows import csv_rows, small_ints
 from elections.voting.boxcrypt import TRACKER_CHARS
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def _shuffled(ranks: np.ndarray) -> np.ndarray:
 def ballots_csv(names: Sequence[str], ranks: np.ndarray) -> str:
     """Header of candidate names, one ballot per row, empty cell = unranked."""
 
-    shuffled = _shuffled(ranks)
+    # Shuffled as 16-bit numbers where they fit: a quarter of the bytes to move.
+    shuffled = _shuffled(small_ints(np.asarray(ranks)))
     return write_csv(BallotFile(list(names), shuffled, np.ones(shuffled.shape[0], dtype=np.int64)))
 
 

@@ -1,9 +1,9 @@
 """Reads of the results app: ballots as rank matrices, published results, turnout.
 
-Ballots are read only to count them, from the voting app's packed sealed ballots
+Ballots are read only to count them, from the voting app's sealed blocks
 (``elections.voting.ballot_reads``, one binary COPY into a numpy matrix): a whole contest,
-or one range of ballot ids for a chunk of a fanned-out tally. The rank matrix has one row
-per ballot and one column per choice in ``Contest.ballot_choices()`` order, 1 = most
+or one range of its stored ballots for a chunk of a fanned-out tally. The rank matrix has
+one row per ballot and one column per choice in ``Contest.ballot_choices()`` order, 1 = most
 preferred, equal numbers = tie, 0 = unranked (the engine's convention).
 """
 
@@ -35,8 +35,12 @@ from elections.models import (
 from elections.results import conf, counting
 from elections.results.models import Result, ResultFile, ResultState, TallyRun, TallyRunState
 from elections.selectors import contest_appointment
-from elections.voting.ballot_reads import SealedBallots, id_ranges, sealed_ballots
-from elections.voting.models import Ballot
+from elections.voting.ballot_reads import (
+    SealedBallots,
+    ballot_ranges,
+    sealed_ballot_count,
+    sealed_ballots,
+)
 from elections.voting.selectors import (
     audited_seal_digests,
     ballot_box_seal,
@@ -104,7 +108,7 @@ def ballot_box_sealed(contest: Contest) -> bool:
 
 
 def contest_ballot_count(contest: Contest) -> int:
-    return Ballot.objects.filter(contest=contest).count()
+    return sealed_ballot_count(contest)
 
 
 def contest_ballot_matrix(
@@ -129,11 +133,13 @@ def contest_ballot_matrix(
 
 
 def contest_ballot_chunk(contest: Contest, *, part: int, parts: int) -> np.ndarray:
-    """The ballots whose ids fall in range ``part`` of ``parts`` equal ranges of the id space
-    (``ballot_reads.id_ranges``), as a rank matrix: what one chunk of a fanned-out tally
-    reads from the database itself. The ranges cover every ballot exactly once."""
+    """The ballots in range ``part`` of ``parts`` about equal ranges of the contest's stored
+    ballots (``ballot_reads.ballot_ranges``), as a rank matrix: what one chunk of a
+    fanned-out tally reads from the database itself (only the blocks its range overlaps).
+    The ranges cover every ballot exactly once."""
     choices = contest.ballot_choices()
-    ballots = sealed_ballots(contest, ids=id_ranges(parts)[part])
+    total = sealed_ballot_count(contest)
+    ballots = sealed_ballots(contest, ballots=ballot_ranges(total, parts)[part])
     return _rank_matrix(ballots, choices)
 
 
@@ -214,7 +220,7 @@ def result_for_ballot_set(contest: Contest, ballot_set_sha256: str) -> Result | 
 def result_since_seal(contest: Contest, *, ballot_count: int) -> Result | None:
     """The result counted from the contest's ballot box as it was sealed, if any.
 
-    A sealed box takes no ballot and changes none; sealing it again (a new shuffle) makes any
+    A sealed box takes no ballot and changes none; sealing it again makes any
     earlier result count as older than the seal, so the ballots are read and checked again.
     """
 

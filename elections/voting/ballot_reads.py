@@ -1,48 +1,43 @@
-"""Reads of a contest's sealed ballots in bulk, for the count and the seal's checks.
+"""Reads of a contest's sealed ballots in bulk, for the count, the receipts and the seal's
+checks.
 
-On PostgreSQL the ballots are read with ``COPY (SELECT ...) TO STDOUT (FORMAT binary)``: the
-rows are of fixed width, so the stream is one numpy array and the ranks are a view of it
-(``sealed.parse_copy_binary``), millions of ballots a second. Elsewhere (SQLite) through the
-ORM. Ballots are returned in the order they are stored, which the seal shuffled; a range of
-ballot ids (``IdRange``) selects one chunk of a fanned-out count: random ids spread evenly
-over the id space, so equal ranges hold about equally many ballots.
+Sealed ballots are stored in blocks of thousands (``SealedBlock``, ``voting/blocks.py``),
+sorted by receipt hash. On PostgreSQL the blocks are read with one ``COPY (SELECT ...) TO
+STDOUT (FORMAT binary)``, a few hundred rows for a million ballots, and their columns become
+numpy arrays with no Python object per ballot; elsewhere (SQLite) through the ORM. A range of
+positions (``BallotRange``) selects one chunk of a fanned-out count: the blocks it overlaps
+are read, and cut to the range.
 """
 
 from __future__ import annotations
 
 import io
-import uuid
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.db.models import BinaryField, F, Func, Sum, Value
 
 from elections.models import Contest
-from elections.voting.boxcrypt import RANK_DTYPE, RECEIPT_HASH_CHARS, TRACKER_CHARS
-from elections.voting.models import Ballot, BallotBoxSeal
+from elections.voting.blocks import RECEIPT_DTYPE, TRACKER_DTYPE, joined, position_in_block
+from elections.voting.boxcrypt import RANK_DTYPE
+from elections.voting.models import BallotBoxSeal, SealedBlock
 from elections.voting.receipts import sealed_ballots_digest
-from elections.voting.sealed import CopyFormatError, parse_copy_binary, ranks_matrix, sealed_digest
-
-# Ballot ids are compared as PostgreSQL compares uuids (bytewise), so ranges of the 128-bit
-# number space are ranges of ids.
-_ID_SPACE = 1 << 128
+from elections.voting.sealed import parse_copy_rows, ranks_matrix, sealed_digest
 
 
 @dataclass(frozen=True)
-class IdRange:
-    """Ballot ids from ``start`` (included) to ``stop`` (excluded; None = to the end)."""
+class BallotRange:
+    """The contest's sealed ballots from position ``start`` (included) to ``stop`` (excluded)."""
 
-    start: uuid.UUID
-    stop: uuid.UUID | None
+    start: int
+    stop: int
 
 
-def id_ranges(parts: int) -> list[IdRange]:
-    """The ballot-id space cut into ``parts`` ranges of equal width."""
-    bounds = [uuid.UUID(int=_ID_SPACE * number // parts) for number in range(parts)]
-    return [
-        IdRange(start, bounds[number + 1] if number + 1 < parts else None)
-        for number, start in enumerate(bounds)
-    ]
+def ballot_ranges(total: int, parts: int) -> list[BallotRange]:
+    """Positions ``0 .. total`` cut into ``parts`` ranges of about equal size."""
+    bounds = [total * number // parts for number in range(parts + 1)]
+    return [BallotRange(bounds[number], bounds[number + 1]) for number in range(parts)]
 
 
 @dataclass(frozen=True)
@@ -64,86 +59,127 @@ def sealed_choice_keys(contest: Contest) -> tuple[str, ...]:
     return tuple(keys or ())
 
 
+def sealed_ballot_count(contest: Contest) -> int:
+    """How many sealed ballots the contest has (0 before the seal)."""
+    total = SealedBlock.objects.filter(contest=contest).aggregate(total=Sum("count"))["total"]
+    return int(total or 0)
+
+
 def sealed_ballots(
     contest: Contest,
     *,
     trackers: bool = False,
     receipts: bool = False,
-    ids: IdRange | None = None,
+    ballots: BallotRange | None = None,
 ) -> SealedBallots:
-    """The contest's sealed ballots (those with ids in ``ids``, if given)."""
+    """The contest's sealed ballots (those at the positions of ``ballots``, if given), in the
+    order they are stored."""
     keys = sealed_choice_keys(contest)
-    if connection.vendor == "postgresql":
-        try:
-            return _copied(contest, keys, trackers=trackers, receipts=receipts, ids=ids)
-        except CopyFormatError:
-            pass  # ballots sealed before trackers were written: read them one by one
-    rows = Ballot.objects.filter(contest=contest)
-    if ids is not None:
-        rows = rows.filter(id__gte=ids.start)
-        if ids.stop is not None:
-            rows = rows.filter(id__lt=ids.stop)
-    found = list(rows.values_list("ranks", "tracker", "receipt_hash"))
+    names = ["start", "ranks"] + (["trackers"] if trackers else [])
+    names += ["receipt_hashes"] if receipts else []
+    columns = _block_columns(contest, names, ballots)
+    begin, end = 0, None
+    if ballots is not None and columns["start"]:
+        begin = ballots.start - int(columns["start"][0])
+        end = begin + max(ballots.stop - ballots.start, 0)
     width = len(keys) * RANK_DTYPE.itemsize
-    packed = np.frombuffer(b"".join(bytes(row[0]) for row in found), dtype=np.uint8)
+
+    def text(name: str, dtype: np.dtype) -> np.ndarray | None:
+        if name not in columns:
+            return None
+        return joined(columns[name], dtype)[begin:end]
+
+    packed = joined(columns["ranks"], np.uint8)
+    rows = packed.shape[0] // width if width else 0
     return SealedBallots(
         choice_keys=keys,
-        ranks=ranks_matrix(packed.reshape(len(found), width), len(keys)),
-        trackers=(
-            np.array([row[1].encode("ascii") for row in found], dtype="S32") if trackers else None
-        ),
-        receipt_hashes=(
-            np.array([row[2].encode("ascii") for row in found], dtype="S64") if receipts else None
-        ),
+        ranks=ranks_matrix(packed.reshape(rows, width)[begin:end], len(keys)),
+        trackers=text("trackers", TRACKER_DTYPE),
+        receipt_hashes=text("receipt_hashes", RECEIPT_DTYPE),
     )
 
 
-def _copied(
-    contest: Contest,
-    keys: tuple[str, ...],
-    *,
-    trackers: bool,
-    receipts: bool,
-    ids: IdRange | None,
-) -> SealedBallots:
-    names = ["ranks"] + (["tracker"] if trackers else []) + (["receipt_hash"] if receipts else [])
-    columns = ", ".join(names)
-    conditions = ["contest_id = %s"]
-    parameters: list[object] = [contest.pk]
-    if ids is not None:
-        conditions.append("id >= %s")
-        parameters.append(str(ids.start))
-        if ids.stop is not None:
-            conditions.append("id < %s")
-            parameters.append(str(ids.stop))
+def _block_columns(
+    contest: Contest, names: list[str], ballots: BallotRange | None
+) -> dict[str, list]:
+    """The ``names`` columns of the contest's blocks (those overlapping ``ballots``), in
+    block order: one list of values per column."""
+    blocks = SealedBlock.objects.filter(contest=contest)
+    if ballots is not None:
+        blocks = blocks.annotate(end=F("start") + F("count")).filter(
+            start__lt=ballots.stop, end__gt=ballots.start
+        )
+    blocks = blocks.order_by("number")
+    if connection.vendor != "postgresql":
+        found = list(blocks.values_list(*names))
+        return {name: [row[index] for row in found] for index, name in enumerate(names)}
+    query, parameters = blocks.values_list(*names).query.sql_with_params()
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        query = cursor.mogrify(
-            f"SELECT {columns} FROM {Ballot._meta.db_table} "  # noqa: S608
-            f"WHERE {' AND '.join(conditions)}",
-            parameters,
-        ).decode("utf-8")
-        cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer)
-    widths = {"ranks": len(keys) * RANK_DTYPE.itemsize, "tracker": TRACKER_CHARS}
-    widths["receipt_hash"] = RECEIPT_HASH_CHARS
-    fields = dict(
-        zip(
-            names,
-            parse_copy_binary(buffer.getvalue(), [widths[name] for name in names]),
-            strict=True,
+        copy = cursor.mogrify(query, parameters).decode("utf-8")
+        cursor.cursor.copy_expert(f"COPY ({copy}) TO STDOUT WITH (FORMAT binary)", buffer)
+    rows = parse_copy_rows(buffer.getvalue())
+    columns: dict[str, list] = {
+        name: [row[index] for row in rows] for index, name in enumerate(names)
+    }
+    columns["start"] = [int.from_bytes(value, "big", signed=True) for value in columns["start"]]
+    return columns
+
+
+def sealed_receipt_hashes(contest: Contest) -> np.ndarray:
+    """The receipt hashes of the contest's sealed ballots (``S64``), sorted."""
+    rows = SealedBlock.objects.filter(contest=contest).order_by("number")
+    return joined(list(rows.values_list("receipt_hashes", flat=True)), RECEIPT_DTYPE)
+
+
+@dataclass(frozen=True)
+class SealedBallot:
+    """One sealed ballot found by its receipt hash: its packed ranks and its tracker."""
+
+    ranks: bytes
+    tracker: str
+
+
+def sealed_ballot_for_receipt(contest: Contest, hashed: str) -> SealedBallot | None:
+    """The sealed ballot whose receipt hash is ``hashed`` (hex), if there is one: the block
+    whose first receipt hash is the greatest at most ``hashed`` (one indexed look-up), a
+    binary search in its receipt hashes, and that ballot's slices of its columns."""
+    wanted = hashed.encode("ascii")
+    found = (
+        SealedBlock.objects.filter(contest=contest, first_receipt__lte=wanted)
+        .order_by("-first_receipt")
+        .values_list("pk", "receipt_hashes")
+        .first()
+    )
+    if found is None:
+        return None
+    index = position_in_block(found[1], hashed)
+    if index is None:
+        return None
+    width = len(sealed_choice_keys(contest)) * RANK_DTYPE.itemsize
+    tracker_width = TRACKER_DTYPE.itemsize
+    ranks, tracker = (
+        SealedBlock.objects.filter(pk=found[0])
+        .annotate(
+            one_ranks=_slice("ranks", index * width, width),
+            one_tracker=_slice("trackers", index * tracker_width, tracker_width),
         )
+        .values_list("one_ranks", "one_tracker")
+        .get()
+    )
+    return SealedBallot(
+        ranks=bytes(ranks), tracker=bytes(tracker).rstrip(b"\0").decode("ascii", "replace")
     )
 
-    def text(name: str) -> np.ndarray | None:
-        if name not in fields:
-            return None
-        return np.ascontiguousarray(fields[name]).view(f"S{widths[name]}").ravel()
 
-    return SealedBallots(
-        choice_keys=keys,
-        ranks=ranks_matrix(fields["ranks"], len(keys)),
-        trackers=text("tracker"),
-        receipt_hashes=text("receipt_hash"),
+def _slice(column: str, offset: int, length: int) -> Func:
+    """``length`` bytes of a binary column from ``offset`` (``substr``: PostgreSQL and SQLite)."""
+    return Func(
+        F(column),
+        Value(offset + 1),
+        Value(max(length, 0)),
+        function="substr",
+        output_field=BinaryField(),
     )
 
 

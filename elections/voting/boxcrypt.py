@@ -4,7 +4,7 @@ During polling a ballot is stored only as ciphertext, in the contest's own ballo
 (docs/secrecy.md). PostgreSQL marks the row with the id of the transaction that wrote it,
 the same id as the voter's "has voted" record: that link, in the live table, its dead rows,
 the WAL and every backup, then joins a voter to ciphertext only. At the seal the ballots are
-decrypted, shuffled and written as fresh plaintext rows, the box table is dropped and the
+decrypted, sorted by receipt hash and written in plaintext blocks, the box table is dropped and the
 key file is destroyed, so the ciphertext left in old WAL and backups can no longer be read
 by anyone, with every secret the application keeps.
 

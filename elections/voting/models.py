@@ -7,14 +7,15 @@ test_schema.py):
   (``voting_box_<contest id>``, made and dropped by ``actions.boxes``, not a Django model:
   one table per contest, so that the seal drops it without touching any other contest).
   ``BallotBox`` says that the box is open and which key opens it.
-- ``Ballot`` is a sealed, counted ballot: a random primary key, its contest, the ranks (one
+- ``SealedBlock`` holds sealed, counted ballots, thousands to a row: for each its ranks (one
   16-bit number per choice of the order frozen in its ``BallotBoxSeal``), the hash of its
-  receipt and its tracker. No link to a person, no timestamp, no sequence number.
+  receipt and its tracker, sorted by receipt hash. No link to a person, no timestamp, no
+  order of casting.
 - ``VoterRecord`` says that a person has voted in a contest, once (a database constraint), and
   has no link to their ballot.
-- At the seal the box's ballots are decrypted, shuffled and written as ``Ballot`` rows, the box
-  table is dropped and its key destroyed (``actions.ballot_box_seal``); ``BallotBoxSeal``
-  records that this was done.
+- At the seal the box's ballots are decrypted, sorted by receipt hash and written in
+  blocks, the box table is dropped and its key destroyed (``actions.ballot_box_seal``);
+  ``BallotBoxSeal`` records that this was done.
 
 Every write goes through ``elections.voting.actions``.
 """
@@ -27,34 +28,45 @@ from django.conf import settings
 from django.db import models
 
 
-class Ballot(models.Model):
-    """One voter's ranking in one contest, with nothing that says whose it is or when it came."""
+class SealedBlock(models.Model):
+    """Up to ``blocks.BLOCK_BALLOTS`` sealed, counted ballots of one contest, as columns.
 
-    # Random (uuid4 from the operating system's random source), never a sequence: a sequence
-    # would number ballots in the order people voted.
+    Nothing in a block says whose a ballot is or when it came: the ballots are sorted by
+    receipt hash (the hash of a random code, ``elections/voting/blocks.py``), and each is its
+    receipt hash, its tracker and its ranks, at the same place of the three columns.
+    """
+
+    # Random, never a sequence (which would number blocks across contests in the order of
+    # their seals).
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # No index of its own: the unique (contest, receipt_hash) index below leads with it, and
-    # every index is maintained for each of a million rows the seal writes.
     contest = models.ForeignKey(
-        "elections.Contest", on_delete=models.PROTECT, related_name="ballots", db_index=False
+        "elections.Contest", on_delete=models.PROTECT, related_name="sealed_blocks", db_index=False
     )
-    # One little-endian 16-bit rank per choice of the seal's frozen order
+    # Blocks are numbered 0, 1, ... in receipt-hash order; ``start`` is the position of the
+    # block's first ballot among the contest's (the sum of the earlier blocks' counts).
+    number = models.PositiveIntegerField()
+    start = models.PositiveBigIntegerField()
+    count = models.PositiveIntegerField()
+    # The block's smallest receipt hash (64 ASCII hex digits, compared bytewise).
+    first_receipt = models.BinaryField()
+    # ``count`` × 64 ASCII hex digits: SHA-256 of each ballot's receipt code, sorted.
+    receipt_hashes = models.BinaryField()
+    # ``count`` × 32 ASCII hex digits (receipts.ballot_tracker; zero bytes when none).
+    trackers = models.BinaryField()
+    # ``count`` × one little-endian 16-bit rank per choice of the seal's frozen order
     # (``BallotBoxSeal.choice_keys``), 0 = unranked: read straight into the rank matrix.
     ranks = models.BinaryField()
-    # Hex SHA-256 of the receipt code shown once to the voter (elections/voting/receipts.py).
-    receipt_hash = models.CharField(max_length=64)
-    # Derived from the receipt code and the ranks at the cast (receipts.ballot_tracker).
-    tracker = models.CharField(max_length=64, default="")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["contest", "receipt_hash"], name="one_ballot_per_receipt"
-            ),
+            models.UniqueConstraint(fields=["contest", "number"], name="one_sealed_block_number"),
+        ]
+        indexes = [
+            models.Index(fields=["contest", "first_receipt"], name="sealed_block_receipt"),
         ]
 
     def __str__(self) -> str:
-        return f"Ballot {self.pk}"
+        return f"Sealed block {self.number} of contest {self.contest_id}: {self.count} ballots"
 
 
 class VoterRecord(models.Model):

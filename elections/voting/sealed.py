@@ -124,3 +124,41 @@ def sealed_digest(choice_keys: Sequence[str], trackers: np.ndarray, ranks: np.nd
     # zero bytes could compare as padding, and they sort the same either way.
     digest.update(np.ascontiguousarray(ordered).view(np.uint8).tobytes())
     return digest.hexdigest()
+
+
+def copy_binary_rows(rows: Sequence[Sequence[bytes]]) -> bytes:
+    """The binary COPY stream of a few rows whose fields are given as their binary values
+    (``struct.pack(">q", n)`` for a ``bigint``, the bytes themselves for a ``bytea``)."""
+    parts = [_COPY_HEADER]
+    for row in rows:
+        parts.append(struct.pack(">h", len(row)))
+        for field in row:
+            parts.append(struct.pack(">i", len(field)))
+            parts.append(field)
+    parts.append(_COPY_TRAILER)
+    return b"".join(parts)
+
+
+def parse_copy_rows(stream: bytes) -> list[list[memoryview]]:
+    """The rows of a binary COPY stream of a few rows of non-null fields, each field a view
+    on ``stream`` (no copy)."""
+    if not stream.startswith(_COPY_SIGNATURE) or not stream.endswith(_COPY_TRAILER):
+        raise CopyFormatError("Not a binary COPY stream.")
+    view = memoryview(stream)
+    (extension,) = struct.unpack_from(">i", stream, len(_COPY_SIGNATURE) + 4)
+    offset = len(_COPY_HEADER) + extension
+    end = len(stream) - len(_COPY_TRAILER)
+    rows: list[list[memoryview]] = []
+    while offset < end:
+        (count,) = struct.unpack_from(">h", stream, offset)
+        offset += 2
+        row: list[memoryview] = []
+        for _ in range(count):
+            (length,) = struct.unpack_from(">i", stream, offset)
+            offset += 4
+            if length < 0:
+                raise CopyFormatError("A field of the binary COPY stream is null.")
+            row.append(view[offset : offset + length])
+            offset += length
+        rows.append(row)
+    return rows

@@ -21,11 +21,16 @@ from audit.selectors import audit_details
 from elections.markdown import render_markdown
 from elections.models import CandidacyState, Contest, ContestState, Election, Phase
 from elections.selectors import roll_size
+from elections.voting.ballot_reads import (
+    sealed_ballot_for_receipt,
+    sealed_ballots,
+    sealed_choice_keys,
+    sealed_receipt_hashes,
+)
 from elections.voting.ballot_reads import sealed_ballots_digest_now as _digest_now
-from elections.voting.ballot_reads import sealed_choice_keys
 from elections.voting.boxcrypt import box_lookup, box_table, key_check, unpack_ranks
 from elections.voting.keys import BallotKeyMissing, key_load
-from elections.voting.models import Ballot, BallotBox, BallotBoxSeal, VoterRecord
+from elections.voting.models import BallotBox, BallotBoxSeal, VoterRecord
 from elections.voting.receipts import ballot_tracker, canonical_receipt, receipt_hash
 
 
@@ -298,7 +303,7 @@ def counted_receipt_hashes(contest: Contest) -> list[str]:
     """
     if not receipts_are_public(contest):
         return []
-    return sorted(Ballot.objects.filter(contest=contest).values_list("receipt_hash", flat=True))
+    return [hashed.decode("ascii") for hashed in sealed_receipt_hashes(contest).tolist()]
 
 
 @dataclass(frozen=True)
@@ -321,21 +326,16 @@ def receipt_check(contest: Contest, receipt: str) -> ReceiptCheck:
     canonical = canonical_receipt(receipt)
     if canonical is None or not receipts_are_public(contest):
         return ReceiptCheck("not found")
-    ballot = (
-        Ballot.objects.filter(contest=contest, receipt_hash=receipt_hash(canonical))
-        .values_list("ranks", "tracker")
-        .first()
-    )
+    ballot = sealed_ballot_for_receipt(contest, receipt_hash(canonical))
     if ballot is None:
         return ReceiptCheck("not found")
-    packed, tracker = ballot
     try:
-        ranks = unpack_ranks(sealed_choice_keys(contest), packed)
+        ranks = unpack_ranks(sealed_choice_keys(contest), ballot.ranks)
     except ValueError:
         return ReceiptCheck("altered")
-    if ballot_tracker(canonical, ranks) != tracker:
+    if ballot_tracker(canonical, ranks) != ballot.tracker:
         return ReceiptCheck("altered")
-    return ReceiptCheck("counted", tracker)
+    return ReceiptCheck("counted", ballot.tracker)
 
 
 def receipt_is_counted(contest: Contest, receipt: str) -> bool:
@@ -381,15 +381,14 @@ def ballot_rankings(contest: Contest) -> list[dict[str, int]]:
     """Every ballot of the contest as ``{choice key: rank}`` (ranked choices only; 1 is best).
 
     For the tally, after ``actions.ballots_seal``. A choice missing from a ballot
-    is unranked: below every ranked choice, level with the other unranked ones. Ordered by the
-    random ballot id, so the order carries nothing either.
+    is unranked: below every ranked choice, level with the other unranked ones. In the order
+    they are stored (by receipt hash), so the order carries nothing either.
     """
-    keys = sealed_choice_keys(contest)
+    ballots = sealed_ballots(contest)
+    keys = ballots.choice_keys
     return [
-        unpack_ranks(keys, ranks)
-        for ranks in Ballot.objects.filter(contest=contest)
-        .order_by("id")
-        .values_list("ranks", flat=True)
+        {key: int(rank) for key, rank in zip(keys, row, strict=True) if rank}
+        for row in ballots.ranks.tolist()
     ]
 
 

@@ -341,11 +341,11 @@ def _state() -> tuple[Any, ...]:
     """What a refused request must leave untouched."""
     from audit.models import AuditEntry
     from elections.models import Candidacy
-    from elections.voting.models import Ballot, VoterRecord
+    from elections.voting.models import SealedBlock, VoterRecord
 
     return (
         AuditEntry.objects.count(),
-        Ballot.objects.count(),
+        SealedBlock.objects.count(),
         VoterRecord.objects.count(),
         sorted(Candidacy.objects.values_list("pk", "state", "platform", "affiliation")),
     )

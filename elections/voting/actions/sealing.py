@@ -1,13 +1,12 @@
-"""Sealing a closed contest's ballot box: its ballots decrypted, shuffled and stored for the
-count, its table dropped and its key destroyed."""
+"""Sealing a closed contest's ballot box: its ballots decrypted, sorted by receipt hash and
+stored in blocks for the count, its table dropped and its key destroyed."""
 
 from __future__ import annotations
 
 import functools
 import io
 import logging
-import secrets
-import uuid
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from elections.voting.actions.boxes import (
 )
 from elections.voting.actions.casting import _lock
 from elections.voting.actions.errors import BallotBoxTampered, NotPolling
+from elections.voting.blocks import DuplicateReceipts, receipt_order, split_blocks
 from elections.voting.boxcrypt import (
     RANK_DTYPE,
     BallotUnreadable,
@@ -38,8 +38,13 @@ from elections.voting.boxcrypt import (
     sealed_record_width,
 )
 from elections.voting.keys import key_destroy, key_ids
-from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
-from elections.voting.sealed import DIGEST_VERSION, copy_binary, random_uuid4s, sealed_digest
+from elections.voting.models import BallotBoxSeal, SealedBlock, VoterRecord
+from elections.voting.sealed import (
+    DIGEST_VERSION,
+    copy_binary_rows,
+    random_uuid4s,
+    sealed_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +53,17 @@ def ballots_seal(*, contest: Contest) -> BallotBoxSeal:
     """At the close: turn the contest's ballot box into the ballots that are counted.
 
     Under the contest's lock (no other contest is locked): every ballot of the box is
-    decrypted with the contest key, the ballots are shuffled (a permutation seeded from the
-    operating system's random source) and inserted as fresh ``Ballot`` rows with new random
-    ids, with one binary ``COPY`` of fixed-width rows built by numpy, all in this one
-    transaction; the box table is dropped, and the key file destroyed once this commits. The
-    rows written during polling, their dead versions in the WAL and in backups, held only
-    ciphertext, which nobody can read any more.
+    decrypted with the contest key, the ballots are sorted by receipt hash (the hash of a
+    random code: an order that says nothing of who voted when) and written in blocks of
+    thousands (``SealedBlock``, one binary ``COPY``), all in this one transaction; the box
+    table is dropped, and the key file destroyed once this commits. The rows written during
+    polling, their dead versions in the WAL and in backups, held only ciphertext, which
+    nobody can read any more.
 
     A ballot that does not open under the key (changed in the database, moved to another row,
-    or another key) stops the seal with ``BallotBoxTampered``: nothing is counted, the box is
-    left as it is for the officials to investigate. Sealing a sealed box returns its seal.
+    or another key), or two ballots with one receipt (one copied), stops the seal with
+    ``BallotBoxTampered``: nothing is counted, the box is left as it is for the officials to
+    investigate. Sealing a sealed box returns its seal.
     """
     with transaction.atomic():
         locked = _lock(contest)
@@ -93,17 +99,26 @@ class _OpenedBox:
 
 
 def _store_sealed(contest: Contest, opened: _OpenedBox, *, key_id: Any) -> BallotBoxSeal:
-    """Store the opened ballots in a fresh random order, and the seal with their digest."""
-    order = np.random.default_rng(secrets.randbits(128)).permutation(opened.count)
-    shuffled = _OpenedBox(
+    """Store the opened ballots sorted by receipt hash, in blocks, and the seal with their
+    digest."""
+    try:
+        order = receipt_order(opened.receipt_hashes)
+    except DuplicateReceipts as error:
+        raise BallotBoxTampered(
+            f"Ballots in the ballot box of {contest.name} repeat a receipt ({error}): they "
+            "were copied in the database after they were cast. Nothing was sealed or "
+            "counted; the box and its key are kept for investigation "
+            '(docs/operations.md, "Ballot box keys").'
+        ) from error
+    ordered = _OpenedBox(
         choice_keys=opened.choice_keys,
         receipt_hashes=opened.receipt_hashes[order],
         trackers=opened.trackers[order],
         ranks=np.ascontiguousarray(opened.ranks[order], dtype=RANK_DTYPE),
     )
-    _insert_ballots(contest, shuffled)
+    _insert_blocks(contest, ordered)
     voters = VoterRecord.objects.filter(contest=contest).count()
-    digest = sealed_digest(shuffled.choice_keys, shuffled.trackers, shuffled.ranks)
+    digest = sealed_digest(ordered.choice_keys, ordered.trackers, ordered.ranks)
     if voters != opened.count:
         logger.error(
             "Contest %s sealed with %s ballots for %s voter records.",
@@ -124,44 +139,65 @@ def _store_sealed(contest: Contest, opened: _OpenedBox, *, key_id: Any) -> Ballo
         sealed_at=timezone.now(),
         digest=digest,
         digest_version=DIGEST_VERSION,
-        choice_keys=shuffled.choice_keys,
+        choice_keys=ordered.choice_keys,
         key_id=key_id,
     )
 
 
-def _insert_ballots(contest: Contest, ballots: _OpenedBox) -> None:
-    """Write the sealed ballots: on PostgreSQL one binary COPY (no Python object per ballot),
-    elsewhere through the ORM."""
-    if not ballots.count:
+_BLOCK_COLUMNS = (
+    "id",
+    "contest_id",
+    "number",
+    "start",
+    "count",
+    "first_receipt",
+    "receipt_hashes",
+    "trackers",
+    "ranks",
+)
+
+
+def _insert_blocks(contest: Contest, ballots: _OpenedBox) -> None:
+    """Write the sealed ballots in blocks: on PostgreSQL one binary COPY of a few hundred
+    rows for a million ballots, elsewhere through the ORM."""
+    blocks = split_blocks(ballots.receipt_hashes, ballots.trackers, ballots.ranks)
+    if not blocks:
         return
-    ids = random_uuid4s(ballots.count)
     if connection.vendor != "postgresql":
-        Ballot.objects.bulk_create(
-            (
-                Ballot(
-                    id=uuid.UUID(bytes=ids[number].tobytes()),
-                    contest=contest,
-                    ranks=ballots.ranks[number].tobytes(),
-                    receipt_hash=ballots.receipt_hashes[number].decode("ascii"),
-                    tracker=ballots.trackers[number].decode("ascii"),
-                )
-                for number in range(ballots.count)
-            ),
-            batch_size=2000,
+        SealedBlock.objects.bulk_create(
+            SealedBlock(
+                contest=contest,
+                number=block.number,
+                start=block.start,
+                count=block.count,
+                first_receipt=block.first_receipt,
+                receipt_hashes=block.receipt_hashes,
+                trackers=block.trackers,
+                ranks=block.ranks,
+            )
+            for block in blocks
         )
         return
-    stream = copy_binary(
+    ids = random_uuid4s(len(blocks))
+    stream = copy_binary_rows(
         [
-            ids,
-            np.full(ballots.count, contest.pk, dtype=">i8"),
-            ballots.ranks,
-            ballots.receipt_hashes,
-            ballots.trackers,
+            (
+                ids[block.number].tobytes(),
+                struct.pack(">q", contest.pk),
+                struct.pack(">i", block.number),
+                struct.pack(">q", block.start),
+                struct.pack(">i", block.count),
+                block.first_receipt,
+                block.receipt_hashes,
+                block.trackers,
+                block.ranks,
+            )
+            for block in blocks
         ]
     )
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {Ballot._meta.db_table} (id, contest_id, ranks, receipt_hash, tracker) "
+            f"COPY {SealedBlock._meta.db_table} ({', '.join(_BLOCK_COLUMNS)}) "
             "FROM STDIN WITH (FORMAT binary)",
             io.BytesIO(stream),
         )

@@ -1,8 +1,9 @@
 """Packed ballots, numpy-written files and the chunked count, on the database the site runs on.
 
 The same sealed ballots counted in one process and in chunks (each chunk reading its own
-range of ballot ids from the database) give the same result and the same files; the files
-written by numpy are byte for byte those of the per-ballot writers they replaced.
+range of the stored ballots, in blocks, from the database) give the same result and the
+same files; the files written by numpy are byte for byte those of the per-ballot writers
+they replaced.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import transaction
 from elections.results import actions, exports, selectors
 from elections.results.models import Result, TallyRun
 from elections.results.tasks import tally_contest
+from elections.voting import blocks
 from elections.voting.actions import ballots_seal
 from elections.voting.selectors import counted_receipt_hashes
 
@@ -42,11 +44,15 @@ def reference_receipts(hashes: list[str]) -> str:
 
 
 @pytest.fixture
-def sealed_contest(polled_contest: Any) -> Any:
+def sealed_contest(polled_contest: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The 45 ballots sealed in blocks of 8 (6 blocks), so that the chunks' ranges of 9
+    ballots start and end inside blocks."""
+    monkeypatch.setattr(blocks, "BLOCK_BALLOTS", 8)
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     type(contest.election).objects.filter(pk=contest.election_id).update(publish_trackers=True)
     ballots_seal(contest=contest)
     contest.refresh_from_db()
+    assert contest.sealed_blocks.count() == 6
     return contest
 
 
@@ -55,7 +61,7 @@ def _files(result: Result) -> dict[str, str]:
 
 
 @pytest.mark.django_db(transaction=False)
-def test_chunks_reading_their_own_id_ranges_give_the_single_count_and_its_files(
+def test_chunks_reading_their_own_ranges_give_the_single_count_and_its_files(
     sealed_contest: Any, settings: Any
 ) -> None:
     contest = sealed_contest

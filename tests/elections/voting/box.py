@@ -50,3 +50,51 @@ def key_id_of(contest: Contest | int) -> Any:
     if box:
         return box[0]
     return BallotBoxSeal.objects.values_list("key_id", flat=True).get(contest_id=contest_id)
+
+
+def sealed_rows(contest: Contest | int) -> list[tuple[str, str, bytes]]:
+    """The contest's sealed ballots as (receipt hash, tracker, packed ranks), in the order
+    they are stored, read straight from their blocks."""
+    from elections.voting.models import SealedBlock
+
+    contest_id = contest if isinstance(contest, int) else contest.pk
+    rows: list[tuple[str, str, bytes]] = []
+    for block in SealedBlock.objects.filter(contest_id=contest_id).order_by("number"):
+        hashes, trackers, ranks = (
+            bytes(block.receipt_hashes),
+            bytes(block.trackers),
+            bytes(block.ranks),
+        )
+        width = len(ranks) // block.count
+        rows += [
+            (
+                hashes[64 * n : 64 * n + 64].decode("ascii"),
+                trackers[32 * n : 32 * n + 32].rstrip(b"\0").decode("ascii"),
+                ranks[width * n : width * n + width],
+            )
+            for n in range(block.count)
+        ]
+    return rows
+
+
+def sealed_count(contest: Contest | int) -> int:
+    """How many sealed ballots the contest's blocks hold."""
+    return len(sealed_rows(contest))
+
+
+def rewrite_sealed_ranks(contest: Contest | int, hashed: str, packed: bytes) -> None:
+    """As a database administrator could: overwrite, in its block, the ranks of the sealed
+    ballot whose receipt hash is ``hashed``."""
+    from elections.voting.models import SealedBlock
+
+    contest_id = contest if isinstance(contest, int) else contest.pk
+    for block in SealedBlock.objects.filter(contest_id=contest_id):
+        hashes = bytes(block.receipt_hashes)
+        for n in range(block.count):
+            if hashes[64 * n : 64 * n + 64].decode("ascii") == hashed:
+                ranks = bytearray(block.ranks)
+                width = len(ranks) // block.count
+                ranks[width * n : width * n + width] = packed
+                SealedBlock.objects.filter(pk=block.pk).update(ranks=bytes(ranks))
+                return
+    raise LookupError(hashed)

@@ -15,10 +15,10 @@ from django.db import connection, connections
 
 from elections.models import Contest
 from elections.voting.actions import AlreadyVoted, ReceiptNotFound, ballot_cast, ballot_change
-from elections.voting.models import Ballot, VoterRecord
+from elections.voting.models import VoterRecord
 from elections.voting.ranking import field_name, parse_ranking
 
-from .box import box_ballots, only_ballot
+from .box import box_ballots, only_ballot, sealed_count
 from .conftest import option_keys
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -134,6 +134,6 @@ def test_casts_racing_the_close_are_either_sealed_in_or_refused(
     outcomes = run_at_once(24, work)
     assert set(outcomes) <= {"cast", "refused", "closed"}, outcomes
     seal = BallotBoxSeal.objects.get(contest=contest)
-    ballots = Ballot.objects.filter(contest=contest).count()
+    ballots = sealed_count(contest)
     assert seal.ballots == ballots == outcomes.count("cast")
     assert VoterRecord.objects.filter(contest=contest).count() == ballots

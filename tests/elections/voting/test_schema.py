@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from audit.models import AuditEntry
-from elections.voting.models import Ballot, BallotBoxSeal, VoterRecord
+from elections.voting.models import BallotBoxSeal, SealedBlock, VoterRecord
 
 
 def _concrete_fields(model: type[models.Model]) -> list[models.Field]:
@@ -16,38 +16,44 @@ def _concrete_fields(model: type[models.Model]) -> list[models.Field]:
 
 def test_ballot_has_no_link_to_a_person() -> None:
     user_model = get_user_model()
-    for field in _concrete_fields(Ballot):
+    for field in _concrete_fields(SealedBlock):
         if field.is_relation:
             assert field.related_model is not user_model, field.name
-    relations = {f.name: f.related_model for f in _concrete_fields(Ballot) if f.is_relation}
-    assert relations == {"contest": Ballot._meta.get_field("contest").related_model}
+    relations = {f.name: f.related_model for f in _concrete_fields(SealedBlock) if f.is_relation}
+    assert relations == {"contest": SealedBlock._meta.get_field("contest").related_model}
 
 
 def test_ballot_has_no_time_and_no_sequence() -> None:
-    for field in _concrete_fields(Ballot):
+    for field in _concrete_fields(SealedBlock):
         assert not isinstance(field, (models.DateTimeField, models.DateField, models.TimeField))
         assert not isinstance(field, models.AutoField | models.BigAutoField | models.SmallAutoField)
-    pk = Ballot._meta.pk
+    pk = SealedBlock._meta.pk
     assert isinstance(pk, models.UUIDField)
     assert pk.default is not models.NOT_PROVIDED and callable(pk.default)
     assert pk.default() != pk.default()
 
 
 def test_ballot_holds_exactly_its_contest_ranks_receipt_hash_and_tracker() -> None:
-    assert {f.name for f in _concrete_fields(Ballot)} == {
+    # A block of ballots: where it is in the contest's order (by receipt hash), and for each
+    # of its ballots the ranks, the receipt hash and the tracker.
+    assert {f.name for f in _concrete_fields(SealedBlock)} == {
         "id",
         "contest",
+        "number",
+        "start",
+        "count",
+        "first_receipt",
         "ranks",
-        "receipt_hash",
-        "tracker",
+        "receipt_hashes",
+        "trackers",
     }
-    assert Ballot._meta.ordering == []
+    assert SealedBlock._meta.ordering == []
 
 
 def test_voter_record_has_no_link_to_a_ballot_and_no_time() -> None:
     for field in _concrete_fields(VoterRecord):
         if field.is_relation:
-            assert field.related_model is not Ballot
+            assert field.related_model is not SealedBlock
         assert not isinstance(field, (models.DateTimeField, models.DateField))
     # The person on the roll it was cast as (one vote per person), never the ballot.
     assert {f.name for f in _concrete_fields(VoterRecord)} == {
@@ -77,7 +83,7 @@ def test_no_model_anywhere_links_to_a_ballot() -> None:
     for model in apps.get_models():
         for field in _concrete_fields(model):
             if field.is_relation:
-                assert field.related_model is not Ballot, f"{model.__name__}.{field.name}"
+                assert field.related_model is not SealedBlock, f"{model.__name__}.{field.name}"
 
 
 @pytest.mark.django_db
@@ -107,4 +113,6 @@ def test_seal_and_audit_hold_counts_not_people() -> None:
         "key_id",
     }
     # The audit log is linked to people (its actor), so it must never reference a ballot.
-    assert all(f.related_model is not Ballot for f in _concrete_fields(AuditEntry) if f.is_relation)
+    assert all(
+        f.related_model is not SealedBlock for f in _concrete_fields(AuditEntry) if f.is_relation
+    )

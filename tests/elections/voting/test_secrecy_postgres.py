@@ -24,11 +24,11 @@ from elections.voting import actions
 from elections.voting.actions import ballot_cast, ballot_change, ballots_seal
 from elections.voting.boxcrypt import box_table
 from elections.voting.keys import key_exists
-from elections.voting.models import Ballot, VoterRecord
+from elections.voting.models import SealedBlock, VoterRecord
 from elections.voting.ranking import field_name, parse_ranking
 from elections.voting.receipts import ballot_tracker, receipt_hash
 
-from .box import key_id_of
+from .box import key_id_of, sealed_count, sealed_rows
 from .conftest import option_keys
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -170,7 +170,7 @@ def test_during_polling_the_database_and_its_wal_hold_only_ciphertext(
     for secret in _secrets(cast_poll):
         assert secret not in pages
         assert secret not in wal
-    assert not Ballot.objects.filter(contest=contest).exists()
+    assert sealed_count(contest) == 0
     # Changing a vote neither updates nor locks the voter record: no xmax marks who changed.
     assert all(xmax == 0 for _, xmax, _ in _tuples(VoterRecord._meta.db_table))
 
@@ -198,12 +198,15 @@ def test_after_a_seal_with_a_snapshot_held_open_no_row_joins_a_voter_to_a_ballot
     assert _sql("SELECT to_regclass(%s)", [table])[0][0] is None  # the box is gone, files too
     assert not key_exists(key_id_of(contest))  # and its key: the old ciphertext is unreadable
     record_xmins = {xmin for xmin, _, _ in _tuples(VoterRecord._meta.db_table)}
-    sealed = _tuples(Ballot._meta.db_table)
-    assert len(sealed) == VOTERS
+    sealed = _tuples(SealedBlock._meta.db_table)
+    assert len(sealed) == 1  # the VOTERS ballots in one block
     assert len({xmin for xmin, _, _ in sealed}) == 1  # written together by the seal
     assert not {xmin for xmin, _, _ in sealed} & record_xmins
-    # Every counted ballot is there, each with its receipt hash and tracker.
-    stored = set(Ballot.objects.filter(contest=contest).values_list("receipt_hash", "tracker"))
+    # Every counted ballot is there, each with its receipt hash and tracker, in the order of
+    # the receipt hashes (random codes' hashes), which is not the order of the casts.
+    rows = sealed_rows(contest)
+    assert [hashed for hashed, _, _ in rows] == sorted(hashed for hashed, _, _ in rows)
+    stored = {(hashed, tracker) for hashed, tracker, _ in rows}
     expected = {
         (receipt_hash(code), ballot_tracker(code, ranks))
         for code, ranks in zip(cast_poll["codes"], cast_poll["rankings"], strict=True)
@@ -212,13 +215,22 @@ def test_after_a_seal_with_a_snapshot_held_open_no_row_joins_a_voter_to_a_ballot
     # The WAL of the seal writes the ballots in one transaction that writes no voter record.
     if shutil.which("pg_waldump") or Path(_waldump()).exists():
         writers = _wal_writers(before_seal, _lsn())
-        ballot_writers = writers.get(_filenode(Ballot._meta.db_table), set())
+        ballot_writers = writers.get(_filenode(SealedBlock._meta.db_table), set())
+        ballot_writers |= writers.get(_toast_filenode(SealedBlock._meta.db_table), set())
         record_writers = writers.get(_filenode(VoterRecord._meta.db_table), set())
         assert len(ballot_writers) == 1 and not ballot_writers & record_writers
 
 
 def _filenode(table: str) -> int:
     return int(_sql("SELECT pg_relation_filenode(%s)", [table])[0][0])
+
+
+def _toast_filenode(table: str) -> int:
+    """The file of the table's TOAST relation, where large blocks' columns are stored."""
+    toast = _sql(
+        "SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = %s::regclass", [table]
+    )
+    return _filenode(toast[0][0])
 
 
 def _waldump() -> str:
@@ -330,4 +342,4 @@ def test_the_seal_locks_no_other_contest(
         release.set()
         thread.join(30)
         sealing_module.box_drop = real_drop
-    assert Ballot.objects.filter(contest=sealing).count() == 2
+    assert sealed_count(sealing) == 2

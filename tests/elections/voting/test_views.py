@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from elections.models import Contest
-from elections.voting.models import Ballot, VoterRecord
+from elections.voting.models import VoterRecord
 from elections.voting.receipts import receipt_hash
 
-from .box import box_ballots, only_ballot
+from .box import box_ballots, only_ballot, sealed_count
 from .conftest import OPTIONS, PASSWORD, option_keys
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def cast(client: Client, contest: Contest, **by_initial: str) -> str:
 def nothing_stored(contest: Contest) -> bool:
     return (
         not box_ballots(contest)
-        and not Ballot.objects.filter(contest=contest).exists()
+        and sealed_count(contest) == 0
         and not VoterRecord.objects.filter(contest=contest).exists()
     )
 
