@@ -179,6 +179,8 @@ def election_replay_openstack(
     split up, each part would carry the same maps."""
     now = now or timezone.now()
     names = names or {}
+    # read_candidates sets aside the directories of the other kind of election (as
+    # openstack/election does); candidates read otherwise are refused, not dropped.
     directories = [team for team in candidates.teams if team != TC_DIRECTORY]
     if directories and not calendar.has_ptl:
         raise ElectionError(

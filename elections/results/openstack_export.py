@@ -86,7 +86,9 @@ def _contest_of_record(contest: Contest, base_url: str) -> ContestOfRecord:
                 email=filename if "@" in filename else candidacy.candidate.email,
                 fullname=candidacy.name_of_record or candidacy.candidate.full_name,
                 ircname=candidacy.ircname,
-                url=candidate_url(candidacy.record_path)
+                url=candidate_url(
+                    candidacy.record_path, held_on=contest.election.nominations_opens_at.date()
+                )
                 if candidacy.record_path
                 else f"{base_url}{contest.get_absolute_url()}",
                 elected=elected,
