@@ -50,6 +50,8 @@ def _directory(contest: Contest, candidacies: list[Candidacy]) -> str:
     """The team's directory as the record spells it, else its name with underscores."""
     if contest.kind == ContestKind.TC:
         return TC_DIRECTORY
+    if contest.directory_of_record:
+        return contest.directory_of_record
     for candidacy in candidacies:
         if candidacy.record_path.count("/") >= 2:
             return candidacy.record_path.split("/")[1]
