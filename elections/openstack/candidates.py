@@ -105,17 +105,12 @@ def read_candidates(
     reads (``_reads``) and the candidacy files in them; the others are set aside unread.
 
     The release is the directory's name unless given; a directory named for another
-    numbered release is refused. Hidden files (``.placeholder``) are not candidacies; a file
-    not named by an e-mail address (older cycles named them by IRC nick, ``alee.txt``), or
-    not UTF-8 text, is refused, naming it.
+    numbered release is refused when part of it would be set aside. Hidden files
+    (``.placeholder``) are not candidacies; a file not named by an e-mail address (older
+    cycles named them by IRC nick, ``alee.txt``), or not UTF-8 text, is refused, naming it.
     """
     if not directory.is_dir():
         raise CandidatesError(f"{directory}: not a directory of candidacies.")
-    if release and _RELEASE_NAME.match(directory.name) and directory.name != release:
-        raise CandidatesError(
-            f"{directory}: the candidacies of {directory.name}, not of the {release} "
-            f"{election_type.upper()} election the configuration describes."
-        )
     teams: dict[str, tuple[CandidateFile, ...]] = {}
     set_aside: list[str] = []
     for team_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
@@ -151,6 +146,12 @@ def read_candidates(
                 )
             )
         teams[team_dir.name] = tuple(files)
+    if set_aside and release and _RELEASE_NAME.match(directory.name) and directory.name != release:
+        # Only part of another release's directory would be read: refused, not guessed at.
+        raise CandidatesError(
+            f"{directory}: the candidacies of {directory.name}, not of the {release} "
+            f"{election_type.upper()} election the configuration describes."
+        )
     if not teams:
         wanted = "no TC/ directory" if election_type == "tc" else "no team directories"
         raise CandidatesError(f"{directory}: {wanted} for a {election_type.upper()} election.")
