@@ -342,6 +342,9 @@ class Contest(models.Model):
     # A poll held elsewhere (an imported cycle): where its result is published, as
     # results/<release>/*.yaml ``elections_results`` gives it (a URL, or "no poll required").
     result_of_record = models.CharField(max_length=500, blank=True, editable=False)
+    # The team's directory in candidates/<release>/ of a replayed cycle ("Openstack_Chef"),
+    # as the published results name the team, even where no candidacy file is left to say it.
+    directory_of_record = models.CharField(max_length=100, blank=True, editable=False)
     # That poll's turnout where the archive gives it (``election_statistics`` of old cycles):
     # the people on its roll and the ballots cast. Polls counted here have their own.
     electorate_of_record = models.PositiveIntegerField(null=True, blank=True, editable=False)

@@ -4,6 +4,7 @@ election then, whatever the governance files say now."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -57,10 +58,14 @@ def team_of_record(*, name: str, actor: Any = None) -> Team:
     by_directory = {
         t.name.replace(" ", "_").casefold(): t for t in Team.objects.only("name", "slug")
     }
+    # openstack/election's dir2name: the name without spaces, hyphens and underscores, in
+    # any case ("OpenStack_Helm" is "OpenStack-Helm", "Ec2_Api" is "ec2-api").
+    bare = {_bare(t.name): t for t in Team.objects.only("name", "slug")}
     team = (
         Team.objects.filter(name__iexact=spoken).first()
         or by_directory.get(name.strip().casefold())
         or Team.objects.filter(slug=slugify(spoken)).first()
+        or bare.get(_bare(name))
     )
     if team is not None:
         return team
@@ -78,3 +83,7 @@ def team_of_record(*, name: str, actor: Any = None) -> Team:
         detail={"name": spoken, "record": name},
     )
     return team
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name).casefold()

@@ -69,6 +69,7 @@ def election_import_openstack(
     of_record: bool = False,
     teams_of_record: bool = False,
     sitting: Sequence[SittingMember] = (),
+    directories: Mapping[int, str] | None = None,
 ) -> Election:
     """Create a draft election from an OpenStack calendar, with a TC contest (for "tc" and
     "combined") and one PTL contest per team in ``teams`` (for "ptl" and "combined").
@@ -77,7 +78,8 @@ def election_import_openstack(
     ``of_record``, is kept as OpenStack's officials ran it: the minimum phase length is a
     rule for elections planned here, not for history. ``teams_of_record``: the teams come
     from the cycle's own candidacy files, so they held a PTL election then, whatever the
-    governance files say of them now. ``sitting``: the TC of members.yaml; the affiliations
+    governance files say of them now; ``directories`` gives each one's directory there (by
+    team id). ``sitting``: the TC of members.yaml; the affiliations
     of those whose seats are not up (from the membership list) count against the diversity
     limit. ``two_official_approval`` is OpenStack's review of candidacies (+2, then
     +Workflow by another official). The election requires Foundation membership when a
@@ -136,6 +138,7 @@ def election_import_openstack(
                 slug=team.slug,
                 team=team,
                 of_record=teams_of_record,
+                directory_of_record=(directories or {}).get(team.pk, ""),
             )
     return election
 
@@ -179,6 +182,8 @@ def election_replay_openstack(
     split up, each part would carry the same maps."""
     now = now or timezone.now()
     names = names or {}
+    # read_candidates sets aside the directories of the other kind of election (as
+    # openstack/election does); candidates read otherwise are refused, not dropped.
     directories = [team for team in candidates.teams if team != TC_DIRECTORY]
     if directories and not calendar.has_ptl:
         raise ElectionError(
@@ -203,6 +208,7 @@ def election_replay_openstack(
         of_record=True,
         teams_of_record=True,
         sitting=members,
+        directories={team.pk: directory for directory, team in reversed(teams.items())},
     )
     contests = {contest.team_id: contest for contest in election.contests.all()}
     by_email = {member.email: member for member in members}

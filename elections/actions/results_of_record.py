@@ -31,6 +31,8 @@ _RECORD_PATH_MARK = "/candidates/"
 def _contest_directory(contest: Contest) -> str:
     if contest.kind == ContestKind.TC:
         return TC_DIRECTORY
+    if contest.directory_of_record:
+        return contest.directory_of_record
     for path in contest.candidacies.exclude(record_path="").values_list("record_path", flat=True):
         return path.split("/")[1]
     return team_directory(contest.team.name if contest.team else contest.name)

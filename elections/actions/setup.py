@@ -253,11 +253,13 @@ def contest_create(
     of_record: bool = False,
     seated_affiliations: dict[str, int] | None = None,
     seated_basis: str = "",
+    directory_of_record: str = "",
 ) -> Contest:
     """Add a contest to an election that has not yet closed its nominations.
 
     ``of_record``: a contest of an imported cycle, which the team held then whatever the
-    governance files say of its leadership now.
+    governance files say of its leadership now; ``directory_of_record``, its team's
+    directory in that cycle's candidacy files.
 
     Long because the contest's audit entry records every field it was created with, next to
     the checks that apply to them."""
@@ -280,6 +282,7 @@ def contest_create(
         description=description,
         seated_affiliations=dict(seated_affiliations or {}),
         seated_basis=seated_basis,
+        directory_of_record=directory_of_record,
     )
     contest.tie_seed_sha256 = tie_seed_sha256(contest.tie_seed)
     _full_clean(contest)
@@ -299,6 +302,7 @@ def contest_create(
             "max_per_affiliation": max_per_affiliation,
             "seated_affiliations": contest.seated_affiliations,
             **({"seated_basis": seated_basis} if seated_basis else {}),
+            **({"directory_of_record": directory_of_record} if directory_of_record else {}),
             # The commitment, never the seed: it stays secret until the result is published.
             "tie_seed_sha256": contest.tie_seed_sha256,
         },

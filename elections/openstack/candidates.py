@@ -8,6 +8,10 @@ Committee), and a directory holding only ``.placeholder`` had no candidate (the 
 leaderless). ``exceptions.txt`` overrides the name of a candidate whose Foundation profile
 name is missing or wrong (``candidates/<release>/<Team>/<file>: Name``, or ``address Name``).
 ``members.yaml`` (openstack/governance) lists the sitting TC.
+
+As openstack/election's own tooling reads the directory: a PTL election reads every team
+directory but ``TC/``, a TC election reads ``TC/`` only (before the combined elections, a
+cycle's PTL and TC elections were held weeks apart from the same ``candidates/<release>/``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ import yaml
 TC_DIRECTORY = "TC"
 # Where openstack/election publishes a candidacy file (the ``url`` of results/<release>/*.yaml).
 CANDIDATE_URL = "https://opendev.org/openstack/election/raw/branch/master/candidates/{path}"
+# Until 2019 (Ussuri's elections and before) the published results linked candidacy files on
+# git.openstack.org's cgit; from Victoria (2020) on, on opendev.org.
+CGIT_CANDIDATE_URL = "https://git.openstack.org/cgit/openstack/election/plain/candidates/{path}"
+OPENDEV_LINKS_SINCE = datetime.date(2020, 1, 1)
 _ADDRESS = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+# A numbered release's own directory name ("2025.1").
+_RELEASE_NAME = re.compile(r"^\d{4}\.\d$")
 
 
 class CandidatesError(ValueError):
@@ -52,39 +62,74 @@ class CandidatesOfRecord:
     # Team directory → its candidacies, by file name (the order openstack/election lists
     # them in); a team with none was leaderless.
     teams: Mapping[str, tuple[CandidateFile, ...]]
+    # Directories of the other kind of election, not read (``TC/`` in a PTL election, the
+    # teams in a TC election).
+    set_aside: tuple[str, ...] = ()
 
     def record_path(self, candidate: CandidateFile) -> str:
         return f"{self.release}/{candidate.team}/{candidate.filename}"
 
 
 def team_directory(name: str) -> str:
-    """The directory of a team in ``candidates/<release>/``: its name, spaces as underscores."""
-    return name.strip().replace(" ", "_")
+    """The directory of a team in ``candidates/<release>/`` as openstack/election names it
+    (its ``name2dir``): spaces and hyphens as underscores, each part capitalised
+    ("Puppet OpenStack" → Puppet_OpenStack, "OpenStack-Helm" → OpenStack_Helm, "ec2-api" →
+    Ec2_Api)."""
+    parts = re.split(r"[\s_-]+", name.strip())
+    return "_".join(part[:1].upper() + part[1:] for part in parts if part)
 
 
-def candidate_url(record_path: str) -> str:
-    """The published address of a candidacy file, ``release/Team/file`` → its ``url``."""
+def candidate_url(record_path: str, *, held_on: datetime.date | None = None) -> str:
+    """The published address of a candidacy file, ``release/Team/file`` → its ``url``; for an
+    election ``held_on`` before ``OPENDEV_LINKS_SINCE``, the cgit address its results used."""
     release, team, filename = record_path.split("/", 2)
-    return CANDIDATE_URL.format(path=f"{release}/{team}/{quote(filename, safe='')}")
+    url = CANDIDATE_URL
+    if held_on is not None and held_on < OPENDEV_LINKS_SINCE:
+        url = CGIT_CANDIDATE_URL
+    return url.format(path=f"{release}/{team}/{quote(filename, safe='')}")
 
 
-def read_candidates(directory: Path, *, release: str = "") -> CandidatesOfRecord:
-    """Read ``candidates/<release>/``: every team directory and the candidacy files in it.
+def _reads(team: str, election_type: str) -> bool:
+    """Whether an election of ``election_type`` reads the directory ``team``."""
+    if election_type == "ptl":
+        return team != TC_DIRECTORY
+    if election_type == "tc":
+        return team == TC_DIRECTORY
+    return True
 
-    The release is the directory's name unless given. Hidden files (``.placeholder``) are
-    not candidacies; a file not named by an e-mail address, or not UTF-8 text, is refused.
+
+def read_candidates(
+    directory: Path, *, release: str = "", election_type: str = "combined"
+) -> CandidatesOfRecord:
+    """Read ``candidates/<release>/``: the team directories an election of ``election_type``
+    reads (``_reads``) and the candidacy files in them; the others are set aside unread.
+
+    The release is the directory's name unless given; a directory named for another
+    numbered release is refused when part of it would be set aside. Hidden files
+    (``.placeholder``) are not candidacies; a file not named by an e-mail address (older
+    cycles named them by IRC nick, ``alee.txt``), or not UTF-8 text, is refused, naming it.
     """
     if not directory.is_dir():
         raise CandidatesError(f"{directory}: not a directory of candidacies.")
     teams: dict[str, tuple[CandidateFile, ...]] = {}
+    set_aside: list[str] = []
     for team_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if not _reads(team_dir.name, election_type):
+            set_aside.append(team_dir.name)
+            continue
         files: list[CandidateFile] = []
         for path in sorted(p for p in team_dir.iterdir() if not p.name.startswith(".")):
             if not path.is_file():
                 raise CandidatesError(f"{path}: a candidacy is a file, not a directory.")
             if not _ADDRESS.match(path.name):
                 raise CandidatesError(
-                    f"{path}: a candidacy file is named by the candidate's e-mail address."
+                    f"{path}: a candidacy file is named by the candidate's e-mail address"
+                    + (
+                        " (older cycles named it by IRC nick: such a file does not say who "
+                        "stood, so that cycle cannot be replayed)."
+                        if path.suffix == ".txt"
+                        else "."
+                    )
                 )
             try:
                 platform = path.read_text(encoding="utf-8")
@@ -101,9 +146,18 @@ def read_candidates(directory: Path, *, release: str = "") -> CandidatesOfRecord
                 )
             )
         teams[team_dir.name] = tuple(files)
+    if set_aside and release and _RELEASE_NAME.match(directory.name) and directory.name != release:
+        # Only part of another release's directory would be read: refused, not guessed at.
+        raise CandidatesError(
+            f"{directory}: the candidacies of {directory.name}, not of the {release} "
+            f"{election_type.upper()} election the configuration describes."
+        )
     if not teams:
-        raise CandidatesError(f"{directory}: no team directories.")
-    return CandidatesOfRecord(release=release or directory.name, teams=teams)
+        wanted = "no TC/ directory" if election_type == "tc" else "no team directories"
+        raise CandidatesError(f"{directory}: {wanted} for a {election_type.upper()} election.")
+    return CandidatesOfRecord(
+        release=release or directory.name, teams=teams, set_aside=tuple(set_aside)
+    )
 
 
 def parse_exceptions(text: str, *, source: str = "exceptions.txt") -> dict[str, str]:

@@ -50,6 +50,8 @@ def _directory(contest: Contest, candidacies: list[Candidacy]) -> str:
     """The team's directory as the record spells it, else its name with underscores."""
     if contest.kind == ContestKind.TC:
         return TC_DIRECTORY
+    if contest.directory_of_record:
+        return contest.directory_of_record
     for candidacy in candidacies:
         if candidacy.record_path.count("/") >= 2:
             return candidacy.record_path.split("/")[1]
@@ -86,7 +88,9 @@ def _contest_of_record(contest: Contest, base_url: str) -> ContestOfRecord:
                 email=filename if "@" in filename else candidacy.candidate.email,
                 fullname=candidacy.name_of_record or candidacy.candidate.full_name,
                 ircname=candidacy.ircname,
-                url=candidate_url(candidacy.record_path)
+                url=candidate_url(
+                    candidacy.record_path, held_on=contest.election.nominations_opens_at.date()
+                )
                 if candidacy.record_path
                 else f"{base_url}{contest.get_absolute_url()}",
                 elected=elected,

@@ -67,7 +67,7 @@ def _appointees(election: Election) -> dict[str, Leader]:
     for contest in contests:
         person = contest.appointment.appointee
         name = contest.team.name if contest.team else contest.name
-        appointed[team_directory(name)] = Leader(
+        appointed[contest.directory_of_record or team_directory(name)] = Leader(
             name=person.full_name or person.email, irc="", email=person.email
         )
     return appointed

@@ -135,7 +135,11 @@ class Command(BaseCommand):
                 "--team and --candidates: the candidates' directories are the teams."
             )
         try:
-            candidates = read_candidates(options["candidates"], release=calendar.release)
+            candidates = read_candidates(
+                options["candidates"],
+                release=calendar.release,
+                election_type=calendar.election_type,
+            )
             names = (
                 parse_exceptions(
                     _read(options["exceptions"], "exceptions"), source=str(options["exceptions"])
@@ -145,6 +149,12 @@ class Command(BaseCommand):
             )
         except CandidatesError as error:
             raise CommandError(str(error)) from error
+        if candidates.set_aside:
+            reads = "TC/ only" if calendar.election_type == "tc" else "no TC/"
+            self.stdout.write(
+                f"  Not read (a {calendar.election_type.upper()} election reads {reads}): "
+                f"{', '.join(candidates.set_aside)}"
+            )
         members = _members(options)
         try:
             return actions.election_replay_openstack(
