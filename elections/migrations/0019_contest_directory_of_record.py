@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("elections", "0017_turnout_of_record"),
+        ("elections", "0018_election_season_and_missed_notices"),
     ]
 
     operations = [
