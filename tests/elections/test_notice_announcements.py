@@ -221,6 +221,8 @@ def test_a_refused_announcement_fails_visibly_and_goes_once_on_retry(
         "officials_notice", kwargs={"slug": election.slug, "kind": "nominations_kickoff"}
     )
     assert f"failed ({LIST})" in client.get(notices).content.decode()
+    dashboard = reverse("officials_dashboard", kwargs={"slug": election.slug})
+    assert "1 list announcement failed." in client.get(dashboard).content.decode()
     smtp.refuse.clear()
     with time_machine.travel(later, tick=False), capture(execute=True):
         assert client.post(url, {"retry": "1"}).status_code == 302
