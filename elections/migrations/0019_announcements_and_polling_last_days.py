@@ -5,70 +5,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('elections', '0018_election_season_and_missed_notices'),
+        ("elections", "0018_election_season_and_missed_notices"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('election_season', 'The election is coming'), ('nominations_kickoff', 'Nominations are open'), ('nominations_last_days', 'Last days of nominations'), ('nominations_end', 'End of nominations'), ('campaigning_kickoff', 'Campaigning is open'), ('polling_open', 'Polling is open'), ('polling_last_days', 'Last days of polling'), ('polling_reminder', 'Reminder: polling closes soon'), ('results', 'Results')], max_length=30)),
-                ('address', models.CharField(max_length=254)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('queued_at', models.DateTimeField()),
-                ('not_before', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("election_season", "The election is coming"),
+                            ("nominations_kickoff", "Nominations are open"),
+                            ("nominations_last_days", "Last days of nominations"),
+                            ("nominations_end", "End of nominations"),
+                            ("campaigning_kickoff", "Campaigning is open"),
+                            ("polling_open", "Polling is open"),
+                            ("polling_last_days", "Last days of polling"),
+                            ("polling_reminder", "Reminder: polling closes soon"),
+                            ("results", "Results"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("address", models.CharField(max_length=254)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("queued_at", models.DateTimeField()),
+                ("not_before", models.DateTimeField()),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='noticetemplate',
-            name='one_notice_text_per_kind',
+            model_name="noticetemplate",
+            name="one_notice_text_per_kind",
         ),
         migrations.AddField(
-            model_name='election',
-            name='announcement_address',
-            field=models.EmailField(blank=True, help_text="A mailing list the officials announce the election on (OpenStack: openstack-discuss). Each notice of the calendar goes to it once as well, as a general announcement with no one's own links; empty: none.", max_length=254),
+            model_name="election",
+            name="announcement_address",
+            field=models.EmailField(
+                blank=True,
+                help_text="A mailing list the officials announce the election on (OpenStack: openstack-discuss). Each notice of the calendar goes to it once as well, as a general announcement with no one's own links; empty: none.",
+                max_length=254,
+            ),
         ),
         migrations.AddField(
-            model_name='noticetemplate',
-            name='audience',
-            field=models.CharField(choices=[('people', 'Each person'), ('list', 'The announcement list')], default='people', max_length=10),
+            model_name="noticetemplate",
+            name="audience",
+            field=models.CharField(
+                choices=[("people", "Each person"), ("list", "The announcement list")],
+                default="people",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='invitation',
-            name='kind',
-            field=models.CharField(choices=[('election_season', 'The election is coming'), ('nominations_kickoff', 'Nominations are open'), ('nominations_last_days', 'Last days of nominations'), ('nominations_end', 'End of nominations'), ('campaigning_kickoff', 'Campaigning is open'), ('polling_open', 'Polling is open'), ('polling_last_days', 'Last days of polling'), ('polling_reminder', 'Reminder: polling closes soon'), ('results', 'Results')], max_length=30),
+            model_name="invitation",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("election_season", "The election is coming"),
+                    ("nominations_kickoff", "Nominations are open"),
+                    ("nominations_last_days", "Last days of nominations"),
+                    ("nominations_end", "End of nominations"),
+                    ("campaigning_kickoff", "Campaigning is open"),
+                    ("polling_open", "Polling is open"),
+                    ("polling_last_days", "Last days of polling"),
+                    ("polling_reminder", "Reminder: polling closes soon"),
+                    ("results", "Results"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='noticerun',
-            name='kind',
-            field=models.CharField(choices=[('election_season', 'The election is coming'), ('nominations_kickoff', 'Nominations are open'), ('nominations_last_days', 'Last days of nominations'), ('nominations_end', 'End of nominations'), ('campaigning_kickoff', 'Campaigning is open'), ('polling_open', 'Polling is open'), ('polling_last_days', 'Last days of polling'), ('polling_reminder', 'Reminder: polling closes soon'), ('results', 'Results')], max_length=30),
+            model_name="noticerun",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("election_season", "The election is coming"),
+                    ("nominations_kickoff", "Nominations are open"),
+                    ("nominations_last_days", "Last days of nominations"),
+                    ("nominations_end", "End of nominations"),
+                    ("campaigning_kickoff", "Campaigning is open"),
+                    ("polling_open", "Polling is open"),
+                    ("polling_last_days", "Last days of polling"),
+                    ("polling_reminder", "Reminder: polling closes soon"),
+                    ("results", "Results"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='noticetemplate',
-            name='kind',
-            field=models.CharField(choices=[('election_season', 'The election is coming'), ('nominations_kickoff', 'Nominations are open'), ('nominations_last_days', 'Last days of nominations'), ('nominations_end', 'End of nominations'), ('campaigning_kickoff', 'Campaigning is open'), ('polling_open', 'Polling is open'), ('polling_last_days', 'Last days of polling'), ('polling_reminder', 'Reminder: polling closes soon'), ('results', 'Results')], max_length=30),
+            model_name="noticetemplate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("election_season", "The election is coming"),
+                    ("nominations_kickoff", "Nominations are open"),
+                    ("nominations_last_days", "Last days of nominations"),
+                    ("nominations_end", "End of nominations"),
+                    ("campaigning_kickoff", "Campaigning is open"),
+                    ("polling_open", "Polling is open"),
+                    ("polling_last_days", "Last days of polling"),
+                    ("polling_reminder", "Reminder: polling closes soon"),
+                    ("results", "Results"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='noticetemplate',
-            constraint=models.UniqueConstraint(fields=('election', 'kind', 'audience'), name='one_notice_text_per_audience'),
+            model_name="noticetemplate",
+            constraint=models.UniqueConstraint(
+                fields=("election", "kind", "audience"), name="one_notice_text_per_audience"
+            ),
         ),
         migrations.AddField(
-            model_name='announcement',
-            name='election',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='elections.election'),
+            model_name="announcement",
+            name="election",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="announcements",
+                to="elections.election",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='announcement',
-            constraint=models.UniqueConstraint(fields=('election', 'kind'), name='one_announcement_per_notice'),
+            model_name="announcement",
+            constraint=models.UniqueConstraint(
+                fields=("election", "kind"), name="one_announcement_per_notice"
+            ),
         ),
     ]
