@@ -103,6 +103,15 @@ class ElectionAdmin(ReportsElectionErrors):
         ),
         ("Ballot secrecy", {"fields": ("publish_trackers",)}),
         ("Results", {"fields": ("results_electorate_only",)}),
+        (
+            "Announcements",
+            {
+                "fields": ("announcement_address",),
+                "description": "Each notice of the calendar also goes once to this list, as a "
+                "general announcement (the last days of polling go to it only); the "
+                "announcements' text is on the notices pages of the dashboard.",
+            },
+        ),
         ("Candidacy review", {"fields": ("two_official_approval",)}),
         (
             "Officials",
@@ -192,7 +201,7 @@ class ElectionAdmin(ReportsElectionErrors):
             Phase.POLLING,
         ):
             for name in form.base_fields:
-                if name not in ("name", "description", "officials"):
+                if name not in ("name", "description", "officials", "announcement_address"):
                     form.base_fields[name].disabled = True
         elif obj is not None and obj.phase != Phase.DRAFT:
             # The rolls were frozen from the window; the slug is the election's published

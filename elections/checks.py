@@ -31,6 +31,8 @@ def _integer_settings() -> tuple[tuple[str, str, Any, int, str], ...]:
          "days a notice may go after its moment"),
         ("elections.E009", "STACKVOTE_SEASON_NOTICE_DAYS", conf.season_notice_days(), 1,
          "days before nominations open for the election season notice"),
+        ("elections.E010", "STACKVOTE_POLLING_LAST_DAYS", conf.polling_last_days(), 1,
+         "days before polling closes for the last days announcement"),
     )  # fmt: skip
 
 

@@ -54,6 +54,12 @@ def season_notice_days() -> Any:
     return _setting("STACKVOTE_SEASON_NOTICE_DAYS", 14)
 
 
+def polling_last_days() -> Any:
+    """Days before polling closes when the announcement list is told these are the last days
+    to vote (``STACKVOTE_POLLING_LAST_DAYS``)."""
+    return _setting("STACKVOTE_POLLING_LAST_DAYS", 3)
+
+
 def mail_batch_size() -> Any:
     """E-mails sent per task, over one SMTP connection (``STACKVOTE_MAIL_BATCH_SIZE``)."""
     return _setting("STACKVOTE_MAIL_BATCH_SIZE", 100)

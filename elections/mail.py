@@ -17,7 +17,14 @@ from django.urls import reverse
 
 from elections import conf
 from elections.invitation_links import invitation_url, opt_out_url
-from elections.models import Invitation, InvitationKind, NoticeTemplate, Notification
+from elections.models import (
+    Announcement,
+    Invitation,
+    InvitationKind,
+    NoticeAudience,
+    NoticeTemplate,
+    Notification,
+)
 from elections.notices import (
     POLLING_KINDS,
     NoticeText,
@@ -102,10 +109,80 @@ def notice_default(kind: str) -> NoticeText:
 
 def notice_text(election: Any, kind: str) -> NoticeText:
     """The election's own text for the notice if its officials wrote one, else the default."""
-    own = NoticeTemplate.objects.filter(election=election, kind=kind).first()
+    own = NoticeTemplate.objects.filter(
+        election=election, kind=kind, audience=NoticeAudience.PEOPLE
+    ).first()
     if own is not None:
         return NoticeText(subject=own.subject, body=own.body)
     return notice_default(kind)
+
+
+# --- Announcements to the election's list --------------------------------------------------
+
+
+def announcement_default(kind: str) -> NoticeText:
+    """The announcement's default text (``templates/elections/email/announcement_<kind>.txt``)."""
+    source = get_template(f"elections/email/announcement_{kind}.txt").template.source
+    return notice_text_parse(source, kind, NoticeAudience.LIST)
+
+
+def announcement_text(election: Any, kind: str) -> NoticeText:
+    """The election's own announcement text for the notice, else the default."""
+    own = NoticeTemplate.objects.filter(
+        election=election, kind=kind, audience=NoticeAudience.LIST
+    ).first()
+    if own is not None:
+        return NoticeText(subject=own.subject, body=own.body)
+    return announcement_default(kind)
+
+
+def announcement_link(election: Any, kind: str) -> str:
+    """The page an announcement points to: the election's public page; before nominations
+    open (its pages are the officials' until then) the eligibility page; the results."""
+    site_url = conf.site_url().rstrip("/")
+    if kind == InvitationKind.ELECTION_SEASON:
+        return site_url + reverse("eligibility")
+    if kind == InvitationKind.RESULTS:
+        return site_url + reverse("results_election", kwargs={"slug": election.slug})
+    return site_url + reverse("election_detail", kwargs={"slug": election.slug})
+
+
+def announcement_facts(election: Any, kind: str) -> dict[str, str]:
+    """The facts an announcement's ``$placeholders`` stand for
+    (``elections.notices.ANNOUNCEMENT_FACTS``): the election's, no one's own."""
+    names = list(election.contests.order_by("pk").values_list("name", flat=True))
+    site_url = conf.site_url().rstrip("/")
+    return {
+        "election": election.name,
+        "contests": "\n".join(f"- {name}" for name in names),
+        "contest_list": contest_list(names),
+        "nominations_opens": _utc(election.nominations_opens_at),
+        "nominations_closes": _utc(election.nominations_closes_at),
+        "polling_opens": _utc(election.polling_opens_at),
+        "polling_closes": _utc(election.polling_closes_at),
+        "link": announcement_link(election, kind),
+        "eligibility_link": site_url + reverse("eligibility"),
+        "site_name": conf.site_name(),
+        "site_url": site_url,
+    }
+
+
+def announcement_message(announcement: Announcement) -> EmailMessage:
+    """The announcement to the list: plain text, no personal link, no opt-out (the list's own
+    rules say who reads it). Its Message-ID is the row's, the same if it is sent again."""
+    election = announcement.election
+    rendered = notice_render(
+        announcement_text(election, announcement.kind),
+        announcement_facts(election, announcement.kind),
+    )
+    domain = urlsplit(conf.site_url()).hostname or "localhost"
+    return EmailMessage(
+        subject=rendered.subject,
+        body=rendered.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[announcement.address],
+        headers={"Message-ID": f"<announcement-{announcement.pk}@{domain}>"},
+    )
 
 
 def notice_facts(

@@ -99,6 +99,12 @@ class Election(models.Model):
         help_text="A candidacy is approved when a second official confirms another's proposal "
         "(OpenStack's +2, then +Workflow); one official still rejects, with a reason.",
     )
+    announcement_address = models.EmailField(
+        blank=True,
+        help_text="A mailing list the officials announce the election on (OpenStack: "
+        "openstack-discuss). Each notice of the calendar goes to it once as well, as a "
+        "general announcement with no one's own links; empty: none.",
+    )
     reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Imported from OpenStack's configuration.yaml: the release it elects for, the file's
     # ``tag`` and the name of its qualifying window (``timeframe.name``, "Yoga-Zed").
@@ -457,10 +463,13 @@ from elections.models_contests import (  # noqa: E402, F401
     Option,
 )
 from elections.models_invitations import (  # noqa: E402, F401
+    Announcement,
+    AnnouncementState,
     ElectionOptOut,
     Invitation,
     InvitationKind,
     InvitationState,
+    NoticeAudience,
     NoticeRun,
     NoticeRunState,
     NoticeTemplate,

@@ -19,6 +19,9 @@ class InvitationKind(models.TextChoices):
     NOMINATIONS_END = "nominations_end", "End of nominations"
     CAMPAIGNING_KICKOFF = "campaigning_kickoff", "Campaigning is open"
     POLLING_OPEN = "polling_open", "Polling is open"
+    # To the announcement list only (OpenStack's "voting last days" to openstack-discuss):
+    # each person who has not voted gets the reminder instead.
+    POLLING_LAST_DAYS = "polling_last_days", "Last days of polling"
     POLLING_REMINDER = "polling_reminder", "Reminder: polling closes soon"
     RESULTS = "results", "Results"
 
@@ -131,22 +134,73 @@ class ElectionOptOut(models.Model):
         return f"{self.email} opted out of {self.election_id}"
 
 
+class NoticeAudience(models.TextChoices):
+    # Each person on the rolls, with their own links.
+    PEOPLE = "people", "Each person"
+    # The election's announcement list (``Election.announcement_address``): one general mail.
+    LIST = "list", "The announcement list"
+
+
 class NoticeTemplate(models.Model):
     """An election's own words for one notice, replacing the default text
-    (``elections.notices``: plain text with ``$placeholders``)."""
+    (``elections.notices``: plain text with ``$placeholders``): the mail to each person, or
+    the announcement to the list."""
 
     election = models.ForeignKey(
         "elections.Election", on_delete=models.CASCADE, related_name="notice_templates"
     )
     kind = models.CharField(max_length=30, choices=InvitationKind.choices)
+    audience = models.CharField(
+        max_length=10, choices=NoticeAudience.choices, default=NoticeAudience.PEOPLE
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["election", "kind"], name="one_notice_text_per_kind")
+            models.UniqueConstraint(
+                fields=["election", "kind", "audience"], name="one_notice_text_per_audience"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.election_id})"
+
+
+class AnnouncementState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Announcement(models.Model):
+    """One calendar notice announced to the election's list (its ``announcement_address``),
+    once: the unique constraint. Queued in the transaction that queues the notice, sent by
+    ``elections.send_announcement`` after the commit (``elections.actions.announcements``)."""
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="announcements"
+    )
+    kind = models.CharField(max_length=30, choices=InvitationKind.choices)
+    # The list's address when the notice was queued.
+    address = models.CharField(max_length=254)
+    state = models.CharField(
+        max_length=10, choices=AnnouncementState.choices, default=AnnouncementState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField()
+    not_before = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "kind"], name="one_announcement_per_notice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.address} ({self.state})"

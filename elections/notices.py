@@ -44,6 +44,39 @@ REQUIRED = ("link", "opt_out_link")
 REQUIRED_ELSEWHERE = ("opt_out_link",)
 POLLING_KINDS = frozenset({"polling_open", "polling_reminder"})
 
+# The announcements to the election's list (``Election.announcement_address``): what
+# OpenStack's officials post to openstack-discuss each cycle. Never the reminder: who has not
+# voted is nobody's business. Their own text, with only the election's facts: a list has no
+# name, no roll, no sign-in link and no opt-out of its own.
+ANNOUNCED = (
+    "election_season",
+    "nominations_kickoff",
+    "nominations_last_days",
+    "nominations_end",
+    "campaigning_kickoff",
+    "polling_open",
+    "polling_last_days",
+    "results",
+)
+# Notices that go to the list only (OpenStack's "voting last days": each person who has not
+# voted gets the reminder instead).
+LIST_ONLY = frozenset({"polling_last_days"})
+ANNOUNCEMENT_FACTS: dict[str, str] = {
+    "election": FACTS["election"],
+    "contests": "every contest of the election, one a line",
+    "contest_list": "the same contests in one line: their names, or \u201cN contests\u201d",
+    "nominations_opens": FACTS["nominations_opens"],
+    "nominations_closes": FACTS["nominations_closes"],
+    "polling_opens": FACTS["polling_opens"],
+    "polling_closes": FACTS["polling_closes"],
+    "link": "the election's public page (before nominations open: the eligibility page; "
+    "results: the results page)",
+    "eligibility_link": FACTS["eligibility_link"],
+    "site_name": FACTS["site_name"],
+    "site_url": FACTS["site_url"],
+}
+ANNOUNCEMENT_REQUIRED = ("link",)
+
 # The notice calendar (OpenStack's officials send these each cycle,
 # openstack_election/templates/*.j2). Each notice but the polling ones goes once per person
 # and election, listing their contests; it is due at its date and only while the election is
@@ -61,6 +94,7 @@ ELECTION_NOTICES = (
     "nominations_last_days",
     "nominations_end",
     "campaigning_kickoff",
+    "polling_last_days",
     "results",
 )
 PHASES = ("draft", "nominations", "campaigning", "polling", "closed", "tallied", "published")
@@ -72,6 +106,7 @@ NOTICE_PHASES: dict[str, frozenset[str]] = {
     "nominations_end": frozenset({"campaigning", "polling"}),
     "campaigning_kickoff": frozenset({"campaigning"}),
     "polling_open": frozenset({"polling"}),
+    "polling_last_days": frozenset({"polling"}),
     "polling_reminder": frozenset({"polling"}),
     "results": frozenset({"published"}),
 }
@@ -95,6 +130,7 @@ def notice_calendar(
     polling_closes_at: datetime.datetime,
     reminder_days: int,
     season_days: int = 14,
+    last_days: int = 3,
     grace: datetime.timedelta = NOTICE_GRACE,
     results_published_at: datetime.datetime | None = None,
 ) -> list[ScheduledNotice]:
@@ -105,7 +141,8 @@ def notice_calendar(
     def dated(kind: str, due_at: datetime.datetime, when: str) -> ScheduledNotice:
         return ScheduledNotice(kind, due_at, when, due_at + grace)
 
-    last_days = max(nominations_opens_at, nominations_closes_at - NOMINATIONS_LAST_DAYS)
+    nominations_last = max(nominations_opens_at, nominations_closes_at - NOMINATIONS_LAST_DAYS)
+    polling_last = max(polling_opens_at, polling_closes_at - datetime.timedelta(days=last_days))
     season = nominations_opens_at - datetime.timedelta(days=season_days)
     notices = [
         ScheduledNotice(
@@ -115,7 +152,7 @@ def notice_calendar(
             nominations_opens_at,
         ),
         dated("nominations_kickoff", nominations_opens_at, "when nominations open"),
-        dated("nominations_last_days", last_days, "two days before nominations close"),
+        dated("nominations_last_days", nominations_last, "two days before nominations close"),
         dated("nominations_end", nominations_closes_at, "when nominations close"),
     ]
     if polling_opens_at > nominations_closes_at:
@@ -125,6 +162,11 @@ def notice_calendar(
     reminder = max(polling_opens_at, polling_closes_at - datetime.timedelta(days=reminder_days))
     notices += [
         dated("polling_open", polling_opens_at, "when polling opens"),
+        dated(
+            "polling_last_days",
+            polling_last,
+            f"{last_days} days before polling closes (to the announcement list only)",
+        ),
         dated("polling_reminder", reminder, f"{reminder_days} days before polling closes"),
         (
             dated("results", results_published_at, "when the results are published")
@@ -178,9 +220,13 @@ class NoticeText:
     body: str
 
 
-def notice_text_check(subject: str, body: str, kind: str = "polling_open") -> NoticeText:
+def notice_text_check(
+    subject: str, body: str, kind: str = "polling_open", audience: str = "people"
+) -> NoticeText:
     """The text, if every placeholder is a known fact and the required ones are there (the
-    link and the opt-out link in a polling notice, the opt-out link in any)."""
+    link and the opt-out link in a polling notice, the opt-out link in any; the link in an
+    announcement to the list, which may use only the election's facts)."""
+    facts = ANNOUNCEMENT_FACTS if audience == "list" else FACTS
     subject = " ".join(subject.split())
     if not subject:
         raise NoticeTextError("The subject is empty.")
@@ -193,14 +239,25 @@ def notice_text_check(subject: str, body: str, kind: str = "polling_open") -> No
             raise NoticeTextError(
                 f"The {part} has a $ that is not a placeholder; write $$ for a dollar sign."
             )
-        unknown = sorted(set(template.get_identifiers()) - set(FACTS))
+        unknown = sorted(set(template.get_identifiers()) - set(facts))
+        personal = [name for name in unknown if name in FACTS]
+        if personal:
+            raise NoticeTextError(
+                f"The {part} uses "
+                + ", ".join(f"${name}" for name in personal)
+                + ": an announcement goes to a list, not to one person; use the election's "
+                "facts only."
+            )
         if unknown:
             raise NoticeTextError(
                 f"Unknown placeholder{'s' if len(unknown) > 1 else ''} in the {part}: "
                 + ", ".join(f"${name}" for name in unknown)
             )
         found |= set(template.get_identifiers())
-    required = REQUIRED if kind in POLLING_KINDS else REQUIRED_ELSEWHERE
+    if audience == "list":
+        required: tuple[str, ...] = ANNOUNCEMENT_REQUIRED
+    else:
+        required = REQUIRED if kind in POLLING_KINDS else REQUIRED_ELSEWHERE
     missing = [name for name in required if name not in found]
     if missing:
         raise NoticeTextError(
@@ -209,12 +266,14 @@ def notice_text_check(subject: str, body: str, kind: str = "polling_open") -> No
     return NoticeText(subject=subject, body=body.replace("\r\n", "\n"))
 
 
-def notice_text_parse(default: str, kind: str = "polling_open") -> NoticeText:
+def notice_text_parse(
+    default: str, kind: str = "polling_open", audience: str = "people"
+) -> NoticeText:
     """A default notice file: ``Subject: ...`` on the first line, a blank line, the text."""
     first, _, body = default.partition("\n")
     if not first.startswith("Subject:"):
         raise NoticeTextError("A notice file starts with a 'Subject:' line.")
-    return notice_text_check(first.removeprefix("Subject:"), body.lstrip("\n"), kind)
+    return notice_text_check(first.removeprefix("Subject:"), body.lstrip("\n"), kind, audience)
 
 
 def notice_render(text: NoticeText, facts: Mapping[str, str]) -> NoticeText:

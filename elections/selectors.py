@@ -24,6 +24,8 @@ from accounts.selectors import (
     user_verified_addresses,
 )
 from elections.models import (
+    Announcement,
+    AnnouncementState,
     Appointment,
     Candidacy,
     CandidacyState,
@@ -299,17 +301,21 @@ def user_candidacies(user: Any) -> QuerySet[Candidacy]:
 
 
 def failed_notification_count(election: Election | None = None) -> int:
-    """Mail that could not be sent (notifications and invitations), for officials to retry."""
+    """Mail that could not be sent (notifications, invitations and announcements to the
+    list), for officials to retry."""
     failed = Notification.objects.filter(state=NotificationState.FAILED)
     invitations = Invitation.objects.filter(state=InvitationState.FAILED)
+    announcements = Announcement.objects.filter(state=AnnouncementState.FAILED)
     if election is not None:
         failed = failed.filter(contest__election=election)
         invitations = invitations.filter(contest__election=election)
-    return failed.count() + invitations.count()
+        announcements = announcements.filter(election=election)
+    return failed.count() + invitations.count() + announcements.count()
 
 
 def failed_mail_counts(election: Election) -> dict[str, int]:
-    """How many notifications, invitations (and notices) and reminders of ``election`` failed."""
+    """How many notifications, invitations (and notices), reminders and announcements to the
+    list of ``election`` failed."""
     invitations = Invitation.objects.filter(
         contest__election=election, state=InvitationState.FAILED
     )
@@ -320,6 +326,9 @@ def failed_mail_counts(election: Election) -> dict[str, int]:
         ).count(),
         "invitations": invitations.count() - reminders,
         "reminders": reminders,
+        "announcements": Announcement.objects.filter(
+            election=election, state=AnnouncementState.FAILED
+        ).count(),
     }
 
 

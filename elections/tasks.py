@@ -47,3 +47,10 @@ def send_invitations() -> int:
     """Claim and send one batch of due invitations (rows lock themselves: any number of these
     run at once, and a lost or doubled task neither loses nor doubles a mail)."""
     return actions.invitations_send().sent
+
+
+@shared_task(name="elections.send_announcement", ignore_result=True)
+def send_announcement(announcement_id: int) -> bool:
+    """Send one announcement to an election's list (it claims its row: a lost or doubled task
+    neither loses nor doubles it)."""
+    return actions.announcement_send(announcement_id=announcement_id)

@@ -5,6 +5,11 @@ atomic, authorises its actor where there is one, and writes one audit entry per 
 
 from __future__ import annotations
 
+from elections.actions.announcements import (
+    announcement_retry,
+    announcement_send,
+    announcements_requeue_stale,
+)
 from elections.actions.errors import (
     CandidacyRefused,
     ElectionError,
@@ -83,6 +88,9 @@ from elections.actions.voter_lists import contest_voter_list_set
 __all__ = [
     "exception_request_decide",
     "exception_request_submit",
+    "announcement_retry",
+    "announcement_send",
+    "announcements_requeue_stale",
     "election_notice_calendar",
     "election_notice_queue",
     "election_notices_due",

@@ -1,6 +1,8 @@
 """The notice calendar: the election-wide notices (the election season, nominations open,
-their last days, their end, campaigning, the results) queued by the scheduler when their
-date comes, once per election and once per person, and sent by the invitations' workers.
+their last days, their end, campaigning, the last days of polling, the results) queued by the
+scheduler when their date comes, once per election and once per person, and sent by the
+invitations' workers; each is announced once to the election's list as well, if it has one
+(``elections.actions.announcements``). The last days of polling go to the list only.
 
 One row per person (roll entry address) and notice, on the first contest whose roll they
 are on; the mail lists every contest of the election they are on (``$contests``). The
@@ -24,6 +26,7 @@ from django.utils import timezone
 from accounts.models import RollEntry
 from audit.actions import audit_record, audit_target
 from elections import conf
+from elections.actions.announcements import announcement_queue
 from elections.actions.errors import ElectionError
 from elections.actions.invitations import _queue_senders, opted_out_addresses
 from elections.actions.rolls import _freeze, _roll_detail
@@ -37,6 +40,7 @@ from elections.models import (
 )
 from elections.notices import (
     ELECTION_NOTICES,
+    LIST_ONLY,
     NOTICE_PHASES,
     ScheduledNotice,
     notice_calendar,
@@ -66,6 +70,7 @@ def election_notice_calendar(election: Election) -> list[ScheduledNotice]:
         polling_closes_at=election.polling_closes_at,
         reminder_days=conf.reminder_days(),
         season_days=conf.season_notice_days(),
+        last_days=conf.polling_last_days(),
         grace=datetime.timedelta(days=conf.notice_grace_days()),
         results_published_at=_results_published_at(election),
     )
@@ -106,11 +111,17 @@ def election_notice_queue(*, election: Election, kind: str, actor: Any = None) -
             + " or ".join(sorted(NOTICE_PHASES[kind]))
             + f"; it is in {election.get_phase_display().lower()}."
         )
+    if kind in LIST_ONLY and not election.announcement_address:
+        raise ElectionError(
+            f"{InvitationKind(kind).label} goes to the announcement list only, and this "
+            "election has no announcement address: it has nowhere to go."
+        )
     now = timezone.now()
     detail: dict[str, Any] = {"kind": kind}
     if kind == InvitationKind.ELECTION_SEASON:
         detail["season_rolls"] = _season_rolls(election)
-    rows = _notice_rows(election, kind, now)
+    # A list-only notice goes to no one person (each who has not voted is reminded).
+    rows = {} if kind in LIST_ONLY else _notice_rows(election, kind, now)
     Invitation.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=2000)
     if run is not None:  # missed, sent now by an official
         run.state, run.queued_at, run.recipients = NoticeRunState.QUEUED, now, len(rows)
@@ -125,6 +136,8 @@ def election_notice_queue(*, election: Election, kind: str, actor: Any = None) -
             transaction.set_rollback(True)
             return 0
     detail["queued"] = len(rows)
+    if announcement_queue(election=election, kind=kind, now=now):
+        detail["announced_to"] = election.announcement_address
     audit_record(
         actor=actor,
         action="election.notice_queued",
@@ -203,6 +216,8 @@ def election_notices_due(*, now: datetime.datetime | None = None) -> list[tuple[
         for notice in election_notice_calendar(election):
             if notice.kind not in ELECTION_NOTICES or notice.kind in recorded:
                 continue
+            if notice.kind in LIST_ONLY and not election.announcement_address:
+                continue  # nowhere to go (the notices page says so)
             if notice_due(notice, phase=election.phase, now=now):
                 count = election_notice_queue(election=election, kind=notice.kind)
                 done.append((election.slug, notice.kind, count))

@@ -13,6 +13,7 @@ from accounts.selectors import membership_known
 from audit.actions import audit_record, audit_target
 from config.queue import enqueue_on_commit
 from elections import conf
+from elections.actions.announcements import announcement_queue, announcements_requeue_stale
 from elections.actions.errors import ElectionError, IllegalPhaseMove
 from elections.actions.invitations import invitations_queue, invitations_requeue_stale
 from elections.actions.mail import (
@@ -27,6 +28,7 @@ from elections.models import (
     ContestKind,
     ContestState,
     Election,
+    InvitationKind,
     Phase,
 )
 from elections.permissions import refusal_reason
@@ -171,6 +173,7 @@ def election_phase_move(
         for contest in contests:
             if contest.state == ContestState.POLLING:
                 invitations_queue(contest=contest)  # everyone on the roll, account or not
+        announcement_queue(election=election, kind=InvitationKind.POLLING_OPEN, now=timezone.now())
     if to_phase == Phase.CLOSED:
         contests_move(contests, ContestState.POLLING, ContestState.CLOSED, actor)
         # The close owns what follows it: each closed poll is sealed and counted by a worker
@@ -292,6 +295,7 @@ def elections_advance(*, now: datetime.datetime | None = None) -> list[tuple[str
     election_notices_due(now=now)
     notifications_requeue_stale(now=now)
     invitations_requeue_stale(now=now)
+    announcements_requeue_stale(now=now)
     reminder_due = now + datetime.timedelta(days=conf.reminder_days())
     for election in Election.objects.filter(
         phase=Phase.POLLING, reminder_queued_at__isnull=True, polling_closes_at__lte=reminder_due

@@ -53,6 +53,7 @@ ELECTION_FIELDS: tuple[str, ...] = (
     "publish_trackers",
     "two_official_approval",
     "requires_membership",
+    "announcement_address",
 )
 
 
@@ -136,7 +137,7 @@ def election_update(*, election: Election, actor: Any, **fields: Any) -> Electio
     before = {field: getattr(election, field) for field in fields}
     if election.phase not in (Phase.DRAFT, Phase.NOMINATIONS, Phase.CAMPAIGNING, Phase.POLLING):
         # Who sees the results is no part of the calendar: it can change after the close.
-        wording = ("name", "description", "results_electorate_only")
+        wording = ("name", "description", "results_electorate_only", "announcement_address")
         changing = [f for f in fields if f not in wording and fields[f] != before[f]]
         if changing:
             raise ElectionError("The calendar of an election that has closed cannot change.")

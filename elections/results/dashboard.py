@@ -380,8 +380,18 @@ def _failed_mail_blockers(election: Election) -> list[Blocker]:
             "officials_notice", kwargs={"slug": election.slug, "kind": "polling_reminder"}
         ),
     }
+    if failed["announcements"]:  # the first failed one's page, where it is sent again
+        kind = election.announcements.filter(state="failed").order_by("pk").first().kind
+        where["announcements"] = reverse(
+            "officials_announcement", kwargs={"slug": election.slug, "kind": kind}
+        )
     # Notifications (to candidates and requesters) keep their old name: e-mails.
-    names = {"notifications": "e-mail", "invitations": "invitation", "reminders": "reminder"}
+    names = {
+        "notifications": "e-mail",
+        "invitations": "invitation",
+        "reminders": "reminder",
+        "announcements": "list announcement",
+    }
     return [
         Blocker(
             f"{count} {names[what]}{'s' if count != 1 else ''} failed.",

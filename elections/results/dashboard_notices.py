@@ -4,6 +4,8 @@ previewed before it is saved, or set back to the default."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,10 +16,18 @@ from django.utils import timezone
 from accounts.models import RollEntry
 from elections import actions as election_actions
 from elections.mail import notice_default, notice_facts, notice_text
-from elections.models import Election, InvitationKind, InvitationState, NoticeRunState
+from elections.models import (
+    AnnouncementState,
+    Election,
+    InvitationKind,
+    InvitationState,
+    NoticeRunState,
+)
 from elections.notices import (
+    ANNOUNCED,
     ELECTION_NOTICES,
     FACTS,
+    LIST_ONLY,
     NOTICE_PHASES,
     POLLING_KINDS,
     NoticeText,
@@ -65,11 +75,31 @@ def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | No
     return notice_render(text, facts)
 
 
+def _to_list(election: Election, kind: str, announcements: dict[str, Any]) -> str:
+    """What became of the notice's announcement to the election's list, in words."""
+    if kind not in ANNOUNCED:
+        return "never (one person's own)"
+    announcement = announcements.get(kind)
+    if announcement is not None:
+        if announcement.state == AnnouncementState.SENT:
+            return f"sent to {announcement.address} {announcement.sent_at:%Y-%m-%d %H:%M}"
+        if announcement.state == AnnouncementState.FAILED:
+            return f"failed ({announcement.address}): {announcement.last_error}"
+        return f"waiting to go to {announcement.address}"
+    if not election.announcement_address:
+        return "nowhere to go: the election has no announcement address"
+    return f"not yet ({election.announcement_address})"
+
+
 def _calendar(election: Election) -> list[dict[str, object]]:
-    """Each notice with its date from the calendar, whether it has gone or was missed, and
-    whether an official may send it now."""
+    """Each notice with its date from the calendar, whether it has gone or was missed, what
+    became of its announcement to the list, and whether an official may send it now.
+
+    Long because each column of the officials' table is worked out here, in the calendar's
+    order, from the runs, the announcements and the reminders' own record."""
     now = timezone.now()
     runs = {run.kind: run for run in election.notice_runs.all()}
+    announcements = {row.kind: row for row in election.announcements.all()}
     opened = election.contests.filter(invitations__kind=InvitationKind.POLLING_OPEN).exists()
     rows = []
     for notice in election_actions.election_notice_calendar(election):
@@ -77,6 +107,8 @@ def _calendar(election: Election) -> list[dict[str, object]]:
         queued_at = run.queued_at if run and run.state == NoticeRunState.QUEUED else None
         if notice.kind == InvitationKind.POLLING_REMINDER:
             queued_at = election.reminder_queued_at
+        if notice.kind == InvitationKind.POLLING_OPEN and notice.kind in announcements:
+            queued_at = announcements[notice.kind].queued_at
         missed = (run is not None and run.state == NoticeRunState.MISSED) or (
             run is None
             and queued_at is None
@@ -91,10 +123,13 @@ def _calendar(election: Election) -> list[dict[str, object]]:
                 "queued_at": queued_at,
                 "queued": queued_at is not None or (notice.kind == "polling_open" and opened),
                 "missed": missed,
+                "to_list": _to_list(election, notice.kind, announcements),
+                "announced": notice.kind in ANNOUNCED,
                 # Sent by hand: an election-wide notice not sent, while its phase lasts.
                 "can_send": notice.kind in ELECTION_NOTICES
                 and queued_at is None
-                and election.phase in NOTICE_PHASES[notice.kind],
+                and election.phase in NOTICE_PHASES[notice.kind]
+                and (notice.kind not in LIST_ONLY or bool(election.announcement_address)),
             }
         )
     return rows
@@ -126,6 +161,10 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     election = _election(request, slug)
     if kind not in InvitationKind.values:
         raise Http404("No such notice.")
+    if kind in LIST_ONLY:  # no mail to each person: its one text is the announcement's
+        return HttpResponseRedirect(
+            reverse("officials_announcement", kwargs={"slug": slug, "kind": kind})
+        )
     current = notice_text(election, kind)
     form = NoticeForm(request.POST or {"subject": current.subject, "body": current.body})
     preview = None
@@ -155,7 +194,9 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "title": f"{InvitationKind(kind).label}: {election.name}",
         "election": election,
         "kind": kind,
-        "kinds": InvitationKind.choices,
+        "kinds": [
+            (value, label) for value, label in InvitationKind.choices if value not in LIST_ONLY
+        ],
         "calendar": _calendar(election),
         # Counts only: who was reminded would be who had not voted.
         "reminders": reminder_counts(election),
@@ -165,5 +206,6 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "facts": FACTS,
         "is_default": current == notice_default(kind),
         "dashboard": reverse("officials_dashboard", kwargs={"slug": slug}),
+        "announced": kind in ANNOUNCED,
     }
     return TemplateResponse(request, "officials/notice.html", context)

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import path
 
 from elections.results import dashboard_views as views
+from elections.results.dashboard_announcements import announcement_edit
 from elections.results.dashboard_import import election_import
 from elections.results.dashboard_notices import notice_edit
 from elections.results.dashboard_voters import contest_voters
@@ -50,6 +51,11 @@ urlpatterns = [
         "elections/<slug:slug>/notices/<str:kind>/",
         guarded(notice_edit),
         name="officials_notice",
+    ),
+    path(
+        "elections/<slug:slug>/announcements/<str:kind>/",
+        guarded(announcement_edit),
+        name="officials_announcement",
     ),
     path(
         "elections/<slug:slug>/exceptions/<int:pk>/decide/",

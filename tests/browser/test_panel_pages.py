@@ -60,6 +60,11 @@ def test_every_page_of_the_panel_passes_axe(
 
     pages = _panel_pages(official)
     assert len(pages) > 20  # lists, rows and add pages of every app
+    # The dashboard's notice pages: the mail to each person and the announcement to the list.
+    pages += [
+        reverse("officials_notice", kwargs={"slug": "panel", "kind": "results"}),
+        reverse("officials_announcement", kwargs={"slug": "panel", "kind": "results"}),
+    ]
     findings: dict[str, Any] = {}
     for path in pages:
         response = page.goto(f"{base}{path}")

@@ -22,6 +22,8 @@ def test_the_default_settings_pass() -> None:
         ("STACKVOTE_SITE_URL", "example.org", "elections.E006"),
         ("STACKVOTE_MAIL_MAX_RETRIES", -2, "elections.E004"),
         ("STACKVOTE_SCHEDULER_INTERVAL", 0, "elections.E005"),
+        ("STACKVOTE_POLLING_LAST_DAYS", 0, "elections.E010"),
+        ("STACKVOTE_POLLING_LAST_DAYS", "3", "elections.E010"),
     ],
 )
 def test_a_bad_setting_is_reported_with_its_id(

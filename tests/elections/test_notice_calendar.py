@@ -202,6 +202,7 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
             polling_opens_at=opens + 14 * days,
             polling_closes_at=opens + 35 * days,
             reminder_days=2,
+            last_days=4,
         )
     }
     # No campaigning when the polls open as nominations close.
@@ -211,6 +212,7 @@ def test_a_nomination_notice_needs_the_opt_out_link_and_the_calendar_follows_the
         "nominations_last_days": opens + 12 * days,
         "nominations_end": opens + 14 * days,
         "polling_open": opens + 14 * days,
+        "polling_last_days": opens + 31 * days,
         "polling_reminder": opens + 33 * days,
         "results": None,
     }

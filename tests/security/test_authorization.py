@@ -144,6 +144,9 @@ ACCESS: dict[str, Row] = {
     "officials_notice": Row(
         _officials(200), lambda w: {"slug": w.polling_election.slug, "kind": "polling_open"}
     ),
+    "officials_announcement": Row(
+        _officials(200), lambda w: {"slug": w.polling_election.slug, "kind": "polling_last_days"}
+    ),
     "officials_contest_voters": Row(
         _officials(200), lambda w: {"slug": w.polling_election.slug, "pk": w.polling_contest.pk}
     ),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
 
 from accounts.models import Team
 from accounts.selectors import ptl_teams
@@ -74,7 +76,23 @@ class Command(BaseCommand):
             "diversity limit).",
         )
 
+        parser.add_argument(
+            "--announce-to",
+            default="",
+            metavar="ADDRESS",
+            help="The announcement list (e.g. openstack-discuss@lists.openstack.org): each "
+            "notice of the calendar also goes to it once.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["announce_to"]:
+            # Refused before anything is created: never half an import.
+            try:
+                validate_email(options["announce_to"])
+            except ValidationError as error:
+                raise CommandError(
+                    f"--announce-to {options['announce_to']!r}: not an e-mail address."
+                ) from error
         try:
             calendar = parse_configuration(_read(options["file"], "configuration"))
         except ConfigurationError as error:
@@ -85,6 +103,13 @@ class Command(BaseCommand):
             if options["exceptions"]:
                 raise CommandError("--exceptions names candidates: give --candidates.")
             election = self._import(calendar, options)
+        if options["announce_to"]:
+            try:
+                election = actions.election_update(
+                    election=election, actor=None, announcement_address=options["announce_to"]
+                )
+            except actions.ElectionError as error:
+                raise CommandError(f"--announce-to: {error}") from error
         contests = election.contests.count()
         self.stdout.write(
             self.style.SUCCESS(

@@ -12,6 +12,9 @@ apply: an official who stands in a contest cannot act on its result)::
     manage.py election 2027-1 publish --actor official@example.org
     manage.py election 2027-1 unpublish --reason "Wrong roll" --actor official@example.org
     manage.py election 2027-1 notice results --actor official@example.org   # a missed notice
+    manage.py election 2027-1 announce-to openstack-discuss@lists.openstack.org --actor ...
+    manage.py election 2027-1 announce-to "" --actor ...                    # no list
+    manage.py election 2027-1 announcement-retry results --actor ...        # a failed one
 
 A refused request prints the reason on stderr and exits with status 1.
 """
@@ -34,7 +37,7 @@ from elections.models import (
     Election,
     Phase,
 )
-from elections.notices import ELECTION_NOTICES
+from elections.notices import ANNOUNCED, ELECTION_NOTICES
 from elections.results import actions as result_actions
 from elections.results.models import ResultState
 from elections.results.selectors import SETTLED_WITHOUT_POLL, latest_result, published_result
@@ -80,6 +83,14 @@ class Command(BaseCommand):
             "notice", help="send an election-wide notice now (one not sent, or missed)"
         )
         notice.add_argument("kind", choices=list(ELECTION_NOTICES))
+        announce_to = commands.add_parser(
+            "announce-to", help="set the announcement list's address (empty: none)"
+        )
+        announce_to.add_argument("address")
+        announcement_retry = commands.add_parser(
+            "announcement-retry", help="send a failed announcement to the list again"
+        )
+        announcement_retry.add_argument("kind", choices=list(ANNOUNCED))
         voters = commands.add_parser(
             "voters", help="set a contest's voter list: a CSV (address[,name]) or members.yaml"
         )
@@ -125,6 +136,13 @@ class Command(BaseCommand):
                     election=election, kind=options["kind"], actor=actor
                 )
                 self.stdout.write(f"{options['kind']}: queued for {count} people.")
+            elif subcommand == "announce-to":
+                self._announce_to(election, actor, options["address"])
+            elif subcommand == "announcement-retry":
+                election_actions.announcement_retry(
+                    election=election, kind=options["kind"], actor=actor
+                )
+                self.stdout.write(f"{options['kind']}: the announcement is queued again.")
             elif subcommand == "results-for":
                 election = election_actions.election_update(
                     election=election,
@@ -139,6 +157,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"The results of {election.name} are for {audience}.")
         except REFUSALS as refusal:
             raise CommandError(str(refusal)) from refusal
+
+    def _announce_to(self, election: Election, actor: Any, address: str) -> None:
+        election = election_actions.election_update(
+            election=election, actor=actor, announcement_address=address.strip()
+        )
+        if election.announcement_address:
+            self.stdout.write(f"{election.name} is announced to {election.announcement_address}.")
+        else:
+            self.stdout.write(f"{election.name} has no announcement list.")
 
     def _status(self, election: Election, *, as_json: bool) -> None:
         status = election_status(election)
