@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("elections", "0018_election_season_and_missed_notices"),
+        ("elections", "0019_contest_directory_of_record"),
     ]
 
     operations = [
