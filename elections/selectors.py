@@ -463,14 +463,18 @@ def contests_still_to_vote_in(election: Election, email: str) -> list[Contest]:
             roll_id__in=[contest.roll_id for contest in contests], email=email
         ).values_list("roll_id", "pk")
     )
-    still = []
-    for contest in contests:
-        entry_id = entries.get(contest.roll_id)
-        if (
-            entry_id is not None
-            and not contest.voter_records.filter(roll_entry_id=entry_id).exists()
-        ):
-            still.append(contest)
+    # One query for every contest's vote of these entries, not one a contest: a reminder
+    # batch asks this for each of thousands of people.
+    voted = set(
+        election.contests.filter(voter_records__roll_entry_id__in=entries.values()).values_list(
+            "pk", "voter_records__roll_entry_id"
+        )
+    )
+    still = [
+        contest
+        for contest in contests
+        if contest.roll_id in entries and (contest.pk, entries[contest.roll_id]) not in voted
+    ]
     return still
 
 

@@ -13,14 +13,8 @@ from django.urls import reverse
 from elections import actions as election_actions
 from elections.mail import announcement_default, announcement_facts, announcement_text
 from elections.models import Election, InvitationKind, NoticeAudience
-from elections.notices import (
-    ANNOUNCED,
-    ANNOUNCEMENT_FACTS,
-    NoticeTextError,
-    notice_render,
-    notice_text_check,
-)
-from elections.results.dashboard_notices import NoticeForm, _calendar
+from elections.notices import ANNOUNCED, ANNOUNCEMENT_FACTS, notice_render
+from elections.results.dashboard_notices import NoticeForm, calendar_rows, text_form_step
 from elections.results.dashboard_views import _election
 
 
@@ -54,35 +48,22 @@ def announcement_edit(request: HttpRequest, slug: str, kind: str) -> HttpRespons
         raise Http404("No such announcement.")
     current = announcement_text(election, kind)
     form = NoticeForm(request.POST or {"subject": current.subject, "body": current.body})
-    preview = None
     if request.method == "POST":
         done = _post_action(request, election, kind)
         if done is not None:
             return done
-    if form.is_valid():
-        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
-        if request.method == "POST" and "save" in request.POST:
-            try:
-                election_actions.notice_text_set(
-                    election=election,
-                    kind=kind,
-                    actor=request.user,
-                    subject=subject,
-                    body=body,
-                    audience=NoticeAudience.LIST,
-                )
-            except election_actions.ElectionError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Saved: the announcement uses this text.")
-                return HttpResponseRedirect(request.path)
-        else:
-            try:
-                text = notice_text_check(subject, body, kind, NoticeAudience.LIST)
-                preview = notice_render(text, announcement_facts(election, kind))
-            except NoticeTextError as error:
-                form.add_error(None, str(error))
-    calendar = _calendar(election)
+    saved, preview = text_form_step(
+        request,
+        election,
+        kind,
+        form,
+        audience=NoticeAudience.LIST,
+        preview=lambda text: notice_render(text, announcement_facts(election, kind)),
+        saved_message="Saved: the announcement uses this text.",
+    )
+    if saved is not None:
+        return saved
+    calendar = calendar_rows(election)
     context = {
         **admin.site.each_context(request),
         "title": f"Announcement of {InvitationKind(kind).label.lower()}: {election.name}",

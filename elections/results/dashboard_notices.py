@@ -4,6 +4,7 @@ previewed before it is saved, or set back to the default."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,6 +22,7 @@ from elections.models import (
     Election,
     InvitationKind,
     InvitationState,
+    NoticeAudience,
     NoticeRunState,
 )
 from elections.notices import (
@@ -75,6 +77,43 @@ def _preview(election: Election, text: NoticeText, kind: str) -> NoticeText | No
     return notice_render(text, facts)
 
 
+def text_form_step(
+    request: HttpRequest,
+    election: Election,
+    kind: str,
+    form: NoticeForm,
+    *,
+    audience: str,
+    preview: Callable[[NoticeText], NoticeText | None],
+    saved_message: str,
+) -> tuple[HttpResponse | None, NoticeText | None]:
+    """The edit page's step for a notice's or an announcement's text: saved (the redirect
+    to return) on "save", else checked and previewed; what is wrong goes on the form."""
+    if not form.is_valid():
+        return None, None
+    subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+    if request.method == "POST" and "save" in request.POST:
+        try:
+            election_actions.notice_text_set(
+                election=election,
+                kind=kind,
+                actor=request.user,
+                subject=subject,
+                body=body,
+                audience=audience,
+            )
+        except election_actions.ElectionError as error:
+            form.add_error(None, str(error))
+            return None, None
+        messages.success(request, saved_message)
+        return HttpResponseRedirect(request.path), None
+    try:
+        return None, preview(notice_text_check(subject, body, kind, audience))
+    except NoticeTextError as error:
+        form.add_error(None, str(error))
+        return None, None
+
+
 def _to_list(election: Election, kind: str, announcements: dict[str, Any]) -> str:
     """What became of the notice's announcement to the election's list, in words."""
     if kind not in ANNOUNCED:
@@ -91,7 +130,7 @@ def _to_list(election: Election, kind: str, announcements: dict[str, Any]) -> st
     return f"not yet ({election.announcement_address})"
 
 
-def _calendar(election: Election) -> list[dict[str, object]]:
+def calendar_rows(election: Election) -> list[dict[str, object]]:
     """Each notice with its date from the calendar, whether it has gone or was missed, what
     became of its announcement to the list, and whether an official may send it now.
 
@@ -167,28 +206,21 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         )
     current = notice_text(election, kind)
     form = NoticeForm(request.POST or {"subject": current.subject, "body": current.body})
-    preview = None
     if request.method == "POST":
         done = _post_action(request, election, kind)
         if done is not None:
             return done
-    if form.is_valid():
-        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
-        if request.method == "POST" and "save" in request.POST:
-            try:
-                election_actions.notice_text_set(
-                    election=election, kind=kind, actor=request.user, subject=subject, body=body
-                )
-            except election_actions.ElectionError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Saved: the next notices use this text.")
-                return HttpResponseRedirect(request.path)
-        else:
-            try:
-                preview = _preview(election, notice_text_check(subject, body, kind), kind)
-            except NoticeTextError as error:
-                form.add_error(None, str(error))
+    saved, preview = text_form_step(
+        request,
+        election,
+        kind,
+        form,
+        audience=NoticeAudience.PEOPLE,
+        preview=lambda text: _preview(election, text, kind),
+        saved_message="Saved: the next notices use this text.",
+    )
+    if saved is not None:
+        return saved
     context = {
         **admin.site.each_context(request),
         "title": f"{InvitationKind(kind).label}: {election.name}",
@@ -197,7 +229,7 @@ def notice_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "kinds": [
             (value, label) for value, label in InvitationKind.choices if value not in LIST_ONLY
         ],
-        "calendar": _calendar(election),
+        "calendar": calendar_rows(election),
         # Counts only: who was reminded would be who had not voted.
         "reminders": reminder_counts(election),
         "failed_state": InvitationState.FAILED,

@@ -1,10 +1,10 @@
 """PURE: sealed ballots in compact form, built and read with numpy.
 
 A sealed ballot's ranks are one little-endian 16-bit number per choice of the order frozen
-in its seal (``boxcrypt.RANK_DTYPE``), 0 = unranked. The seal writes a whole box at once
-with PostgreSQL's binary ``COPY`` (``copy_binary``: every row has the same length, so the
-stream is one numpy structured array), and the count reads the ranks back with ``COPY ...
-TO STDOUT (FORMAT binary)`` into a rank matrix (``parse_copy_binary``), with no Python object
+in its seal (``boxcrypt.RANK_DTYPE``), 0 = unranked. The seal reads the box's fixed-width
+rows in one binary ``COPY`` (``parse_copy_binary``: one numpy structured array) and writes
+the sealed blocks, a few rows of long byte strings, in another (``copy_binary_rows``); the
+count reads the blocks back (``parse_copy_rows``) into a rank matrix, with no Python object
 per ballot.
 
 The digest recorded at the seal (``sealed_digest``) is the SHA-256 of the frozen order and
@@ -43,34 +43,6 @@ def random_uuid4s(count: int) -> np.ndarray:
     ids[:, 6] = (ids[:, 6] & 0x0F) | 0x40
     ids[:, 8] = (ids[:, 8] & 0x3F) | 0x80
     return ids
-
-
-def copy_binary(columns: Sequence[np.ndarray]) -> bytes:
-    """The binary COPY stream of rows whose fields all have a fixed width.
-
-    Each column is an array with one row per record: a 2-D uint8 array (its bytes are the
-    field), a 1-D ``S<n>`` array (ASCII text), a 2-D numeric array (its little-endian bytes:
-    a ``bytea`` field) or a 1-D big-endian integer array (an ``int8`` field, say ``>i8``).
-    """
-    if not columns:
-        raise ValueError("A row has at least one field.")
-    count = int(columns[0].shape[0])
-    fields: list[tuple[str, np.ndarray]] = []
-    for number, column in enumerate(columns):
-        if int(column.shape[0]) != count:
-            raise ValueError("Every column has one value per row.")
-        raw = np.ascontiguousarray(column)
-        width = raw.dtype.itemsize * int(np.prod(raw.shape[1:], dtype=np.int64))
-        fields.append((f"f{number}", raw.view(np.uint8).reshape(count, width)))
-    layout = [("fields", ">i2")]
-    for name, raw in fields:
-        layout += [(f"{name}_length", ">i4"), (name, np.uint8, (raw.shape[1],))]
-    rows = np.empty(count, dtype=np.dtype(layout))
-    rows["fields"] = len(fields)
-    for name, raw in fields:
-        rows[f"{name}_length"] = raw.shape[1]
-        rows[name] = raw
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 def parse_copy_binary(stream: bytes, widths: Sequence[int]) -> list[np.ndarray]:
