@@ -314,7 +314,9 @@ def preflib_data_type(ballot_file: BallotFile) -> str:
 def write_preflib(ballot_file: BallotFile, *, data_type: str | None = None) -> str:
     """PrefLib text; identical ballots share one ``count: order`` line."""
     _check_writable_names(ballot_file.candidates)
-    fitting = preflib_data_type(ballot_file)
+    # Every ballot fits .toi (ties and unranked candidates allowed): only a stricter type
+    # asked for needs the ballots checked against it.
+    fitting = preflib_data_type(ballot_file) if data_type != "toi" else "toi"
     kind = data_type or fitting
     if kind not in PREFLIB_DATA_TYPES:
         raise BallotFormatError(f"unknown PrefLib data type {kind!r}")

@@ -16,22 +16,36 @@ _NEWLINE = ord("\n")
 _QUOTE = ord('"')
 
 
-def digit_slots(numbers: np.ndarray, width: int | None = None) -> np.ndarray:
+def digit_slots(
+    numbers: np.ndarray, width: int | None = None, *, blank_zero: bool = False
+) -> np.ndarray:
     """Decimal digits of non-negative ``numbers`` as ``numbers.shape + (width,)`` ASCII bytes,
-    right-aligned with zero bytes in front (0 is the one digit "0")."""
-    values = np.asarray(numbers, dtype=np.int64)
+    right-aligned with zero bytes in front (0 is the one digit "0", or no digit at all with
+    ``blank_zero``)."""
+    values = np.asarray(numbers)
+    if values.dtype.kind not in "iu":
+        values = values.astype(np.int64)
     if width is None:
         width = len(str(int(values.max()))) if values.size else 1
     top = int(values.max()) if values.size else 0
     if top < 4096:
-        # Small numbers (ranks, candidate numbers): one lookup in a table of their digits.
-        return _digit_table(top + 1, width)[values]
+        # Small numbers (ranks, candidate numbers): each one's slot taken whole from a table
+        # of their digits (``take`` of fixed-size records, several times faster than
+        # indexing a two-dimensional table).
+        table = _digit_table(top + 1, width)
+        if blank_zero:
+            table[0] = 0
+        slots = np.take(table.view(f"V{width}").reshape(-1), values)
+        return slots.view(np.uint8).reshape(values.shape + (width,))
+    values = values.astype(np.int64, copy=False)
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     digits = (values[..., None] // powers) % 10
     lengths = np.ones(values.shape, dtype=np.int64)
     for power in range(1, width):
         lengths += values >= 10**power
     used = np.arange(width)[None, :] >= (width - lengths.reshape(-1, 1))
+    if blank_zero:
+        used &= values.reshape(-1, 1) != 0
     slots = np.where(used.reshape(digits.shape), digits + ord("0"), 0)
     return slots.astype(np.uint8)
 
@@ -80,8 +94,8 @@ def _rank_cells(ranks: np.ndarray, *, lone_quoted: bool = True) -> np.ndarray:
         values = _small(values.astype(np.int64, copy=False))
     width = max(2, len(str(int(values.max()))))
     cells = np.zeros((count, columns, width + 1), dtype=np.uint8)
-    cells[:, :, :width] = digit_slots(values, width)
-    cells[values == 0, :width] = 0
+    # Unranked (0) is an empty cell.
+    cells[:, :, :width] = digit_slots(values, width, blank_zero=True)
     if columns == 1 and lone_quoted:
         cells[values[:, 0] == 0, 0, :2] = _QUOTE
     cells[:, :-1, width] = _COMMA
@@ -130,13 +144,42 @@ def dense_small(ballots: np.ndarray) -> np.ndarray:
 def _dense_by_presence(values: np.ndarray, top: int) -> np.ndarray:
     """``dense`` of non-negative ranks of at most ``top`` (a small number): a ballot's dense
     rank of a value is how many of the distinct ranks it uses are at most that value, read
-    from a running count over a table of the ranks each ballot uses, with no sort."""
+    from a running count over a table of the ranks each ballot uses, with no sort. The table
+    is addressed flat (row × (top + 1) + rank): one-dimensional scatters and gathers."""
     rows = values.shape[0]
-    used = np.zeros((rows, top + 1), dtype=np.bool_)
-    used[np.arange(rows)[:, None], values] = True
-    used[:, 0] = False
-    levels = np.cumsum(used, axis=1, dtype=np.int16 if top < 32767 else np.int64)
-    return np.take_along_axis(levels, values.astype(np.intp), axis=1)
+    span = top + 1
+    index = (np.arange(rows, dtype=np.intp) * span)[:, None] + values
+    used = np.zeros(rows * span, dtype=np.bool_)
+    used[index] = True
+    table = used.reshape(rows, span)
+    table[:, 0] = False
+    levels = np.cumsum(table, axis=1, dtype=np.int16 if top < 32767 else np.int64)
+    return np.take(levels.reshape(-1), index)
+
+
+def _merged(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of dense ``ranks`` (non-negative, small), sorted as their tuples
+    compare, and the sum of the ``weights`` of each.
+
+    Each row is packed into 64-bit words, most significant column first (dense ranks are at
+    most the number of candidates, so each takes a few bits): words compare as the tuples
+    do. The rows are sorted by their words, last word first, each sort stable (a radix sort
+    by words), which is several times faster than sorting rows of bytes."""
+    count, columns = ranks.shape
+    bits = max(1, int(ranks.max()).bit_length())
+    per_word = 64 // bits
+    words = np.zeros((-(-columns // per_word), count), dtype=np.uint64)
+    for column in range(columns):
+        shift = np.uint64(bits * (per_word - 1 - column % per_word))
+        words[column // per_word] |= ranks[:, column].astype(np.uint64) << shift
+    order = np.argsort(words[-1], kind="stable")
+    for word in words[-2::-1]:
+        order = order[np.argsort(word[order], kind="stable")]
+    ordered = words[:, order]
+    starts = np.ones(count, dtype=bool)
+    starts[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    first = np.flatnonzero(starts)
+    return ranks[order[first]], np.add.reduceat(weights[order], first)
 
 
 def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, int]:
@@ -158,22 +201,10 @@ def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, 
         return "", 0, 0
     if columns == 0:
         return f"{int(weights.sum())}:\n", int(weights.sum()), 1
-    # Dense ranks are at most the number of candidates: as big-endian bytes of a fixed width,
-    # rows compare bytewise as their tuples of ranks do, and numpy sorts bytes fast.
-    size = 1 if columns < 256 else 2
-    packed = np.ascontiguousarray(ranks.astype(">u1" if size == 1 else ">u2"))
-    keys = packed.view(f"V{columns * size}").ravel()
-    unique_keys, inverse = np.unique(keys, return_inverse=True)
-    distinct = (
-        np.frombuffer(unique_keys.tobytes(), dtype=packed.dtype)
-        .reshape(len(unique_keys), columns)
-        .astype(np.int64)
-    )
-    totals = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique_keys))
-    totals = np.rint(totals).astype(np.int64)
-    # Most frequent first, then by the ranks themselves (as tuples compare): unique_keys is
-    # sorted by them already.
-    order = np.lexsort((np.arange(len(unique_keys)), -totals))
+    distinct, totals = _merged(ranks, weights)
+    # Most frequent first, then by the ranks themselves (as tuples compare): the merged
+    # ballots are sorted by them already.
+    order = np.lexsort((np.arange(len(totals)), -totals))
     distinct, totals = distinct[order], totals[order]
     lines = distinct.shape[0]
 
@@ -200,10 +231,12 @@ def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, 
     width = len(str(columns))
     cells = np.zeros((lines, columns, width + 3), dtype=np.uint8)
     cells[:, :, 0] = np.where(present & starts & grouped, ord("{"), 0)
-    cells[:, :, 1 : width + 1] = digit_slots(places + 1, width)
+    # Unranked candidates get no digits (number 0 is blank), braces or commas.
+    cells[:, :, 1 : width + 1] = digit_slots(
+        np.where(present, places + 1, 0), width, blank_zero=True
+    )
     cells[:, :, width + 1] = np.where(present & ends & grouped, ord("}"), 0)
     cells[:, :, width + 2] = np.where(present & ~last, _COMMA, 0)
-    cells[~present] = 0
 
     count_width = len(str(int(totals.max())))
     head = np.zeros((lines, count_width + 2), dtype=np.uint8)

@@ -108,3 +108,18 @@ def test_a_large_ballot_file_is_identical_and_reads_back() -> None:
     preflib = write_preflib(ballot_file, data_type="toi")
     assert preflib == reference_preflib(ballot_file, "toi")
     assert read_preflib(preflib).weights.sum() == 50_000
+
+
+def test_ballots_of_many_candidates_merge_across_several_packed_words() -> None:
+    """Forty candidates ranked up to 40th take six bits each: a ballot is packed into four
+    64-bit words, and ballots that differ only in the last word are still told apart, and
+    merged where equal."""
+    draw = np.random.default_rng(11)
+    ballots = np.tile(np.arange(1, 41), (3_000, 1))
+    ballots[:, 38:] = draw.integers(0, 3, size=(3_000, 2)) * 39  # unranked, 39th or 78th
+    ballot_file = BallotFile(
+        [f"Candidate {n}" for n in range(40)], ballots, draw.integers(0, 3, size=3_000)
+    )
+    preflib = write_preflib(ballot_file, data_type="toi")
+    assert preflib == reference_preflib(ballot_file, "toi")
+    assert write_csv(ballot_file) == reference_csv(ballot_file)
