@@ -37,6 +37,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
@@ -198,11 +199,25 @@ def sealed_record_width(choice_count: int) -> int:
     return NONCE_BYTES + record_dtype(choice_count).itemsize + 16
 
 
+@dataclass(frozen=True)
+class FixedRows:
+    """A packed box read whole: its rows' lookups and ciphertexts as two byte strings of
+    fixed-width fields (``lookup_width`` and ``width`` bytes a row)."""
+
+    lookups: bytes
+    sealed: bytes
+    lookup_width: int
+    width: int
+
+    def __len__(self) -> int:
+        return len(self.sealed) // self.width if self.width else 0
+
+
 def open_box_records(
     key: bytes,
     *,
     contest_id: int,
-    rows: Sequence[tuple[str | bytes, bytes]],
+    rows: Sequence[tuple[str | bytes, bytes]] | FixedRows,
     choice_count: int,
 ) -> np.ndarray:
     """Decrypt a whole box of packed records at once into a numpy array of ``record_dtype``.
@@ -212,12 +227,26 @@ def open_box_records(
     sealer = AESGCM(_derive(key, b"seal"))
     prefix = _associated(contest_id, "", FORMAT_PACKED)
     layout = record_dtype(choice_count)
+    if isinstance(rows, FixedRows):
+        plaintexts, unreadable = _open_fixed(sealer.decrypt, prefix, rows, layout.itemsize)
+    else:
+        plaintexts, unreadable = _open_rows(sealer.decrypt, prefix, rows, layout.itemsize)
+    if unreadable:
+        raise BallotUnreadable(
+            f"{unreadable} of the {len(rows)} stored ballots do not open under their contest's key."
+        )
+    return np.frombuffer(b"".join(plaintexts), dtype=layout)
+
+
+def _open_rows(
+    decrypt: Any, prefix: bytes, rows: Sequence[tuple[str | bytes, bytes]], size: int
+) -> tuple[list[bytes], int]:
     plaintexts: list[bytes] = []
     unreadable = 0
     for lookup, blob in rows:
         blob = bytes(blob)
         try:
-            plaintext = sealer.decrypt(
+            plaintext = decrypt(
                 blob[:NONCE_BYTES],
                 blob[NONCE_BYTES:],
                 prefix + (lookup if isinstance(lookup, bytes) else lookup.encode("ascii")),
@@ -225,15 +254,43 @@ def open_box_records(
         except (InvalidTag, ValueError, UnicodeEncodeError):
             unreadable += 1
             continue
-        if len(plaintext) != layout.itemsize:
+        if len(plaintext) != size:
             unreadable += 1
             continue
         plaintexts.append(plaintext)
-    if unreadable:
-        raise BallotUnreadable(
-            f"{unreadable} of the {len(rows)} stored ballots do not open under their contest's key."
-        )
-    return np.frombuffer(b"".join(plaintexts), dtype=layout)
+    return plaintexts, unreadable
+
+
+def _open_fixed(decrypt: Any, prefix: bytes, rows: FixedRows, size: int) -> tuple[list[bytes], int]:
+    """``_open_rows`` for a box read whole: each row's nonce, ciphertext and associated data
+    are slices of three buffers (the associated data, prefix and lookup, laid out by numpy),
+    with no bytes object made per row but the plaintext."""
+    count = len(rows)
+    associated = np.empty((count, len(prefix) + rows.lookup_width), dtype=np.uint8)
+    associated[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    associated[:, len(prefix) :] = np.frombuffer(rows.lookups, dtype=np.uint8).reshape(
+        count, rows.lookup_width
+    )
+    aad = memoryview(associated.tobytes())
+    sealed = memoryview(rows.sealed)
+    step, width = associated.shape[1], rows.width
+    plaintexts: list[bytes] = []
+    unreadable = 0
+    for start, at in zip(range(0, count * width, width), range(0, count * step, step), strict=True):
+        try:
+            plaintext = decrypt(
+                sealed[start : start + NONCE_BYTES],
+                sealed[start + NONCE_BYTES : start + width],
+                aad[at : at + step],
+            )
+        except (InvalidTag, ValueError):
+            unreadable += 1
+            continue
+        if len(plaintext) != size:
+            unreadable += 1
+            continue
+        plaintexts.append(plaintext)
+    return plaintexts, unreadable
 
 
 def seal_order(key: bytes, *, contest_id: int, choice_keys: Sequence[str]) -> bytes:

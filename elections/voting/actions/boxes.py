@@ -24,7 +24,14 @@ from django.db import connection
 
 from elections.models import Contest
 from elections.voting.actions.errors import BALLOT_BOX_UNAVAILABLE_MESSAGE, BallotBoxUnavailable
-from elections.voting.boxcrypt import BallotUnreadable, box_table, key_check, open_order, seal_order
+from elections.voting.boxcrypt import (
+    BallotUnreadable,
+    FixedRows,
+    box_table,
+    key_check,
+    open_order,
+    seal_order,
+)
 from elections.voting.keys import BallotKeyMissing, key_create, key_load, key_path
 from elections.voting.models import BallotBox
 from elections.voting.sealed import CopyFormatError, parse_copy_binary
@@ -151,9 +158,10 @@ def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
         return [(lookup, bytes(sealed)) for lookup, sealed in cursor.fetchall()]
 
 
-def box_rows_fixed(contest_id: int, width: int) -> list[tuple[bytes, bytes]] | None:
-    """Every (lookup, ciphertext) of a packed box in one binary COPY, when every ciphertext
-    is ``width`` bytes long (None when one is not: the caller reads them one by one)."""
+def box_rows_fixed(contest_id: int, width: int) -> FixedRows | None:
+    """Every (lookup, ciphertext) of a packed box in one binary COPY, as two columns of
+    fixed-width bytes, when every ciphertext is ``width`` bytes long (None when one is not:
+    the caller reads them one by one)."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
@@ -164,15 +172,12 @@ def box_rows_fixed(contest_id: int, width: int) -> list[tuple[bytes, bytes]] | N
         lookups, sealed = parse_copy_binary(buffer.getvalue(), [LOOKUP_CHARS, width])
     except CopyFormatError:
         return None
-    lookup_bytes = lookups.tobytes()
-    sealed_bytes = sealed.tobytes()
-    return [
-        (
-            lookup_bytes[start * LOOKUP_CHARS : (start + 1) * LOOKUP_CHARS],
-            sealed_bytes[start * width : (start + 1) * width],
-        )
-        for start in range(len(lookups))
-    ]
+    return FixedRows(
+        lookups=lookups.tobytes(),
+        sealed=sealed.tobytes(),
+        lookup_width=LOOKUP_CHARS,
+        width=width,
+    )
 
 
 def box_drop(contest_id: int) -> None:

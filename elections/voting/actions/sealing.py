@@ -32,6 +32,7 @@ from elections.voting.blocks import DuplicateReceipts, receipt_order, split_bloc
 from elections.voting.boxcrypt import (
     RANK_DTYPE,
     BallotUnreadable,
+    FixedRows,
     OpenedBallot,
     open_ballot,
     open_box_records,
@@ -208,7 +209,7 @@ def _open_box(contest: Contest, box: OpenBox | None) -> _OpenedBox:
         return _opened_from_json(contest, [])
     key = box_key(contest.pk, box)
     order = box_order(contest.pk, key, box)
-    rows: Sequence[tuple[str | bytes, bytes]] | None = None
+    rows: Sequence[tuple[str | bytes, bytes]] | FixedRows | None = None
     if order is not None and connection.vendor == "postgresql":
         rows = box_rows_fixed(contest.pk, sealed_record_width(len(order)))
     if rows is None:
@@ -230,6 +231,7 @@ def _open_box(contest: Contest, box: OpenBox | None) -> _OpenedBox:
         )
     opened: list[OpenedBallot] = []
     unreadable = 0
+    assert not isinstance(rows, FixedRows)  # noqa: S101 - read whole only with an order
     for lookup, blob in rows:
         try:
             opened.append(open_ballot(key, contest_id=contest.pk, lookup=str(lookup), blob=blob))
