@@ -455,6 +455,11 @@ def main() -> int:
         import django
 
         django.setup()
+        # At the priority a worker runs at (STACKVOTE_WORKER_NICENESS): in a deployment
+        # the seal is a worker's task.
+        from config.celery import background_priority
+
+        background_priority()
         print(f"{time.time():.3f}", flush=True)
         seal(args.seal_only)
         print(f"{time.time():.3f}", flush=True)

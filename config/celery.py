@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from celery.signals import worker_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -67,3 +68,32 @@ def schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
 def ping() -> str:
     """Round trip used by the health check and the tests: proves a worker answers."""
     return "pong"
+
+
+# How much a worker lowers its CPU priority, by default (``STACKVOTE_WORKER_NICENESS``).
+WORKER_NICENESS = 10
+
+
+def worker_niceness() -> int:
+    return int(getattr(settings, "STACKVOTE_WORKER_NICENESS", WORKER_NICENESS))
+
+
+def background_priority() -> int:
+    """Lower this process's CPU priority by ``STACKVOTE_WORKER_NICENESS`` (0: leave it), and
+    return the niceness it runs at.
+
+    A worker's tasks (seals, counts, files, mail) are background work; the web server's
+    are voters waiting. On a machine that runs both, a million-ballot seal at the same
+    priority takes a core away from casting in every other contest for as long as it runs,
+    and casts queue behind it; at a lower priority it takes what the web server leaves.
+    Children of a prefork worker inherit the parent's priority."""
+    niceness = worker_niceness()
+    if niceness > 0:
+        return os.nice(niceness)
+    return os.nice(0)
+
+
+@worker_init.connect
+def _worker_background_priority(**kwargs: Any) -> None:
+    niceness = background_priority()
+    logger.info("Worker runs at niceness %s (STACKVOTE_WORKER_NICENESS).", niceness)

@@ -166,3 +166,31 @@ def test_a_worker_killed_mid_tally_is_replaced_and_the_tally_finishes(
         timeout=10,
         what="the run to be marked done",
     )
+
+
+def _niceness(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field is the niceness (after the parenthesised name).
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_worker_runs_below_the_web_servers_priority(
+    worker_process: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    """A worker lowers its own CPU priority as it starts (``STACKVOTE_WORKER_NICENESS``,
+    10 by default), so that a million-ballot seal on the machine of the web server does not
+    take a core from voters casting."""
+    own = os.nice(0)
+    worker = worker_process()
+    wait_for(
+        lambda: _niceness(worker.pid) == min(own + 10, 19),
+        timeout=60,
+        what="the worker to lower its priority",
+    )
+    milder = worker_process(STACKVOTE_WORKER_NICENESS="3")
+    wait_for(
+        lambda: _niceness(milder.pid) == min(own + 3, 19),
+        timeout=60,
+        what="the second worker to lower its priority by 3",
+    )
