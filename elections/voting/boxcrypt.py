@@ -35,7 +35,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,24 +241,17 @@ def open_box_records(
 def _open_rows(
     decrypt: Any, prefix: bytes, rows: Sequence[tuple[str | bytes, bytes]], size: int
 ) -> tuple[list[bytes], int]:
-    plaintexts: list[bytes] = []
-    unreadable = 0
-    for lookup, blob in rows:
-        blob = bytes(blob)
-        try:
-            plaintext = decrypt(
-                blob[:NONCE_BYTES],
-                blob[NONCE_BYTES:],
-                prefix + (lookup if isinstance(lookup, bytes) else lookup.encode("ascii")),
-            )
-        except (InvalidTag, ValueError, UnicodeEncodeError):
-            unreadable += 1
-            continue
-        if len(plaintext) != size:
-            unreadable += 1
-            continue
-        plaintexts.append(plaintext)
-    return plaintexts, unreadable
+    def parts() -> Iterator[tuple[bytes, bytes, bytes] | None]:
+        for lookup, blob in rows:
+            blob = bytes(blob)
+            try:
+                named = lookup if isinstance(lookup, bytes) else lookup.encode("ascii")
+            except UnicodeEncodeError:
+                yield None
+                continue
+            yield blob[:NONCE_BYTES], blob[NONCE_BYTES:], prefix + named
+
+    return _decrypt_each(decrypt, parts(), size)
 
 
 def _open_fixed(decrypt: Any, prefix: bytes, rows: FixedRows, size: int) -> tuple[list[bytes], int]:
@@ -274,15 +267,32 @@ def _open_fixed(decrypt: Any, prefix: bytes, rows: FixedRows, size: int) -> tupl
     aad = memoryview(associated.tobytes())
     sealed = memoryview(rows.sealed)
     step, width = associated.shape[1], rows.width
+    parts = (
+        (
+            sealed[start : start + NONCE_BYTES],
+            sealed[start + NONCE_BYTES : start + width],
+            aad[at : at + step],
+        )
+        for start, at in zip(
+            range(0, count * width, width), range(0, count * step, step), strict=True
+        )
+    )
+    return _decrypt_each(decrypt, parts, size)
+
+
+def _decrypt_each(
+    decrypt: Any, parts: Iterable[tuple[Any, Any, Any] | None], size: int
+) -> tuple[list[bytes], int]:
+    """The plaintexts of the (nonce, ciphertext, associated data) ``parts`` that open and
+    hold ``size`` bytes, and how many do not (None: a row that could not even be read)."""
     plaintexts: list[bytes] = []
     unreadable = 0
-    for start, at in zip(range(0, count * width, width), range(0, count * step, step), strict=True):
+    for part in parts:
+        if part is None:
+            unreadable += 1
+            continue
         try:
-            plaintext = decrypt(
-                sealed[start : start + NONCE_BYTES],
-                sealed[start + NONCE_BYTES : start + width],
-                aad[at : at + step],
-            )
+            plaintext = decrypt(*part)
         except (InvalidTag, ValueError):
             unreadable += 1
             continue
