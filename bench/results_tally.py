@@ -243,13 +243,10 @@ def run_size(count: int, candidates: int, chunk: int) -> list[str]:
         lambda: selectors.contest_ballot_matrix(single),
     )
     # The rate is the best of three reads: a throughput, not the first read's cold start.
-    read = min(
-        [read]
-        + [
-            timed("  read again", lambda: selectors.contest_ballot_matrix(single))[1]
-            for _ in range(2)
-        ]
-    )
+    again = [
+        timed("  read again", lambda: selectors.contest_ballot_matrix(single))[1] for _ in "ab"
+    ]
+    read = min(read, *again)
     rate = count / read if read else float("inf")
     print(f"  {'  read rate':<44} {rate / 1e6:8.2f} M ballots/s")
     names = list(matrix.names)  # type: ignore[attr-defined]

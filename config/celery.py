@@ -74,10 +74,6 @@ def ping() -> str:
 WORKER_NICENESS = 10
 
 
-def worker_niceness() -> int:
-    return int(getattr(settings, "STACKVOTE_WORKER_NICENESS", WORKER_NICENESS))
-
-
 def background_priority() -> int:
     """Lower this process's CPU priority by ``STACKVOTE_WORKER_NICENESS`` (0: leave it), and
     return the niceness it runs at.
@@ -87,10 +83,7 @@ def background_priority() -> int:
     priority takes a core away from casting in every other contest for as long as it runs,
     and casts queue behind it; at a lower priority it takes what the web server leaves.
     Children of a prefork worker inherit the parent's priority."""
-    niceness = worker_niceness()
-    if niceness > 0:
-        return os.nice(niceness)
-    return os.nice(0)
+    return os.nice(max(int(getattr(settings, "STACKVOTE_WORKER_NICENESS", WORKER_NICENESS)), 0))
 
 
 @worker_init.connect

@@ -208,8 +208,8 @@ def preflib_orders(ballots: np.ndarray, weights: np.ndarray) -> tuple[str, int, 
     distinct, totals = distinct[order], totals[order]
     lines = distinct.shape[0]
 
-    # Candidates best first, ties by number; unranked ones last and left out.
-    distinct = _small(distinct)
+    # Candidates best first, ties by number; unranked ones last and left out (the ranks are
+    # dense_small's, narrow already).
     wide = np.int32 if (columns + 1) ** 2 < 2**31 - 1 else np.int64
     key = np.where(
         distinct > 0,

@@ -264,7 +264,7 @@ def _open_fixed(decrypt: Any, prefix: bytes, rows: FixedRows, size: int) -> tupl
     associated[:, len(prefix) :] = np.frombuffer(rows.lookups, dtype=np.uint8).reshape(
         count, rows.lookup_width
     )
-    aad = memoryview(associated.tobytes())
+    aad = memoryview(associated.reshape(-1))
     sealed = memoryview(rows.sealed)
     step, width = associated.shape[1], rows.width
     parts = (

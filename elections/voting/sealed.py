@@ -17,10 +17,12 @@ This module imports the standard library and numpy only.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import struct
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +111,17 @@ def copy_binary_rows(rows: Sequence[Sequence[bytes]]) -> bytes:
             parts.append(field)
     parts.append(_COPY_TRAILER)
     return b"".join(parts)
+
+
+def copy_binary_in(
+    cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[bytes]]
+) -> None:
+    """Write ``rows`` (as ``copy_binary_rows`` takes them) into ``columns`` of ``table`` with
+    one binary COPY through ``cursor``, a psycopg2 cursor."""
+    cursor.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)",
+        io.BytesIO(copy_binary_rows(rows)),
+    )
 
 
 def parse_copy_rows(stream: bytes) -> list[list[memoryview]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import struct
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +30,7 @@ from elections.results.models import (
     TallyRunState,
 )
 from elections.voting.actions import VotingError, ballots_seal
-from elections.voting.sealed import copy_binary_rows
+from elections.voting.sealed import copy_binary_in
 
 # Threads that write a tally's published files while its ballots are hashed and counted.
 FILE_THREADS = 2
@@ -202,22 +201,20 @@ def _store_files(result: Result, files: dict[str, str]) -> None:
             for kind, content, sha256 in rows
         )
         return
-    stream = copy_binary_rows(
-        [
-            (
-                struct.pack(">q", result.pk),
-                kind.encode("utf-8"),
-                content.encode("utf-8"),
-                sha256.encode("ascii"),
-            )
-            for kind, content, sha256 in rows
-        ]
-    )
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {ResultFile._meta.db_table} (result_id, kind, content, sha256) "
-            "FROM STDIN WITH (FORMAT binary)",
-            io.BytesIO(stream),
+        copy_binary_in(
+            cursor.cursor,
+            ResultFile._meta.db_table,
+            ("result_id", "kind", "content", "sha256"),
+            [
+                (
+                    struct.pack(">q", result.pk),
+                    kind.encode("utf-8"),
+                    content.encode("utf-8"),
+                    sha256.encode("ascii"),
+                )
+                for kind, content, sha256 in rows
+            ],
         )
 
 

@@ -4,7 +4,6 @@ stored in blocks for the count, its table dropped and its key destroyed."""
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import struct
 from collections.abc import Sequence
@@ -42,7 +41,7 @@ from elections.voting.keys import key_destroy, key_ids
 from elections.voting.models import BallotBoxSeal, SealedBlock, VoterRecord
 from elections.voting.sealed import (
     DIGEST_VERSION,
-    copy_binary_rows,
+    copy_binary_in,
     random_uuid4s,
     sealed_digest,
 )
@@ -180,27 +179,25 @@ def _insert_blocks(contest: Contest, ballots: _OpenedBox) -> None:
         )
         return
     ids = random_uuid4s(len(blocks))
-    stream = copy_binary_rows(
-        [
-            (
-                ids[block.number].tobytes(),
-                struct.pack(">q", contest.pk),
-                struct.pack(">i", block.number),
-                struct.pack(">q", block.start),
-                struct.pack(">i", block.count),
-                block.first_receipt,
-                block.receipt_hashes,
-                block.trackers,
-                block.ranks,
-            )
-            for block in blocks
-        ]
-    )
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {SealedBlock._meta.db_table} ({', '.join(_BLOCK_COLUMNS)}) "
-            "FROM STDIN WITH (FORMAT binary)",
-            io.BytesIO(stream),
+        copy_binary_in(
+            cursor.cursor,
+            SealedBlock._meta.db_table,
+            _BLOCK_COLUMNS,
+            [
+                (
+                    ids[block.number].tobytes(),
+                    struct.pack(">q", contest.pk),
+                    struct.pack(">i", block.number),
+                    struct.pack(">q", block.start),
+                    struct.pack(">i", block.count),
+                    block.first_receipt,
+                    block.receipt_hashes,
+                    block.trackers,
+                    block.ranks,
+                )
+                for block in blocks
+            ],
         )
 
 
