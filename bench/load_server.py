@@ -93,7 +93,6 @@ def server_processes(master: int) -> list[int]:
 def machine() -> str:
     """What the figures depend on: cores, load from other processes, the interpreter's build,
     PostgreSQL's version and commit setting."""
-    import sysconfig
 
     from django.db import connection
 
@@ -102,14 +101,34 @@ def machine() -> str:
         server = cursor.fetchone()[0]
         cursor.execute("SHOW synchronous_commit")
         synchronous = cursor.fetchone()[0]
-    flags = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
-    optimised = "PGO" if "--enable-optimizations" in flags else "no PGO"
-    optimised += ", LTO" if "--with-lto" in flags else ", no LTO"
+    optimised = interpreter_build()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"machine: {os.cpu_count()} cores, load average {load} before the run; Python "
         f"{sys.version.split()[0]} ({sys.executable}; built with {optimised}); PostgreSQL "
         f"{server}, synchronous_commit {synchronous}"
+    )
+
+
+def interpreter_build() -> str:
+    """How this interpreter was built, as far as it tells: optimisation asked of its configure
+    script, and whether libpython is a shared library it loads (calls between its own
+    functions then go through the dynamic linker) or linked into the executable. Debian's
+    build is optimised by its packaging rather than by configure options, so it shows as
+    "no configure optimisation" with libpython linked in."""
+    import sysconfig
+
+    flags = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    asked = [
+        name
+        for option, name in (("--enable-optimizations", "PGO"), ("--with-lto", "LTO"))
+        if option in flags
+    ]
+    with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
+        shared = "libpython" in maps.read()
+    return (
+        (", ".join(asked) if asked else "no configure optimisation")
+        + (", libpython shared" if shared else ", libpython linked in")
     )
 
 
