@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import logging
 import os
 import sys
 import time
@@ -42,6 +43,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django  # noqa: E402
 
 django.setup()
+
+# Celery logs every task it runs in-process ("Task ... succeeded"): not the bench's figures.
+logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
