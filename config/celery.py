@@ -90,3 +90,16 @@ def background_priority() -> int:
 def _worker_background_priority(**kwargs: Any) -> None:
     niceness = background_priority()
     logger.info("Worker runs at niceness %s (STACKVOTE_WORKER_NICENESS).", niceness)
+
+
+@worker_init.connect
+def patient_result_store(sender: Any, **kwargs: Any) -> None:
+    """A worker retries the result store as Celery does by default (twenty tries, about 19 s):
+    it stores results and joins a chunked count's chord there, and a Redis restart must not
+    fail them. Web processes give up in about half a second (settings:
+    ``CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS``): their work is kept in the database and the
+    scheduler queues it again."""
+    worker_app = getattr(sender, "app", None) or app
+    options = dict(worker_app.conf.result_backend_transport_options or {})
+    options.pop("retry_policy", None)
+    worker_app.conf.result_backend_transport_options = options

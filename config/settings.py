@@ -186,6 +186,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# A task whose result is kept (an official's "close and tally") first subscribes to its result
+# in Redis: the result store gives up as quickly, instead of Celery's twenty tries (about 19 s
+# of a hung page). Workers keep the patient default (config.celery.patient_result_store): a
+# Redis restart of a few seconds must not fail a count while it stores results.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Authentication (django-allauth) -------------------------------------------------

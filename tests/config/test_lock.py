@@ -121,3 +121,44 @@ def test_the_installed_versions_are_the_locked_ones() -> None:
         except PackageNotFoundError:
             pytest.fail(f"{requirement.name} is locked but not installed")
         assert Version(installed) == Version(_locked_here(locked[name])["version"]), name
+
+
+def _make_variable(name: str, *arguments: str) -> str:
+    """The value make gives ``name`` in this Makefile, with PYTHON left to the Makefile."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHON"}
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-np", *arguments, "lock-check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    values = [
+        line.split("=", 1)[1].strip()
+        for line in printed.splitlines()
+        if line.replace(":=", "=").split("=", 1)[0].strip() == name and "=" in line
+    ]
+    assert values, f"make printed no value for {name}"
+    return values[-1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_the_venv_is_built_on_the_distributions_python_when_it_is_a_supported_version() -> None:
+    system = Path("/usr/bin/python3")
+    supported = (
+        system.exists()
+        and subprocess.run(
+            [
+                str(system),
+                "-c",
+                "import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))",
+            ],
+            check=False,
+        ).returncode
+        == 0
+    )
+    expected = str(system) if supported else "python3"
+    assert _make_variable("PYTHON") == expected
+    # Whoever names an interpreter gets that one.
+    assert _make_variable("PYTHON", "PYTHON=python3.12") == "python3.12"
