@@ -126,9 +126,8 @@ def interpreter_build() -> str:
     ]
     with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
         shared = "libpython" in maps.read()
-    return (
-        (", ".join(asked) if asked else "no configure optimisation")
-        + (", libpython shared" if shared else ", libpython linked in")
+    return (", ".join(asked) if asked else "no configure optimisation") + (
+        ", libpython shared" if shared else ", libpython linked in"
     )
 
 
