@@ -4,13 +4,14 @@
 # versions (runtime and test dependencies, with their hashes) before it runs, and refuses a
 # lock that pyproject.toml has moved away from. `make lock` is the only way versions change.
 # The interpreter .venv is built on: the distribution's own /usr/bin/python3 when it is 3.11 to
-# 3.13 (Debian's is built with profile-guided and link-time optimisation and its libpython
-# linked into the executable, and runs Django's requests about 1.4x faster than a default
-# pyenv build: README, "Figures"), else python3 on the PATH. `make install PYTHON=...` picks
-# another; uv rebuilds .venv whenever the interpreter changes.
+# 3.13 and can make virtual environments (Debian's python3-venv), else python3 on the PATH.
+# Debian's is built with profile-guided and link-time optimisation and its libpython linked
+# into the executable: it runs Django's requests about 1.5x faster than a default pyenv build
+# (README, "Figures"). `make install PYTHON=...` picks another; uv rebuilds .venv whenever
+# the interpreter changes.
 SYSTEM_PYTHON := /usr/bin/python3
 ifeq ($(origin PYTHON),undefined)
-PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null && echo $(SYSTEM_PYTHON) || echo python3)
+PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import ensurepip, sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null && echo $(SYSTEM_PYTHON) || echo python3)
 endif
 VENV := .venv
 BIN := $(VENV)/bin

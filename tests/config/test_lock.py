@@ -152,7 +152,7 @@ def test_the_venv_is_built_on_the_distributions_python_when_it_is_a_supported_ve
             [
                 str(system),
                 "-c",
-                "import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))",
+                "import ensurepip, sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))",
             ],
             check=False,
         ).returncode
