@@ -26,6 +26,7 @@ from accounts.electorate import (
     Tally,
     Voter,
     Window,
+    collector_paused,
     electorate_build,
     join_identities,
 )
@@ -219,6 +220,28 @@ def roll_compute(
             "imported (manage.py import_members FILE): the roll would be empty."
         )
     window = _window(start, end)
+    with collector_paused():
+        return _roll_compute(
+            team=team,
+            window=window,
+            min_contributions=min_contributions,
+            listed=listed,
+            commits=commits,
+            scope=scope,
+            members_only=members_only,
+        )
+
+
+def _roll_compute(
+    *,
+    team: Team | None,
+    window: Window,
+    min_contributions: int,
+    listed: Sequence[Addition],
+    commits: bool,
+    scope: str,
+    members_only: bool,
+) -> ComputedRoll:
     repository_ids = scope_repository_ids(team=team, window=window)
     tallies = Contribution.objects.filter(
         repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end

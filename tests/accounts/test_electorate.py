@@ -172,3 +172,25 @@ def test_roll_invariants(
         tallies=rows, accounts={}, excluded=excluded, min_contributions=threshold + 1
     )
     assert {v.email for v in stricter} <= set(emails)
+
+
+def test_the_collector_paused_for_a_roll_runs_again_afterwards_even_on_an_error() -> None:
+    import gc
+
+    from accounts.electorate import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("a roll that fails")
+    assert gc.isenabled()
+    # Someone who paused it themselves finds it paused still.
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -273,3 +273,10 @@ def test_a_team_roll_with_no_ingested_repository_is_refused_unless_forced(
         stderr=err,
     )
     assert err.getvalue().startswith("0 voters for swift")
+
+
+def test_computing_a_roll_leaves_the_garbage_collector_running(nova: Any) -> None:
+    import gc
+
+    roll_compute(team=_team("nova"), start=START, end=END)
+    assert gc.isenabled()
