@@ -3,6 +3,7 @@ process that stores them."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -135,6 +136,9 @@ def commit_sources_store(
             status = 1
             try:
                 receiver.close()
+                # The parent's objects stay as they are: the collector no longer walks them
+                # (nor copies their pages by touching them) while this child parses.
+                gc.freeze()
                 _produce(sources, bots, batch_size, as_text, partial(_send, sender))
                 sender.close()
                 status = 0
