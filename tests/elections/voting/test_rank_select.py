@@ -17,7 +17,7 @@ OPTIONS = [("", "No opinion"), ("1", "1 (first choice)"), ("2", "2 (2nd choice)"
         {},
         {"id": "id_rank-ada", "aria-describedby": "id_rank-ada_helptext"},
         {"id": "x", "aria-invalid": "true", "required": True, "disabled": False},
-        {"data-label": 'Ad"a <O\'Brien> & co'},
+        {"data-label": "Ad\"a <O'Brien> & co"},
     ],
 )
 def test_rank_select_renders_what_djangos_select_renders(
