@@ -208,11 +208,8 @@ def roll_compute(
     on one account, or seen under one Gerrit account, are one voter (``join_identities``).
     Dates are UTC days; the default window is the settings'. ``members_only``: only voters
     one of whose addresses belongs to a Foundation individual member (``members_only_keep``);
-    ``NoMembershipList`` when no membership list has been imported.
-
-    Long because the tallies, the additions, the accounts joined into people and the
-    membership filter are one computation over the same reads; split up, each part would
-    pass them all along.
+    ``NoMembershipList`` when no membership list has been imported. Built with the garbage
+    collector paused (``collector_paused``).
     """
     if members_only and not membership_known():
         raise NoMembershipList(
@@ -242,6 +239,12 @@ def _roll_compute(
     scope: str,
     members_only: bool,
 ) -> ComputedRoll:
+    """``roll_compute`` once its window is known.
+
+    Long because the tallies, the additions, the accounts joined into people and the
+    membership filter are one computation over the same reads; split up, each part would
+    pass them all along.
+    """
     repository_ids = scope_repository_ids(team=team, window=window)
     tallies = Contribution.objects.filter(
         repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end
