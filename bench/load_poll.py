@@ -14,6 +14,17 @@ import time
 from load_client import PASSWORD, Voter
 
 OPTIONS = ("Ada", "Brian", "Carol", "Dennis", "Edsger", "Frances")
+# Each option's description, as a community vote's officials write them: a short paragraph
+# of Markdown with emphasis, a link and a list, shown on every ballot page.
+DESCRIPTION = (
+    "**{name}** is proposed by the community for this release.\n\n"
+    "It was chosen from the names suggested on the mailing list; the reasons given were:\n\n"
+    "- it is short, easy to spell and to say in several languages;\n"
+    "- it has no known trademark in the software field;\n"
+    "- it follows the alphabetical series of earlier releases.\n\n"
+    "See [the proposal](https://example.org/release-names/{name}) for the discussion, the "
+    "pronunciation and the _trademark search_ the Foundation ran."
+)
 BENCH_REASON = "Load test elector"
 SEAL_CANDIDATES = 20
 # The first voters sign in through the sign-in form (allauth: verified address, password);
@@ -80,13 +91,17 @@ def build_poll(
         election=election, actor=None, kind="community", name="Release name", slug="release"
     )
     for option in OPTIONS:
-        option_create(contest=contest, actor=None, name=option)
+        option_create(
+            contest=contest, actor=None, name=option, description=DESCRIPTION.format(name=option)
+        )
     for slug in extra_contests:
         other = contest_create(
             election=election, actor=None, kind="community", name=slug.title(), slug=slug
         )
         for option in OPTIONS:
-            option_create(contest=other, actor=None, name=option)
+            option_create(
+                contest=other, actor=None, name=option, description=DESCRIPTION.format(name=option)
+            )
     election = scenario_move(election, Phase.NOMINATIONS, actor=None, reason="bench")
     scenario_move(election, Phase.POLLING, actor=None, reason="bench")
 

@@ -7,6 +7,7 @@ schemes, so even markup Markdown itself produces cannot carry a script or an eve
 
 from __future__ import annotations
 
+import functools
 import re
 
 import markdown as markdown_lib
@@ -72,7 +73,20 @@ class _NoRawHtml(Extension):
 
 
 def render_markdown(source: str) -> str:
-    """Markdown → sanitised HTML fragment (no script, no raw HTML, no event handlers)."""
+    """Markdown → sanitised HTML fragment (no script, no raw HTML, no event handlers).
+
+    The same source gives the same fragment, so each process keeps the last
+    ``RENDERED_KEPT`` fragments: a ballot page shows every option's description on every
+    view, and parsing and sanitising each took about 1 ms a kilobyte."""
+    return _rendered(source)
+
+
+# Fragments kept per process (bounded: a few megabytes at most for descriptions of pages).
+RENDERED_KEPT = 256
+
+
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _rendered(source: str) -> str:
     html = markdown_lib.markdown(
         source,
         extensions=[_NoRawHtml(), "tables", "fenced_code", "sane_lists"],

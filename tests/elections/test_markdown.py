@@ -74,3 +74,26 @@ def test_javascript_links_lose_their_href() -> None:
     html = render_markdown("[click](javascript:alert(1)) and ![x](javascript:alert(2))")
     assert "javascript:" not in html
     assert "img" not in elements(html).tags
+
+
+def test_a_description_shown_on_every_ballot_page_is_parsed_once_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uuid
+
+    from elections import markdown
+
+    parsed: list[str] = []
+    real = markdown.markdown_lib.markdown
+
+    def counting(source: str, **options: object) -> str:
+        parsed.append(source)
+        return real(source, **options)
+
+    monkeypatch.setattr(markdown.markdown_lib, "markdown", counting)
+    source = f"**Ada** <script>alert(1)</script> [home](javascript:x) {uuid.uuid4()}"
+    first = render_markdown(source)
+    assert render_markdown(source) == first
+    assert parsed == [source]
+    # What is kept is the sanitised fragment.
+    assert "<script" not in first and "javascript:" not in first and "<strong>Ada</strong>" in first
