@@ -95,7 +95,8 @@ class _Group:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a roll is built, then restore it.
+    """Pause Python's cyclic garbage collector while a roll is built, then restore it (a
+    ``with`` block, or ``@collector_paused()`` on a function).
 
     Building a roll makes tens of thousands of small objects (a tally per address, an
     account per verified address, the voters), none of them in reference cycles; each

@@ -186,6 +186,7 @@ def _exclusions(team: Team | None) -> set[str]:
     return set(exclusions.values_list("email", flat=True))
 
 
+@collector_paused()
 def roll_compute(
     *,
     team: Team | None,
@@ -210,6 +211,10 @@ def roll_compute(
     one of whose addresses belongs to a Foundation individual member (``members_only_keep``);
     ``NoMembershipList`` when no membership list has been imported. Built with the garbage
     collector paused (``collector_paused``).
+
+    Long because the tallies, the additions, the accounts joined into people and the
+    membership filter are one computation over the same reads; split up, each part would
+    pass them all along.
     """
     if members_only and not membership_known():
         raise NoMembershipList(
@@ -217,34 +222,6 @@ def roll_compute(
             "imported (manage.py import_members FILE): the roll would be empty."
         )
     window = _window(start, end)
-    with collector_paused():
-        return _roll_compute(
-            team=team,
-            window=window,
-            min_contributions=min_contributions,
-            listed=listed,
-            commits=commits,
-            scope=scope,
-            members_only=members_only,
-        )
-
-
-def _roll_compute(
-    *,
-    team: Team | None,
-    window: Window,
-    min_contributions: int,
-    listed: Sequence[Addition],
-    commits: bool,
-    scope: str,
-    members_only: bool,
-) -> ComputedRoll:
-    """``roll_compute`` once its window is known.
-
-    Long because the tallies, the additions, the accounts joined into people and the
-    membership filter are one computation over the same reads; split up, each part would
-    pass them all along.
-    """
     repository_ids = scope_repository_ids(team=team, window=window)
     tallies = Contribution.objects.filter(
         repository_id__in=repository_ids, date__gte=window.start, date__lt=window.end

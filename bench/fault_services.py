@@ -21,16 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from load_vote import (
-    HOST,
-    RECEIPT,
-    ROOT,
-    Voter,
-    cast_ballots,
-    load_ballots,
-    request,
-    start_gunicorn,
-)
+from load_client import HOST, RECEIPT, Voter, cast_ballots, load_ballots, request
+from load_server import ROOT, start_gunicorn
 
 CLIENT_ERRORS = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
 

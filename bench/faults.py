@@ -67,13 +67,9 @@ from fault_services import (  # noqa: E402
     wait_for,
     worker_answers,
 )
+from load_client import HOST, load_ballots, request  # noqa: E402
 from load_poll import ballots_by_receipt_hash, build_poll, check_ballots, dense  # noqa: E402
-from load_vote import (  # noqa: E402
-    HOST,
-    ROOT,
-    load_ballots,
-    request,
-)
+from load_server import ROOT  # noqa: E402
 
 # What the drill's monitoring sends to read /healthz in detail (a fresh one each run).
 HEALTH_TOKEN = secrets.token_hex(32)

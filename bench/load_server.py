@@ -93,7 +93,6 @@ def server_processes(master: int) -> list[int]:
 def machine() -> str:
     """What the figures depend on: cores, load from other processes, the interpreter's build,
     PostgreSQL's version and commit setting."""
-
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -248,7 +248,7 @@ def run_size(count: int, candidates: int, chunk: int) -> list[str]:
     )
     # The rate is the best of three reads: a throughput, not the first read's cold start.
     again = [
-        timed("  read again", lambda: selectors.contest_ballot_matrix(single))[1] for _ in "ab"
+        timed("  read again", lambda: selectors.contest_ballot_matrix(single))[1] for _ in range(2)
     ]
     read = min(read, *again)
     rate = count / read if read else float("inf")
