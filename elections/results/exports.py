@@ -27,6 +27,7 @@ import numpy as np
 
 from elections.condorcet.formats import BallotFile, write_csv, write_preflib
 from elections.condorcet.textrows import csv_rows, small_ints
+from elections.voting.blocks import bytewise_order
 from elections.voting.boxcrypt import TRACKER_CHARS
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def trackers_csv(names: Sequence[str], trackers: Any, ranks: np.ndarray) -> str:
     )
     if len(tracker_array) and (np.char.str_len(tracker_array) != TRACKER_CHARS).any():
         raise ValueError("Every published ballot has a 32-character tracker.")
-    order = np.argsort(tracker_array, kind="stable")
+    order = bytewise_order(tracker_array)
     return buffer.getvalue() + csv_rows(
         np.asarray(ranks)[order].reshape(len(order), len(names)), tracker_array[order]
     )
@@ -86,14 +87,13 @@ def receipts_text(receipt_hashes: Any) -> str:
     """One counted receipt hash per line, sorted; a voter finds theirs with sha256sum.
 
     ``receipt_hashes`` is an ``S64`` array (or a list of strings)."""
-    hashes = np.sort(
-        np.asarray(
-            [h.encode("ascii") if isinstance(h, str) else h for h in receipt_hashes]
-            if isinstance(receipt_hashes, list | tuple)
-            else receipt_hashes,
-            dtype="S64",
-        )
+    hashes = np.asarray(
+        [h.encode("ascii") if isinstance(h, str) else h for h in receipt_hashes]
+        if isinstance(receipt_hashes, list | tuple)
+        else receipt_hashes,
+        dtype="S64",
     )
+    hashes = hashes[bytewise_order(hashes)]
     if not len(hashes):
         return ""
     lines = np.full((len(hashes), 65), ord("\n"), dtype=np.uint8)

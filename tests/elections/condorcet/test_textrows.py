@@ -123,3 +123,19 @@ def test_ballots_of_many_candidates_merge_across_several_packed_words() -> None:
     preflib = write_preflib(ballot_file, data_type="toi")
     assert preflib == reference_preflib(ballot_file, "toi")
     assert write_csv(ballot_file) == reference_csv(ballot_file)
+
+
+def test_ballots_of_more_than_a_hundred_candidates_keep_three_digit_numbers() -> None:
+    """A cell of a candidate numbered 100 or more, with a brace and a comma, no longer fits in
+    four bytes: the numbers and tie groups are still written whole."""
+    draw = np.random.default_rng(5)
+    ballots = draw.integers(0, 60, size=(400, 130))
+    ballots[:, 100:] = ballots[:, :30]  # ties across the hundredth candidate
+    ballot_file = BallotFile(
+        [f"Candidate {n}" for n in range(130)], ballots, np.ones(400, dtype=np.int64)
+    )
+    preflib = write_preflib(ballot_file, data_type="toi")
+    assert preflib == reference_preflib(ballot_file, "toi")
+    orders = [line.split(":", 1)[1] for line in preflib.splitlines() if not line.startswith("#")]
+    numbers = [order.replace("{", ",").replace("}", ",").strip().split(",") for order in orders]
+    assert any("101" in written for written in numbers)

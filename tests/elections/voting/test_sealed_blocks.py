@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elections.models import Contest
 from elections.voting import blocks, selectors
@@ -44,6 +46,25 @@ def test_the_seal_order_sorts_receipt_hashes_and_refuses_a_repeated_one() -> Non
     copied = np.concatenate([hashes, hashes[1234:1235]])
     with pytest.raises(blocks.DuplicateReceipts, match="1 receipt hashes"):
         blocks.receipt_order(copied)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([b"", b"a", b"aaaaaaaa", b"aaaaaaab", b"\0" * 8]), st.binary()),
+        max_size=60,
+    ),
+    st.integers(1, 40),
+)
+def test_the_bytewise_order_is_a_stable_sort_of_the_strings(
+    parts: list[tuple[bytes, bytes]], width: int
+) -> None:
+    """Strings that share their first eight bytes (or are equal, or hold zero bytes) are
+    ordered as a stable sort of the strings orders them: the published trackers file and the
+    sealed digest depend on it to the byte."""
+    strings = np.array([(lead + rest)[:width] for lead, rest in parts], dtype=f"S{width}")
+    order = blocks.bytewise_order(strings)
+    assert order.tolist() == np.argsort(strings, kind="stable").tolist()
 
 
 def test_blocks_cut_the_sorted_ballots_and_a_search_finds_each_one() -> None:
