@@ -26,7 +26,8 @@ reads a whole box into numpy at once (``open_box_records``). Boxes opened before
 compact JSON (``FORMAT_JSON``). The layout is part of the associated data: a record cannot
 be passed off as the other layout.
 
-This module imports the standard library, numpy and ``cryptography`` only.
+This module imports the standard library, numpy, ``cryptography`` and
+``elections.forking`` only.
 """
 
 from __future__ import annotations
@@ -34,14 +35,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import mmap
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from elections.forking import Forked, can_fork
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -201,16 +205,32 @@ def sealed_record_width(choice_count: int) -> int:
 
 @dataclass(frozen=True)
 class FixedRows:
-    """A packed box read whole: its rows' lookups and ciphertexts as two byte strings of
-    fixed-width fields (``lookup_width`` and ``width`` bytes a row)."""
+    """A packed box read whole: its rows' lookups (``lookup_width`` bytes a row) and
+    ciphertexts (``width`` bytes a row), fixed-width fields of two buffers.
 
-    lookups: bytes
+    The ``count`` ciphertexts are ``sealed[offset + n * stride : ... + width]`` (by default
+    one after the other), and ``lookups`` is ``count × lookup_width`` bytes or a ``(count,
+    lookup_width)`` uint8 array: a box read by binary ``COPY`` is opened from the stream
+    itself, with no copy of its fields."""
+
+    lookups: bytes | np.ndarray
     sealed: bytes
     lookup_width: int
     width: int
+    offset: int = 0
+    stride: int = 0
+    count: int = -1
 
     def __len__(self) -> int:
+        if self.count >= 0:
+            return self.count
         return len(self.sealed) // self.width if self.width else 0
+
+    def lookup_matrix(self) -> np.ndarray:
+        """The lookups as a ``(rows, lookup_width)`` uint8 array (a view where possible)."""
+        if isinstance(self.lookups, np.ndarray):
+            return self.lookups
+        return np.frombuffer(self.lookups, dtype=np.uint8).reshape(len(self), self.lookup_width)
 
 
 def open_box_records(
@@ -233,7 +253,9 @@ def open_box_records(
         plaintexts, unreadable = _open_rows(sealer.decrypt, prefix, rows, layout.itemsize)
     if unreadable:
         raise BallotUnreadable(
-            f"{unreadable} of the {len(rows)} stored ballots do not open under their contest's key."
+            f"{unreadable} of the {len(rows)} stored ballots do not open under their "
+            "contest's key.",
+            unreadable=unreadable,
         )
     return np.frombuffer(b"".join(plaintexts), dtype=layout)
 
@@ -257,27 +279,73 @@ def _open_rows(
 def _open_fixed(decrypt: Any, prefix: bytes, rows: FixedRows, size: int) -> tuple[list[bytes], int]:
     """``_open_rows`` for a box read whole: each row's nonce, ciphertext and associated data
     are slices of three buffers (the associated data, prefix and lookup, laid out by numpy),
-    with no bytes object made per row but the plaintext."""
+    with no bytes object made per row but the plaintext. A large box is opened by two
+    processes at once (``_in_two_processes``)."""
     count = len(rows)
     associated = np.empty((count, len(prefix) + rows.lookup_width), dtype=np.uint8)
     associated[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-    associated[:, len(prefix) :] = np.frombuffer(rows.lookups, dtype=np.uint8).reshape(
-        count, rows.lookup_width
-    )
+    associated[:, len(prefix) :] = rows.lookup_matrix()
     aad = memoryview(associated.reshape(-1))
     sealed = memoryview(rows.sealed)
     step, width = associated.shape[1], rows.width
-    parts = (
-        (
-            sealed[start : start + NONCE_BYTES],
-            sealed[start + NONCE_BYTES : start + width],
-            aad[at : at + step],
+    stride, offset = rows.stride or width, rows.offset
+
+    def opened(first: int, stop: int) -> tuple[list[bytes], int]:
+        parts = (
+            (
+                sealed[start : start + NONCE_BYTES],
+                sealed[start + NONCE_BYTES : start + width],
+                aad[at : at + step],
+            )
+            for start, at in zip(
+                range(offset + first * stride, offset + stop * stride, stride),
+                range(first * step, stop * step, step),
+                strict=True,
+            )
         )
-        for start, at in zip(
-            range(0, count * width, width), range(0, count * step, step), strict=True
-        )
-    )
-    return _decrypt_each(decrypt, parts, size)
+        return _decrypt_each(decrypt, parts, size)
+
+    return _in_two_processes(opened, count, size)
+
+
+# Below this many ballots a box is opened by one process: a second one would not pay for its
+# start.
+PARALLEL_FROM = 50_000
+
+
+def _in_two_processes(
+    opened: Callable[[int, int], tuple[list[bytes], int]], count: int, size: int
+) -> tuple[list[bytes], int]:
+    """``opened(0, count)`` (the plaintexts of rows 0 to ``count``, ``size`` bytes each, and
+    how many rows do not open), the second half of the rows opened by a child process at
+    the same time on a machine of several cores (``elections.forking``: one decryption per
+    ballot holds the interpreter's lock, so threads would not share it out). The child
+    writes its plaintexts into memory shared with this process (anonymous: never on disk)
+    rather than sending them through a pipe."""
+    if count < PARALLEL_FROM or not can_fork():
+        return opened(0, count)
+    half = count // 2
+    length = (count - half) * size
+    shared = mmap.mmap(-1, length)
+    try:
+        with Forked(_opened_into, opened, half, count, shared) as later:
+            first, unreadable = opened(0, half)
+            more = later.result()
+        rest = [] if more else [shared[:length]]
+    finally:
+        shared.close()
+    return [*first, *rest], unreadable + more
+
+
+def _opened_into(
+    opened: Callable[[int, int], tuple[list[bytes], int]], first: int, stop: int, into: mmap.mmap
+) -> int:
+    """Open rows ``first`` to ``stop`` into ``into``; how many do not open (then nothing is
+    written)."""
+    plaintexts, unreadable = opened(first, stop)
+    if not unreadable:
+        into[: sum(map(len, plaintexts))] = b"".join(plaintexts)
+    return unreadable
 
 
 def _decrypt_each(

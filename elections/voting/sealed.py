@@ -2,7 +2,7 @@
 
 A sealed ballot's ranks are one little-endian 16-bit number per choice of the order frozen
 in its seal (``boxcrypt.RANK_DTYPE``), 0 = unranked. The seal reads the box's fixed-width
-rows in one binary ``COPY`` (``parse_copy_binary``: one numpy structured array) and writes
+rows in one binary ``COPY`` (``copy_binary_fields``: one numpy structured array) and writes
 the sealed blocks, a few rows of long byte strings, in another (``copy_binary_rows``); the
 count reads the blocks back (``parse_copy_rows``) into a rank matrix, with no Python object
 per ballot.
@@ -22,10 +22,12 @@ import json
 import os
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from elections.voting.blocks import bytewise_order
 from elections.voting.boxcrypt import RANK_DTYPE
 
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
@@ -47,9 +49,21 @@ def random_uuid4s(count: int) -> np.ndarray:
     return ids
 
 
-def parse_copy_binary(stream: bytes, widths: Sequence[int]) -> list[np.ndarray]:
-    """The fields of a binary COPY stream of fixed-width, non-null fields, one ``(rows,
-    width)`` uint8 array per field (views on ``stream``, no copy)."""
+@dataclass(frozen=True)
+class CopyFields:
+    """The fixed-width fields of a binary COPY stream: one ``(count, width)`` uint8 array per
+    field (views on the stream, no copy), and where they lie in it: field ``f`` of row ``n``
+    starts at byte ``offsets[f] + n * stride`` of the stream."""
+
+    columns: list[np.ndarray]
+    offsets: list[int]
+    stride: int
+    count: int
+
+
+def copy_binary_fields(stream: bytes, widths: Sequence[int]) -> CopyFields:
+    """The fields of a binary COPY stream of fixed-width, non-null fields of ``widths``
+    bytes; ``CopyFormatError`` when it is not such a stream."""
     if not stream.startswith(_COPY_SIGNATURE):
         raise CopyFormatError("Not a binary COPY stream.")
     (extension,) = struct.unpack_from(">i", stream, len(_COPY_SIGNATURE) + 4)
@@ -69,7 +83,13 @@ def parse_copy_binary(stream: bytes, widths: Sequence[int]) -> list[np.ndarray]:
         or any(np.any(rows[f"f{number}_length"] != width) for number, width in enumerate(widths))
     ):
         raise CopyFormatError("The rows of the binary COPY stream are not of the expected width.")
-    return [rows[f"f{number}"] for number in range(len(widths))]
+    names = [f"f{number}" for number in range(len(widths))]
+    return CopyFields(
+        columns=[rows[name] for name in names],
+        offsets=[start + row_dtype.fields[name][1] for name in names],
+        stride=row_dtype.itemsize,
+        count=int(rows.shape[0]),
+    )
 
 
 def ranks_matrix(packed: np.ndarray, choice_count: int) -> np.ndarray:
@@ -91,12 +111,11 @@ def sealed_digest(choice_keys: Sequence[str], trackers: np.ndarray, ranks: np.nd
     records[:, :32] = np.ascontiguousarray(trackers, dtype="S32").view(np.uint8).reshape(count, 32)
     packed = np.ascontiguousarray(ranks, dtype=RANK_DTYPE).view(np.uint8).reshape(count, width)
     records[:, 32:] = packed
-    ordered = np.sort(records.view(f"V{32 + width}").ravel().view(f"S{32 + width}"), kind="stable")
+    strings = records.view(f"S{32 + width}").reshape(count)
+    ordered = records[bytewise_order(strings)]
     digest = hashlib.sha256(b"stackvote-sealed-v2\n")
     digest.update(json.dumps(list(choice_keys), ensure_ascii=False).encode("utf-8") + b"\n")
-    # Sorting as S<n> drops no bytes here: every record is exactly n bytes, so only trailing
-    # zero bytes could compare as padding, and they sort the same either way.
-    digest.update(np.ascontiguousarray(ordered).view(np.uint8).tobytes())
+    digest.update(ordered)
     return digest.hexdigest()
 
 
@@ -113,6 +132,11 @@ def copy_binary_rows(rows: Sequence[Sequence[bytes]]) -> bytes:
     return b"".join(parts)
 
 
+# Bytes handed to PostgreSQL at a time by a COPY in (psycopg2's default is 8 KiB: a hundred
+# megabytes of files would be thousands of calls).
+COPY_CHUNK_BYTES = 1 << 20
+
+
 def copy_binary_in(
     cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[bytes]]
 ) -> None:
@@ -121,6 +145,7 @@ def copy_binary_in(
     cursor.copy_expert(
         f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)",
         io.BytesIO(copy_binary_rows(rows)),
+        size=COPY_CHUNK_BYTES,
     )
 
 

@@ -150,8 +150,7 @@ def _count_and_store(
             )
         count = counting.count_from_pairwise(matrix.names, pairwise, rules)
     electorate = selectors.electorate_size(contest)
-    files = {kind: future.result() for kind, future in made.items()}
-    ballots_csv = files[ResultFileKind.BALLOTS_CSV]
+    ballots_csv = made[ResultFileKind.BALLOTS_CSV].result()
     result = Result(
         contest=contest,
         ballot_set_sha256=digest,
@@ -184,13 +183,25 @@ def _count_and_store(
     except IntegrityError:
         # Another process stored the same tally between our check and our insert.
         return Result.objects.get(contest=contest, ballot_set_sha256=digest), False
-    files[ResultFileKind.RESULT_JSON] = exports.result_json(result)
-    _store_files(result, files)
+    # Each file is stored once it is written (the CSV and the receipts first, the PrefLib file,
+    # the longest to write, last): PostgreSQL takes in one while the threads write the next.
+    for kind in _STORED_ORDER:
+        if kind in made:
+            _store_files(result, {kind: made[kind].result()})
+    _store_files(result, {ResultFileKind.RESULT_JSON: exports.result_json(result)})
     return result, True
 
 
+_STORED_ORDER = (
+    ResultFileKind.BALLOTS_CSV,
+    ResultFileKind.RECEIPTS,
+    ResultFileKind.TRACKERS,
+    ResultFileKind.BALLOTS_PREFLIB,
+)
+
+
 def _store_files(result: Result, files: dict[str, str]) -> None:
-    """Store the result's files with their sha256: on PostgreSQL in one binary COPY (tens of
+    """Store files of the result with their sha256: on PostgreSQL in one binary COPY (tens of
     megabytes for a million ballots: half the time of an INSERT, whose text PostgreSQL would
     parse again), elsewhere through the ORM."""
     known = {ResultFileKind.BALLOTS_CSV: result.ballot_file_sha256}

@@ -14,7 +14,6 @@ Table names come from ``boxcrypt.box_table`` (an integer id), never from user in
 
 from __future__ import annotations
 
-import io
 import logging
 import uuid
 import zlib
@@ -34,7 +33,7 @@ from elections.voting.boxcrypt import (
 )
 from elections.voting.keys import BallotKeyMissing, key_create, key_load, key_path
 from elections.voting.models import BallotBox
-from elections.voting.sealed import CopyFormatError, parse_copy_binary
+from elections.voting.sealed import CopyFormatError, copy_binary_fields
 
 # A lookup is a hex HMAC-SHA256 (``boxcrypt.box_lookup``).
 LOOKUP_CHARS = 64
@@ -159,25 +158,38 @@ def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
 
 
 def box_rows_fixed(contest_id: int, width: int) -> FixedRows | None:
-    """Every (lookup, ciphertext) of a packed box in one binary COPY, as two columns of
-    fixed-width bytes, when every ciphertext is ``width`` bytes long (None when one is not:
-    the caller reads them one by one)."""
-    buffer = io.BytesIO()
+    """Every (lookup, ciphertext) of a packed box in one binary COPY, as fixed-width fields
+    of the stream itself, when every ciphertext is ``width`` bytes long (None when one is
+    not: the caller reads them one by one). The stream is gathered as PostgreSQL sends it and
+    joined once."""
+    chunks: list[bytes] = []
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY {box_table(contest_id)} (lookup, sealed) TO STDOUT WITH (FORMAT binary)",
-            buffer,
+            _Chunks(chunks),
         )
+    stream = b"".join(chunks)
+    del chunks[:]
     try:
-        lookups, sealed = parse_copy_binary(buffer.getvalue(), [LOOKUP_CHARS, width])
+        fields = copy_binary_fields(stream, [LOOKUP_CHARS, width])
     except CopyFormatError:
         return None
     return FixedRows(
-        lookups=lookups.tobytes(),
-        sealed=sealed.tobytes(),
+        lookups=fields.columns[0],
+        sealed=stream,
         lookup_width=LOOKUP_CHARS,
         width=width,
+        offset=fields.offsets[1],
+        stride=fields.stride,
+        count=fields.count,
     )
+
+
+class _Chunks:
+    """A file that keeps what is written to it, chunk by chunk."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.write = chunks.append
 
 
 def box_drop(contest_id: int) -> None:

@@ -7,6 +7,7 @@ import functools
 import logging
 import struct
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,9 +117,13 @@ def _store_sealed(contest: Contest, opened: _OpenedBox, *, key_id: Any) -> Ballo
         trackers=opened.trackers[order],
         ranks=np.ascontiguousarray(opened.ranks[order], dtype=RANK_DTYPE),
     )
-    _insert_blocks(contest, ordered)
+    # The digest (numpy and SHA-256, which let go of the interpreter's lock) is computed
+    # while PostgreSQL takes in the blocks.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digesting = pool.submit(sealed_digest, ordered.choice_keys, ordered.trackers, ordered.ranks)
+        _insert_blocks(contest, ordered)
+        digest = digesting.result()
     voters = VoterRecord.objects.filter(contest=contest).count()
-    digest = sealed_digest(ordered.choice_keys, ordered.trackers, ordered.ranks)
     if voters != opened.count:
         logger.error(
             "Contest %s sealed with %s ballots for %s voter records.",

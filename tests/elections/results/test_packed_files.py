@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from django.db import transaction
 
+from elections.forking import can_fork
 from elections.results import actions, exports, selectors
 from elections.results.models import Result, TallyRun
 from elections.results.tasks import tally_contest
-from elections.voting import blocks
+from elections.voting import blocks, boxcrypt
 from elections.voting.actions import ballots_seal
 from elections.voting.selectors import counted_receipt_hashes
 
@@ -43,11 +44,18 @@ def reference_receipts(hashes: list[str]) -> str:
     return "".join(f"{receipt}\n" for receipt in sorted(hashes))
 
 
-@pytest.fixture
-def sealed_contest(polled_contest: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+@pytest.fixture(params=["one process", "two processes"])
+def sealed_contest(
+    polled_contest: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Any:
     """The 45 ballots sealed in blocks of 8 (6 blocks), so that the chunks' ranges of 9
-    ballots start and end inside blocks."""
+    ballots start and end inside blocks; the box opened by one process, or by two at once
+    as a large box is (``boxcrypt._in_two_processes``)."""
     monkeypatch.setattr(blocks, "BLOCK_BALLOTS", 8)
+    if request.param == "two processes":
+        if not can_fork():
+            pytest.skip("needs fork and two cores")
+        monkeypatch.setattr(boxcrypt, "PARALLEL_FROM", 2)
     contest = polled_contest(candidates=WIKIPEDIA_CANDIDATES, ballots=wikipedia_ballots())
     type(contest.election).objects.filter(pk=contest.election_id).update(publish_trackers=True)
     ballots_seal(contest=contest)

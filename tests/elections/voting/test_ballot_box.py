@@ -76,9 +76,13 @@ def test_a_ballot_changed_in_the_database_stops_the_seal(
         table = box_table(contest.pk)
         cursor.execute(f"SELECT sealed FROM {table} WHERE lookup = %s", [one])  # noqa: S608
         blob = bytes(cursor.fetchone()[0])
+        cursor.execute(f"SELECT sealed FROM {table} WHERE lookup = %s", [two])  # noqa: S608
+        other = bytes(cursor.fetchone()[0])
         cursor.execute(f"UPDATE {table} SET sealed = %s WHERE lookup = %s", [blob, two])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET sealed = %s WHERE lookup = %s", [other, one])  # noqa: S608
     closed = close_poll(contest, seal=False)
-    with pytest.raises(BallotBoxTampered, match="1 of the 2 ballots"):
+    # Both moved ciphertexts fail, and the officials are told how many.
+    with pytest.raises(BallotBoxTampered, match="2 of the 2 ballots"):
         ballots_seal(contest=closed)
     assert not BallotBoxSeal.objects.filter(contest=contest).exists()
     assert sealed_count(contest) == 0
