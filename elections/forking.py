@@ -76,7 +76,7 @@ class Forked(Generic[Value]):
         """Stop waiting for a child whose value is not wanted (its pipe closed, it exits)."""
         if self._child:
             os.close(self._reader)
-            os.waitpid(self._child, 0)
+            _reap(self._child)
             self._child = 0
 
     def result(self) -> Value:
@@ -99,7 +99,16 @@ class Forked(Generic[Value]):
             head = pipe.read(_LENGTH.size)
             data = pipe.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
         if len(head) != _LENGTH.size or len(data) != _LENGTH.unpack(head)[0]:
-            os.waitpid(child, 0)
+            _reap(child)
             return None
-        threading.Thread(target=os.waitpid, args=(child, 0), daemon=True).start()
+        threading.Thread(target=_reap, args=(child,), daemon=True).start()
         return data
+
+
+def _reap(child: int) -> None:
+    """Wait for ``child`` to exit (unless a handler of SIGCHLD, such as a process pool's,
+    reaped it already)."""
+    try:
+        os.waitpid(child, 0)
+    except ChildProcessError:
+        pass

@@ -27,6 +27,16 @@ def test_the_value_is_computed_by_another_process_and_arrives_whole() -> None:
     assert pid != os.getpid()
     assert data == np.arange(size, dtype=np.uint8).tobytes()
     assert pending.result() == (pid, data)  # kept, not computed again
+    # The child is reaped once it has exited: no zombie is left.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail(f"child {pid} is still in the process table")
 
 
 def test_without_a_fork_the_value_is_computed_here_when_asked() -> None:
