@@ -214,7 +214,7 @@ class FixedRows:
     itself, with no copy of its fields."""
 
     lookups: bytes | np.ndarray
-    sealed: bytes
+    sealed: bytes | bytearray
     lookup_width: int
     width: int
     offset: int = 0

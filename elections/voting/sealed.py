@@ -61,7 +61,7 @@ class CopyFields:
     count: int
 
 
-def copy_binary_fields(stream: bytes, widths: Sequence[int]) -> CopyFields:
+def copy_binary_fields(stream: bytes | bytearray, widths: Sequence[int]) -> CopyFields:
     """The fields of a binary COPY stream of fixed-width, non-null fields of ``widths``
     bytes; ``CopyFormatError`` when it is not such a stream."""
     if not stream.startswith(_COPY_SIGNATURE):

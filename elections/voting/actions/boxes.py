@@ -160,16 +160,14 @@ def box_rows(contest_id: int) -> list[tuple[str, bytes]]:
 def box_rows_fixed(contest_id: int, width: int) -> FixedRows | None:
     """Every (lookup, ciphertext) of a packed box in one binary COPY, as fixed-width fields
     of the stream itself, when every ciphertext is ``width`` bytes long (None when one is
-    not: the caller reads them one by one). The stream is gathered as PostgreSQL sends it and
-    joined once."""
-    chunks: list[bytes] = []
+    not: the caller reads them one by one). The stream, which arrives a row at a time, is
+    gathered in one growing buffer."""
+    stream = bytearray()
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY {box_table(contest_id)} (lookup, sealed) TO STDOUT WITH (FORMAT binary)",
-            _Chunks(chunks),
+            _Appended(stream),
         )
-    stream = b"".join(chunks)
-    del chunks[:]
     try:
         fields = copy_binary_fields(stream, [LOOKUP_CHARS, width])
     except CopyFormatError:
@@ -185,11 +183,11 @@ def box_rows_fixed(contest_id: int, width: int) -> FixedRows | None:
     )
 
 
-class _Chunks:
-    """A file that keeps what is written to it, chunk by chunk."""
+class _Appended:
+    """A file whose writes are appended to a buffer."""
 
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.write = chunks.append
+    def __init__(self, buffer: bytearray) -> None:
+        self.write = buffer.extend
 
 
 def box_drop(contest_id: int) -> None:
