@@ -157,6 +157,16 @@ def _dense_by_presence(values: np.ndarray, top: int) -> np.ndarray:
     return np.take(levels.reshape(-1), index)
 
 
+def tied_places(ordered: np.ndarray) -> np.ndarray:
+    """The places of a sorted array whose value equals a neighbour's: where a sort by a
+    leading key must be finished by the whole key."""
+    tied = np.zeros(ordered.shape[0], dtype=bool)
+    equal = ordered[1:] == ordered[:-1]
+    tied[1:] |= equal
+    tied[:-1] |= equal
+    return np.flatnonzero(tied)
+
+
 def _merged(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of dense ``ranks`` (non-negative, small), sorted as their tuples
     compare, and the sum of the ``weights`` of each.
@@ -175,13 +185,8 @@ def _merged(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndar
     # stable one); rows whose first words tie are then sorted among themselves by all words.
     order = np.argsort(words[0])
     if len(words) > 1:
-        first_words = words[0][order]
-        tied = np.zeros(count, dtype=bool)
-        equal = first_words[1:] == first_words[:-1]
-        tied[1:] |= equal
-        tied[:-1] |= equal
-        if tied.any():
-            places = np.flatnonzero(tied)
+        places = tied_places(words[0][order])
+        if places.size:
             among = order[places]
             order[places] = among[np.lexsort(tuple(word[among] for word in words[::-1]))]
     ordered = words[:, order]

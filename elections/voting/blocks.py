@@ -14,7 +14,7 @@ indexed look-up of the block whose first receipt hash is at most the one sought,
 binary search in that block (``position_in_block``). Receipt hashes are unique in a contest:
 the seal refuses a box in which two ballots carry one (``DuplicateReceipts``).
 
-This module imports the standard library and numpy only.
+This module imports the standard library, numpy and the engine's ``textrows`` only.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from elections.condorcet.textrows import tied_places
 from elections.voting.boxcrypt import RANK_DTYPE, RECEIPT_HASH_CHARS, TRACKER_CHARS
 
 BLOCK_BALLOTS = 4096
@@ -75,15 +76,10 @@ def bytewise_order(values: np.ndarray) -> np.ndarray:
     raw = strings.view(np.uint8).reshape(count, width)
     lead = np.ascontiguousarray(raw[:, :8]).view(">u8").reshape(count).astype(np.uint64)
     order = np.argsort(lead)
-    ordered = lead[order]
-    tied = np.zeros(count, dtype=bool)
-    equal = ordered[1:] == ordered[:-1]
-    tied[1:] |= equal
-    tied[:-1] |= equal
-    if tied.any():
+    places = tied_places(lead[order])
+    if places.size:
         # The tied strings fill the same places, in full order (and in their first order
         # where they are equal).
-        places = np.flatnonzero(tied)
         among = np.sort(order[places])
         order[places] = among[np.argsort(strings[among], kind="stable")]
     return order
