@@ -183,13 +183,18 @@ def _count_and_store(
     except IntegrityError:
         # Another process stored the same tally between our check and our insert.
         return Result.objects.get(contest=contest, ballot_set_sha256=digest), False
-    # Each file is stored once it is written (the CSV and the receipts first, the PrefLib file,
-    # the longest to write, last): PostgreSQL takes in one while the threads write the next.
+    _store_as_written(result, made)
+    return result, True
+
+
+def _store_as_written(result: Result, made: dict[str, Future[str]]) -> None:
+    """Store each file once it is written (the CSV and the receipts first, the PrefLib file,
+    the longest to write, last): PostgreSQL takes in one while the threads write the next;
+    then the result JSON."""
     for kind in _STORED_ORDER:
         if kind in made:
             _store_files(result, {kind: made[kind].result()})
     _store_files(result, {ResultFileKind.RESULT_JSON: exports.result_json(result)})
-    return result, True
 
 
 _STORED_ORDER = (
