@@ -51,7 +51,14 @@ class Forked(Generic[Value]):
 
     def _start(self) -> None:
         reader, writer = os.pipe()
-        child = os.fork()
+        try:
+            child = os.fork()
+        except OSError:
+            # No child to be had (out of memory under strict overcommit, a process limit, a
+            # sandbox): the value is computed here when it is asked for.
+            os.close(reader)
+            os.close(writer)
+            return
         if child == 0:  # pragma: no cover - the child reports through the pipe only
             status = 1
             try:

@@ -72,3 +72,14 @@ def test_a_value_no_longer_wanted_does_not_leave_a_child_behind() -> None:
     assert time.monotonic() - started < 30
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)
+
+
+def test_when_no_child_can_be_forked_the_value_is_computed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused() -> int:
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    with Forked(whose, 10) as pending:
+        assert pending.result()[0] == os.getpid()
