@@ -26,7 +26,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: run test suite lint install lock lock-check test-latest browser worker beat clean
+.PHONY: run test suite lint install lock lock-check test-latest browser worker beat clean screenshots
 
 # uv itself is pinned by version and hash in tools/uv-requirements.txt.
 $(UV): tools/uv-requirements.txt
@@ -52,6 +52,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Take README's screenshots again (docs/screenshots) with the officials' browser walk
+screenshots: install browser
+	STACKVOTE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/elections/results/test_dashboard_browser.py
 
 ## Lint and run the whole test suite (browser tests drive Debian's Chromium)
 test: lock-check install browser

@@ -8,7 +8,9 @@ docs/screenshots/ that README's officials' guide shows come from this walk."""
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,11 @@ from tests.conftest import browser_sign_in, browser_tab, totp_code
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# README's screenshots are rewritten by `make screenshots` (which names docs/screenshots here);
+# any other run takes them into a temporary directory and leaves the tree as it was.
+SCREENSHOTS = Path(
+    os.environ.get("STACKVOTE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "stackvote-screenshots"
+)
 CONFIGURATION = ROOT / "data" / "openstack" / "configuration.yaml"
 
 
