@@ -1,18 +1,17 @@
 """PURE: long pure computations run in a forked child process, on the machine's second core.
 
-The close of a large contest is a few long steps that hold the interpreter's lock (one
-AES-GCM call per ballot, one SHA-256 per ballot) next to long numpy steps (the published
-files). Threads do not share such work out; a child forked from the process that has the
-data does, without sending the data: it computes one value from what it inherited, sends
-the value back through a pipe (pickled) and exits without running any clean-up of the
-parent's (``os._exit``: the parent's database connection, files and locks stay the
-parent's). The functions run this way use nothing but their arguments: no database, no
+The seal of a large contest decrypts its ballots with one AES-GCM call per ballot, each
+holding the interpreter's lock. Threads do not share such work out; a child forked from the
+process that has the data does, without sending the data: it computes one value from what
+it inherited, sends the value back through a pipe (pickled) and exits without running any
+clean-up of the parent's (``os._exit``: the parent's database connection, files and locks
+stay the parent's). The functions run this way use nothing but their arguments: no database, no
 logging, no threads.
 
 If the child does not deliver (killed, out of memory, an exception), the parent computes
 the value itself, so an error is raised where it would have been without a child. Where
-there is one core, no ``fork`` (not POSIX), or the work is small, the value is computed in
-the process that asks for it, when it asks.
+there is one core or no ``fork`` (not POSIX), the value is computed in the process that
+asks for it, when it asks; callers do not hand small work to a child at all.
 
 This module imports the standard library only.
 """
@@ -40,13 +39,13 @@ class Forked(Generic[Value]):
     """``function(*args)`` started in a child process (or, without ``can_fork()``, not
     started until ``result()``); ``result()`` waits for its value and returns it."""
 
-    def __init__(self, function: Callable[..., Value], *args: object, fork: bool = True) -> None:
+    def __init__(self, function: Callable[..., Value], *args: object) -> None:
         self._function = function
         self._args = args
         self._child = 0
         self._reader = -1
         self._value: list[Value] = []
-        if fork and can_fork():
+        if can_fork():
             self._start()
 
     def _start(self) -> None:

@@ -344,7 +344,8 @@ def _opened_into(
     written)."""
     plaintexts, unreadable = opened(first, stop)
     if not unreadable:
-        into[: sum(map(len, plaintexts))] = b"".join(plaintexts)
+        # Every row opened holds the same number of bytes: they fill ``into`` exactly.
+        into[:] = b"".join(plaintexts)
     return unreadable
 
 

@@ -39,8 +39,11 @@ def test_the_value_is_computed_by_another_process_and_arrives_whole() -> None:
         pytest.fail(f"child {pid} is still in the process table")
 
 
-def test_without_a_fork_the_value_is_computed_here_when_asked() -> None:
-    pending = Forked(whose, 10, fork=False)
+def test_without_a_fork_the_value_is_computed_here_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(forking, "can_fork", lambda: False)
+    pending = Forked(whose, 10)
     assert pending.result()[0] == os.getpid()
 
 

@@ -193,8 +193,8 @@ def _store_as_written(result: Result, made: dict[str, Future[str]]) -> None:
     then the result JSON."""
     for kind in _STORED_ORDER:
         if kind in made:
-            _store_files(result, {kind: made[kind].result()})
-    _store_files(result, {ResultFileKind.RESULT_JSON: exports.result_json(result)})
+            _store_file(result, kind, made[kind].result())
+    _store_file(result, ResultFileKind.RESULT_JSON, exports.result_json(result))
 
 
 _STORED_ORDER = (
@@ -205,17 +205,14 @@ _STORED_ORDER = (
 )
 
 
-def _store_files(result: Result, files: dict[str, str]) -> None:
-    """Store files of the result with their sha256: on PostgreSQL in one binary COPY (tens of
-    megabytes for a million ballots: half the time of an INSERT, whose text PostgreSQL would
-    parse again), elsewhere through the ORM."""
-    known = {ResultFileKind.BALLOTS_CSV: result.ballot_file_sha256}
-    rows = [(kind, content, known.get(kind) or _sha256(content)) for kind, content in files.items()]
+def _store_file(result: Result, kind: str, content: str) -> None:
+    """Store one file of the result with its sha256: on PostgreSQL with a binary COPY (tens
+    of megabytes for a million ballots: half the time of an INSERT, whose text PostgreSQL
+    would parse again), elsewhere through the ORM."""
+    known = result.ballot_file_sha256 if kind == ResultFileKind.BALLOTS_CSV else ""
+    sha256 = known or _sha256(content)
     if connection.vendor != "postgresql":
-        ResultFile.objects.bulk_create(
-            ResultFile(result=result, kind=kind, content=content, sha256=sha256)
-            for kind, content, sha256 in rows
-        )
+        ResultFile.objects.create(result=result, kind=kind, content=content, sha256=sha256)
         return
     with connection.cursor() as cursor:
         copy_binary_in(
@@ -229,7 +226,6 @@ def _store_files(result: Result, files: dict[str, str]) -> None:
                     content.encode("utf-8"),
                     sha256.encode("ascii"),
                 )
-                for kind, content, sha256 in rows
             ],
         )
 
